@@ -1,0 +1,32 @@
+# Every target sets itself up: a fresh machine needs only Python 3.11 and pip.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install test lint demo bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(PY) -m ruff check bot tests benchmarks run_bot.py
+	$(PY) -m ruff format --check bot tests benchmarks run_bot.py
+	$(PY) -m mypy bot
+
+test: lint
+	$(PY) -m pytest
+
+demo: $(STAMP)
+	$(PY) run_bot.py demo
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) demo-output test-output

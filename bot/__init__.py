@@ -1,0 +1,7 @@
+"""appeal-bot: shares a missing-persons charity's appeals on X and Facebook, and withdraws them when found.
+
+The flow, one module a step: ``feeds`` → ``items`` → ``queue`` → ``scheduler`` → ``publishing`` (through
+``platforms``) → ``events`` (the operators' log) and ``metrics``.
+"""
+
+__version__ = "0.1.0"

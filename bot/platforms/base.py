@@ -1,0 +1,74 @@
+"""The one small interface every platform client implements, so the pipeline never knows which it has.
+
+A publisher raises only the errors of :mod:`bot.errors` (``TransientError``, ``RateLimited``,
+``OutcomeUnknown``, ``AuthExpired``, ``PermanentError``, ``DuplicatePost``, ``RemoteGone``), never a
+library's own exception, so the failure policy lives in one place (:mod:`bot.publishing`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class PostRequest:
+    """What to publish: the composed text plus what a platform needs beside it."""
+
+    post_id: int
+    text: str
+    link: str | None = None
+    image_url: str | None = None
+    alt_text: str | None = None
+    # Which account or page to post on, for platforms with several (Facebook regional pages).
+    # ``None`` means the platform's default.
+    target: str | None = None
+    # A string the published post is sure to contain, used after a crash to find out whether
+    # the post went out (reconciliation). Usually the link, else the start of the text.
+    marker: str = ""
+
+
+@dataclass(frozen=True)
+class Published:
+    """Where a post landed: the platform's id (needed to delete it) and a public URL."""
+
+    remote_id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """One reading of how far a post travelled. ``impressions`` is None when the API hides it."""
+
+    shares: int = 0
+    quotes: int = 0
+    likes: int = 0
+    replies: int = 0
+    impressions: int | None = None
+
+
+class Publisher(Protocol):
+    """A platform client. Implementations: sandbox, X (tweepy), Facebook (Graph API)."""
+
+    platform: str
+    live: bool
+
+    def publish(self, post: PostRequest) -> Published:
+        """Publish now; raise a :class:`bot.errors.PublishError` subclass on failure."""
+        ...
+
+    def delete(self, remote_id: str, target: str | None = None) -> None:
+        """Delete a published post; raise ``RemoteGone`` if it is already gone."""
+        ...
+
+    def metrics(self, remote_id: str, target: str | None = None) -> Metrics:
+        """Read the current counts; raise ``RemoteGone`` if the post was deleted."""
+        ...
+
+    def find_published(self, post: PostRequest) -> Published | None:
+        """Look among the account's recent posts for ``post.marker`` (crash reconciliation)."""
+        ...
+
+    def check_credentials(self) -> str:
+        """Call the cheapest authenticated endpoint; return the account's name or raise."""
+        ...
