@@ -144,8 +144,8 @@ class FakeServer:
     @property
     def url(self) -> str:
         assert self._server is not None, "start() the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}"
 
     def start(self) -> FakeServer:
         self._server = _Server(("127.0.0.1", self._port), _Handler)
