@@ -1,0 +1,107 @@
+"""X's weighted length: the examples twitter-text's own conformance tests are built on."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.twitter_text import MAX_WEIGHTED_LENGTH, URL_WEIGHT, find_urls, weighted_length
+
+
+def test_constants() -> None:
+    assert MAX_WEIGHTED_LENGTH == 280
+    assert URL_WEIGHT == 23
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", 0),
+        ("a" * 280, 280),
+        ("a" * 281, 281),
+        ("あ" * 140, 280),
+        ("あ" * 141, 282),
+        ("漢字", 4),
+        ("Привет", 6),  # Cyrillic is in the weight-1 range
+        ("“quoted” – dash", 15),  # U+2010–U+201F weigh 1
+        ("…", 2),  # U+2026 is outside every weight-1 range
+        ("😀", 2),
+        ("👨‍👩‍👧", 2),  # ZWJ family: one emoji
+        ("👍🏽", 2),  # skin tone
+        ("🇬🇧", 2),  # flag: two regional indicators
+        ("1️⃣", 2),  # keycap
+        ("🏴󠁧󠁢󠁳󠁣󠁴󠁿", 2),  # subdivision flag (tag sequence)
+        ("❤️", 2),  # text-default symbol with VS16
+        ("©️", 2),
+        ("©", 1),
+        ("😀😀", 4),
+        ("a😀b", 4),
+    ],
+)
+def test_weighted_length_examples(text: str, expected: int) -> None:
+    assert weighted_length(text) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/" + "x" * 200,
+        "http://example.org",
+        "https://www.missingpeople.org.uk/appeal/sam-jones-15?utm_source=x&utm_medium=social",
+        "example.org/appeal/123",
+        "www.example.co.uk",
+        "https://example.charity/a_b-c~d",
+    ],
+)
+def test_a_url_counts_23_however_long(url: str) -> None:
+    assert weighted_length(url) == URL_WEIGHT
+    assert find_urls(url) == [(0, len(url))]
+
+
+def test_urls_among_text() -> None:
+    text = "Sam is missing. See https://example.org/sam, or call 116 000."
+    assert find_urls(text) == [(20, 43)]
+    assert weighted_length(text) == len(text) - (43 - 20) + URL_WEIGHT
+
+
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        ("see example.org/appeal.", [(4, 22)]),  # the full stop is not part of the URL
+        ("(https://example.org/a)", [(1, 22)]),
+        ("mail sam@example.org", []),  # an e-mail address is not a URL
+        ("Dr.Who and e.g. this", []),  # no known top-level domain
+        ("a.b/c", []),
+        ("https://example.org/あいう", [(0, 20)]),  # CJK ends the path, as on X
+        ("x.com\ny.org", [(0, 5), (6, 11)]),
+        ("https://example.org…", [(0, 19)]),  # an ellipsis ends a URL
+    ],
+)
+def test_find_urls(text: str, spans: list[tuple[int, int]]) -> None:
+    assert find_urls(text) == spans
+
+
+def test_composed_and_decomposed_count_the_same() -> None:
+    composed = "Zoë, café"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert composed != decomposed
+    assert weighted_length(composed) == weighted_length(decomposed) == 9
+
+
+@given(st.text(max_size=300))
+def test_weighted_length_is_between_count_and_twice_count(text: str) -> None:
+    normalised = unicodedata.normalize("NFC", text)
+    length = weighted_length(text)
+    assert 0 <= length <= max(2 * len(normalised), URL_WEIGHT * len(find_urls(normalised)))
+    if not find_urls(normalised):
+        assert length <= 2 * len(normalised)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x10FF), max_size=300))
+def test_latin_text_without_urls_counts_one_per_character(text: str) -> None:
+    normalised = unicodedata.normalize("NFC", text)
+    if not find_urls(normalised):
+        assert weighted_length(text) == len(normalised)
