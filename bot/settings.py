@@ -35,24 +35,56 @@ class Variable:
 
 VARIABLES: tuple[Variable, ...] = (
     # Feeds
-    Variable("APPEALS_FEED_URL", "", "Appeals feed(s), RSS or Atom; comma-separated; http(s):// or file://."),
+    Variable(
+        "APPEALS_FEED_URL",
+        "",
+        "Appeals feed(s), RSS or Atom; comma-separated; http(s):// or file://.",
+    ),
     Variable("NEWS_FEED_URL", "", "News feed(s), same format as APPEALS_FEED_URL."),
     Variable("FEED_POLL_MINUTES", "10", "How often the daemon polls the feeds, in minutes."),
     Variable("FEED_TIMEOUT_SECONDS", "20", "Give up on a feed request after this many seconds."),
     Variable("FEED_MAX_BYTES", "5000000", "Refuse a feed body larger than this many bytes."),
-    Variable("FOUND_WORDS", "found,safe and well,located", "Title prefixes or categories meaning the person is found."),
-    Variable("WITHDRAWN_WORDS", "withdrawn,closed", "Title prefixes or categories meaning the appeal is withdrawn."),
-    Variable("URGENT_CATEGORIES", "urgent,high-risk,high risk,amber,amber alert", "Categories that mark an appeal urgent."),
+    Variable(
+        "FOUND_WORDS",
+        "found,safe and well,located",
+        "Title prefixes or categories meaning the person is found.",
+    ),
+    Variable(
+        "WITHDRAWN_WORDS",
+        "withdrawn,closed",
+        "Title prefixes or categories meaning the appeal is withdrawn.",
+    ),
+    Variable(
+        "URGENT_CATEGORIES",
+        "urgent,high-risk,high risk,amber,amber alert",
+        "Categories that mark an appeal urgent.",
+    ),
     # Storage and time
     Variable("DATABASE_PATH", "appeals.db", "The SQLite database; created on first run."),
     Variable("TIMEZONE", "Europe/London", "Time zone of POST_SLOTS and of times shown to people."),
     # Posting
-    Variable("POST_SLOTS", "09:00,12:30,18:30", "Local times (HH:MM, comma-separated) when queued posts go out."),
+    Variable(
+        "POST_SLOTS",
+        "09:00,12:30,18:30",
+        "Local times (HH:MM, comma-separated) when queued posts go out.",
+    ),
     Variable("POSTS_PER_SLOT", "2", "At most this many posts per platform in each slot."),
     Variable("PLATFORMS", "x,facebook", "Platforms to post to: x, facebook, or both."),
-    Variable("SANDBOX", "", "1 = built-in sandbox X and Facebook on 127.0.0.1; 0 = the real APIs. Default: 1 when no credentials are set."),
-    Variable("X_TEMPLATE", "{prefix}{title}. {summary} {link} {hashtags}", "Template of X posts: {prefix} {title} {summary} {link} {hashtags}."),
-    Variable("FACEBOOK_TEMPLATE", "{prefix}{title}\n\n{summary}\n\n{link}\n\n{hashtags}", "Template of Facebook posts, same fields as X_TEMPLATE."),
+    Variable(
+        "SANDBOX",
+        "",
+        "1 = built-in sandbox X and Facebook on 127.0.0.1; 0 = the real APIs. Default: 1 when no credentials are set.",
+    ),
+    Variable(
+        "X_TEMPLATE",
+        "{prefix}{title}. {summary} {link} {hashtags}",
+        "Template of X posts: {prefix} {title} {summary} {link} {hashtags}.",
+    ),
+    Variable(
+        "FACEBOOK_TEMPLATE",
+        "{prefix}{title}\n\n{summary}\n\n{link}\n\n{hashtags}",
+        "Template of Facebook posts, same fields as X_TEMPLATE.",
+    ),
     Variable("APPEAL_HASHTAGS", "#missing", "Hashtags added to appeal posts (space-separated)."),
     Variable("NEWS_HASHTAGS", "", "Hashtags added to news posts (space-separated)."),
     Variable("URGENT_PREFIX", "URGENT: ", "Text put before the title of an urgent appeal."),
@@ -62,14 +94,28 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("X_ACCESS_TOKEN", "", "X access token of the charity's account.", secret=True),
     Variable("X_ACCESS_TOKEN_SECRET", "", "X access token secret.", secret=True),
     Variable("X_API_BASE_URL", "https://api.x.com", "Where every X API request goes."),
-    Variable("X_DAILY_POST_LIMIT", "17", "Never post more than this many times a day on X (free tier: 17)."),
+    Variable(
+        "X_DAILY_POST_LIMIT",
+        "17",
+        "Never post more than this many times a day on X (free tier: 17).",
+    ),
     # Facebook
     Variable("FACEBOOK_PAGE_ID", "", "The charity's Facebook Page id."),
-    Variable("FACEBOOK_PAGE_ACCESS_TOKEN", "", "A Page access token for FACEBOOK_PAGE_ID.", secret=True),
-    Variable("FACEBOOK_REGIONAL_PAGES", "", "Extra pages as region=page_id, comma-separated; token of each in FACEBOOK_PAGE_ACCESS_TOKEN_<page_id>."),
+    Variable(
+        "FACEBOOK_PAGE_ACCESS_TOKEN", "", "A Page access token for FACEBOOK_PAGE_ID.", secret=True
+    ),
+    Variable(
+        "FACEBOOK_REGIONAL_PAGES",
+        "",
+        "Extra pages as region=page_id, comma-separated; token of each in FACEBOOK_PAGE_ACCESS_TOKEN_<page_id>.",
+    ),
     Variable("FACEBOOK_API_VERSION", "v24.0", "Graph API version."),
-    Variable("FACEBOOK_GRAPH_URL", "https://graph.facebook.com", "Where every Graph API request goes."),
-    Variable("FACEBOOK_DAILY_POST_LIMIT", "25", "Never post more than this many times a day on Facebook."),
+    Variable(
+        "FACEBOOK_GRAPH_URL", "https://graph.facebook.com", "Where every Graph API request goes."
+    ),
+    Variable(
+        "FACEBOOK_DAILY_POST_LIMIT", "25", "Never post more than this many times a day on Facebook."
+    ),
     # Operations
     Variable("LOG_LEVEL", "INFO", "Logging level on stderr: DEBUG, INFO, WARNING or ERROR."),
 )
@@ -135,7 +181,12 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Every secret value in force, so logging can scrub them wherever they appear."""
-        values = [self.x_api_key, self.x_api_secret, self.x_access_token, self.x_access_token_secret]
+        values = [
+            self.x_api_key,
+            self.x_api_secret,
+            self.x_access_token,
+            self.x_access_token_secret,
+        ]
         values += [page.token for page in self.facebook_pages]
         return [v for v in values if v]
 
@@ -303,6 +354,8 @@ def load_settings(
         facebook_pages=facebook_pages,
         facebook_api_version=version,
         facebook_graph_url=_http_url("FACEBOOK_GRAPH_URL", get("FACEBOOK_GRAPH_URL")),
-        facebook_daily_post_limit=_int("FACEBOOK_DAILY_POST_LIMIT", get("FACEBOOK_DAILY_POST_LIMIT")),
+        facebook_daily_post_limit=_int(
+            "FACEBOOK_DAILY_POST_LIMIT", get("FACEBOOK_DAILY_POST_LIMIT")
+        ),
         log_level=log_level,
     )

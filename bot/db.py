@@ -1,0 +1,152 @@
+"""The SQLite database: schema, connection settings and transactions.
+
+WAL lets the daemon, the CLI and the dashboard read while one of them writes; the busy timeout
+makes a briefly locked database a wait, not an error. Claims use ``BEGIN IMMEDIATE`` (see
+:func:`immediate`) so two processes can never claim the same post.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from .errors import AppealBotError
+
+BUSY_TIMEOUT_MS = 10_000
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS feeds (
+    url TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    last_polled_at TEXT,
+    last_success_at TEXT,
+    last_error TEXT,
+    last_error_at TEXT,
+    entries INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS items (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT 'feed',
+    feed_url TEXT,
+    title TEXT NOT NULL DEFAULT '',
+    summary TEXT NOT NULL DEFAULT '',
+    link TEXT,
+    image_url TEXT,
+    image_alt TEXT,
+    published_at TEXT,
+    updated_at TEXT,
+    categories TEXT NOT NULL DEFAULT '[]',
+    status TEXT,
+    urgent INTEGER NOT NULL DEFAULT 0,
+    region TEXT,
+    first_seen_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    closed_at TEXT,
+    close_reason TEXT,
+    purged_at TEXT
+);
+CREATE TABLE IF NOT EXISTS posts (
+    id INTEGER PRIMARY KEY,
+    item_id TEXT NOT NULL REFERENCES items(id),
+    platform TEXT NOT NULL,
+    target TEXT NOT NULL DEFAULT '',
+    round INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL,
+    text TEXT NOT NULL,
+    edited INTEGER NOT NULL DEFAULT 0,
+    link TEXT,
+    image_url TEXT,
+    alt_text TEXT,
+    scheduled_at TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    needs_reconcile INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    remote_id TEXT,
+    remote_url TEXT,
+    claimed_by TEXT,
+    claimed_at TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT,
+    deleted_at TEXT,
+    UNIQUE (item_id, platform, target, round)
+);
+CREATE INDEX IF NOT EXISTS posts_due ON posts (platform, status, priority, scheduled_at);
+CREATE INDEX IF NOT EXISTS posts_sent ON posts (platform, sent_at);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    post_id INTEGER,
+    item_id TEXT,
+    platform TEXT,
+    action TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS events_at ON events (at);
+CREATE TABLE IF NOT EXISTS platforms (
+    name TEXT PRIMARY KEY,
+    paused_reason TEXT,
+    paused_at TEXT,
+    hold_until TEXT,
+    last_success_at TEXT,
+    last_error TEXT,
+    last_error_at TEXT
+);
+CREATE TABLE IF NOT EXISTS slot_runs (
+    slot_key TEXT PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    sent INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+
+class DatabaseError(AppealBotError):
+    """The database file cannot be opened or is not appeal-bot's."""
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if need be) the database with WAL, a busy timeout and the schema."""
+    path = Path(path)
+    if str(path) != ":memory:" and not path.parent.exists():
+        raise DatabaseError(f"database folder {path.parent} does not exist (DATABASE_PATH)")
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        # Autocommit at the driver: transactions are always explicit (``immediate`` or
+        # sqlite-utils' ``atomic``), never left open by an implicit BEGIN before a write.
+        conn.isolation_level = None
+        db = sqlite_utils.Database(conn)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if str(path) != ":memory:":
+            db.enable_wal()
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        with db.ensure_autocommit_on():
+            db.conn.executescript(SCHEMA)
+    except sqlite3.DatabaseError as error:
+        raise DatabaseError(f"cannot open database {path}: {error}") from None
+    return db
+
+
+@contextmanager
+def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A write transaction that takes the write lock up front, so a read-then-update is atomic.
+
+    Rolls back on any exception, including KeyboardInterrupt.
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    else:
+        db.execute("COMMIT")

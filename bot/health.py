@@ -1,0 +1,70 @@
+"""Per-platform health in the ``platforms`` table: paused (bad credentials), held back (rate
+limited), last success and last error. Shown by ``status``; read before every send.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from .clock import from_iso, to_iso
+
+
+@dataclass(frozen=True)
+class PlatformHealth:
+    name: str
+    paused_reason: str | None
+    paused_at: str | None
+    hold_until: str | None
+    last_success_at: str | None
+    last_error: str | None
+    last_error_at: str | None
+
+    def held(self, now: datetime) -> bool:
+        return bool(self.hold_until) and from_iso(self.hold_until or "") > now
+
+
+def _ensure(db: sqlite_utils.Database, name: str) -> None:
+    db.execute("INSERT OR IGNORE INTO platforms (name) VALUES (?)", [name])
+
+
+def get_health(db: sqlite_utils.Database, name: str) -> PlatformHealth:
+    _ensure(db, name)
+    row: dict[str, Any] = next(db.query("SELECT * FROM platforms WHERE name = ?", [name]))
+    return PlatformHealth(**row)
+
+
+def pause(db: sqlite_utils.Database, name: str, reason: str, now: datetime) -> None:
+    _ensure(db, name)
+    db.execute(
+        "UPDATE platforms SET paused_reason = ?, paused_at = ?, last_error = ?, last_error_at = ?"
+        " WHERE name = ?",
+        [reason, to_iso(now), reason, to_iso(now), name],
+    )
+
+
+def resume(db: sqlite_utils.Database, name: str) -> None:
+    _ensure(db, name)
+    db.execute("UPDATE platforms SET paused_reason = NULL, paused_at = NULL WHERE name = ?", [name])
+
+
+def hold(db: sqlite_utils.Database, name: str, until: datetime) -> None:
+    """Send nothing more on this platform before ``until`` (a rate limit's reset)."""
+    _ensure(db, name)
+    db.execute("UPDATE platforms SET hold_until = ? WHERE name = ?", [to_iso(until), name])
+
+
+def record_success(db: sqlite_utils.Database, name: str, now: datetime) -> None:
+    _ensure(db, name)
+    db.execute("UPDATE platforms SET last_success_at = ? WHERE name = ?", [to_iso(now), name])
+
+
+def record_error(db: sqlite_utils.Database, name: str, error: str, now: datetime) -> None:
+    _ensure(db, name)
+    db.execute(
+        "UPDATE platforms SET last_error = ?, last_error_at = ? WHERE name = ?",
+        [error, to_iso(now), name],
+    )

@@ -1,0 +1,146 @@
+"""Polling the feeds into the items table and the queue: the first step of the flow.
+
+Each feed is fetched with its stored ETag/Last-Modified, parsed, and its entries upserted by id.
+A new entry is queued once per platform; a changed entry updates its item (and the text of posts
+not yet sent) but is never queued again; an appeal that turns found or withdrawn is withdrawn
+everywhere. A feed that fails leaves its items untouched, records why on its row, and the other
+feeds carry on.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import requests
+import sqlite_utils
+
+from . import events
+from .clock import to_iso
+from .compose import compose, style_for
+from .errors import FeedError
+from .feeds import FeedRules, fetch_feed, parse_feed
+from .items import Item, Kind
+from .planner import plan_posts
+from .queue import enqueue, store_item
+from .settings import Settings
+from .withdrawal import withdraw_item
+
+log = logging.getLogger("appeal_bot")
+
+
+@dataclass(frozen=True)
+class FeedReport:
+    """One feed's poll, for the CLI and the log."""
+
+    url: str
+    kind: str
+    outcome: str  # "ok", "not_modified" or "error"
+    new: int = 0
+    updated: int = 0
+    closed: int = 0
+    error: str | None = None
+
+
+def feeds_of(settings: Settings) -> list[tuple[str, Kind]]:
+    return [(url, "appeal") for url in settings.appeals_feed_urls] + [
+        (url, "news") for url in settings.news_feed_urls
+    ]
+
+
+def poll_feeds(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    now: datetime,
+    session: requests.Session | None = None,
+) -> list[FeedReport]:
+    """Poll every configured feed once."""
+    session = session or requests.Session()
+    rules = FeedRules.from_settings(settings)
+    return [
+        poll_feed(db, settings, url, kind, rules, session, now) for url, kind in feeds_of(settings)
+    ]
+
+
+def poll_feed(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    url: str,
+    kind: Kind,
+    rules: FeedRules,
+    session: requests.Session,
+    now: datetime,
+) -> FeedReport:
+    db.execute("INSERT OR IGNORE INTO feeds (url, kind) VALUES (?, ?)", [url, kind])
+    etag, last_modified = db.execute(
+        "SELECT etag, last_modified FROM feeds WHERE url = ?", [url]
+    ).fetchone()
+    try:
+        fetched = fetch_feed(
+            session,
+            url,
+            etag,
+            last_modified,
+            settings.feed_timeout_seconds,
+            settings.feed_max_bytes,
+        )
+        if fetched.status == "not_modified":
+            db.execute(
+                "UPDATE feeds SET last_polled_at = ?, last_success_at = ?, last_error = NULL"
+                " WHERE url = ?",
+                [to_iso(now), to_iso(now), url],
+            )
+            return FeedReport(url, kind, "not_modified")
+        parsed = parse_feed(fetched.body or b"", url, kind, rules)
+    except FeedError as error:
+        db.execute(
+            "UPDATE feeds SET last_polled_at = ?, last_error = ?, last_error_at = ? WHERE url = ?",
+            [to_iso(now), error.reason, to_iso(now), url],
+        )
+        events.record(db, "fetch", "error", str(error), now=now)
+        return FeedReport(url, kind, "error", error=error.reason)
+
+    new = updated = closed = 0
+    for item in parsed.items:
+        result = store_item(db, item, now)
+        if result.new:
+            if enqueue(db, item.id, plan_posts(item, settings, now), now):
+                new += 1
+            if item.is_closed:
+                # First seen already found: nothing was queued, but record it as closed.
+                withdraw_item(db, item.id, f"{item.status} in the feed", now)
+        elif result.changed:
+            updated += 1
+            if item.is_closed and result.previous_status not in ("found", "withdrawn"):
+                withdraw_item(db, item.id, f"{item.status} in the feed", now)
+                closed += 1
+            else:
+                refresh_unsent_text(db, item, settings)
+    # Validators are saved only after a good parse: a 304 must never hide a feed we failed to read.
+    db.execute(
+        "UPDATE feeds SET etag = ?, last_modified = ?, last_polled_at = ?, last_success_at = ?,"
+        " last_error = NULL, entries = ? WHERE url = ?",
+        [fetched.etag, fetched.last_modified, to_iso(now), to_iso(now), len(parsed.items), url],
+    )
+    if new or updated or closed:
+        events.record(
+            db, "fetch", "ok", f"{url}: {new} new, {updated} updated, {closed} closed", now=now
+        )
+    return FeedReport(url, kind, "ok", new=new, updated=updated, closed=closed)
+
+
+def refresh_unsent_text(db: sqlite_utils.Database, item: Item, settings: Settings) -> None:
+    """An edited entry refreshes its waiting posts' text, unless a person edited them."""
+    rows = db.execute(
+        "SELECT id, platform FROM posts WHERE item_id = ? AND status IN ('queued', 'draft')"
+        " AND edited = 0",
+        [item.id],
+    ).fetchall()
+    for post_id, platform in rows:
+        text = compose(item, platform, style_for(settings, platform, item.kind))
+        db.execute(
+            "UPDATE posts SET text = ?, link = ?, image_url = ? WHERE id = ? AND status IN"
+            " ('queued', 'draft')",
+            [text, item.link, item.image_url, post_id],
+        )

@@ -1,0 +1,58 @@
+"""Deciding what to queue for an item: which platforms and pages, what text, when, how urgent.
+
+Pure: a function of the item, the settings and ``now``. The database is not touched here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .compose import alt_text, compose, style_for
+from .items import Item
+from .queue import PlannedPost, priority_of
+from .settings import Settings
+from .states import PostStatus
+
+
+def targets_for(item: Item, settings: Settings, platform: str) -> list[str]:
+    """Pages to post on: '' is the main account; on Facebook, plus the item's regional page."""
+    if platform != "facebook":
+        return [""]
+    targets = [""]
+    if item.region:
+        targets += [page.page_id for page in settings.facebook_pages if page.region == item.region]
+    return targets
+
+
+def plan_posts(
+    item: Item,
+    settings: Settings,
+    now: datetime,
+    *,
+    platforms: tuple[str, ...] | None = None,
+    scheduled_at: datetime | None = None,
+    draft: bool = False,
+    round: int = 0,
+) -> list[PlannedPost]:
+    """One post per platform (and regional page) for a new item; nothing for a closed appeal."""
+    if item.is_closed:
+        return []
+    planned = []
+    for platform in platforms or settings.platforms:
+        style = style_for(settings, platform, item.kind)
+        for target in targets_for(item, settings, platform):
+            planned.append(
+                PlannedPost(
+                    platform=platform,
+                    target=target,
+                    text=compose(item, platform, style),
+                    link=item.link,
+                    image_url=item.image_url,
+                    alt_text=alt_text(item) if item.image_url else None,
+                    scheduled_at=scheduled_at or now,
+                    priority=priority_of(item.kind, item.urgent),
+                    round=round,
+                    status=PostStatus.DRAFT if draft else PostStatus.QUEUED,
+                )
+            )
+    return planned

@@ -1,0 +1,79 @@
+"""An in-memory publisher: the fastest stand-in for a platform, for unit tests and benchmarks.
+
+It keeps the Publisher contract (ids, URLs, duplicate refusal, deletion, growing metrics)
+without a socket. The full sandbox that ``make demo`` runs uses the real clients against the fake
+servers of :mod:`bot.fakes` instead.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..errors import DuplicatePost, PermanentError, RemoteGone
+from .base import Metrics, PostRequest, Published
+
+MAX_TEXT = {"x": 280, "facebook": 63_206}
+
+
+@dataclass
+class _Stored:
+    request: PostRequest
+    created: float
+    deleted: bool = False
+
+
+class SandboxPublisher:
+    """Stores posts in a dict; refuses an exact duplicate as X and Facebook do."""
+
+    live = False
+
+    def __init__(self, platform: str, clock: Callable[[], float] = time.time) -> None:
+        self.platform = platform
+        self._clock = clock
+        self._ids = itertools.count(1_000_000)
+        self._lock = threading.Lock()
+        self.posts: dict[str, _Stored] = {}
+
+    def publish(self, post: PostRequest) -> Published:
+        with self._lock:
+            if not post.text.strip():
+                raise PermanentError(self.platform, "the post text is empty")
+            for remote_id, stored in self.posts.items():
+                if not stored.deleted and stored.request.text == post.text:
+                    raise DuplicatePost(self.platform, "duplicate content", remote_id)
+            remote_id = str(next(self._ids))
+            self.posts[remote_id] = _Stored(post, self._clock())
+        return Published(remote_id, f"https://sandbox.invalid/{self.platform}/{remote_id}")
+
+    def delete(self, remote_id: str, target: str | None = None) -> None:
+        with self._lock:
+            stored = self.posts.get(remote_id)
+            if stored is None or stored.deleted:
+                raise RemoteGone(self.platform, f"post {remote_id} does not exist")
+            stored.deleted = True
+
+    def metrics(self, remote_id: str, target: str | None = None) -> Metrics:
+        stored = self.posts.get(remote_id)
+        if stored is None or stored.deleted:
+            raise RemoteGone(self.platform, f"post {remote_id} does not exist")
+        minutes = int((self._clock() - stored.created) // 60)
+        return Metrics(
+            shares=minutes // 3, quotes=minutes // 20, likes=minutes, replies=minutes // 10
+        )
+
+    def find_published(self, post: PostRequest) -> Published | None:
+        for remote_id, stored in self.posts.items():
+            if (
+                not stored.deleted
+                and post.marker
+                and post.marker in (stored.request.text + " " + (stored.request.link or ""))
+            ):
+                return Published(remote_id, f"https://sandbox.invalid/{self.platform}/{remote_id}")
+        return None
+
+    def check_credentials(self) -> str:
+        return f"sandbox {self.platform} account"

@@ -1,0 +1,285 @@
+"""Sending queued posts through the publishers, applying the failure policy in one place.
+
+A post is marked ``sending`` (claimed) before the API call and ``sent`` with its remote id after,
+so a crash between the two leaves evidence: :func:`reconcile_stale` finds such posts on start
+and looks them up on the platform before anything is sent again.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlite_utils
+
+from . import events, health
+from .clock import Clock, to_iso, utcnow
+from .errors import AuthExpired, PublishError, RateLimited
+from .platforms.base import PostRequest, Publisher
+from .policy import decide
+from .queue import Post, budget_used, claim_next, get_post, process_owner, transition
+from .settings import Settings
+from .states import PostStatus
+
+S = PostStatus
+
+
+@dataclass
+class SlotReport:
+    """What one run of the sender did, per platform."""
+
+    sent: dict[str, int] = field(default_factory=dict)
+    retried: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def total_sent(self) -> int:
+        return sum(self.sent.values())
+
+
+def request_for(post: Post) -> PostRequest:
+    return PostRequest(
+        post_id=post.id,
+        text=post.text,
+        link=post.link,
+        image_url=post.image_url,
+        alt_text=post.alt_text,
+        target=post.target or None,
+        marker=post.link or post.text[:60],
+    )
+
+
+def _item_closed(db: sqlite_utils.Database, item_id: str) -> bool:
+    row = db.execute("SELECT closed_at FROM items WHERE id = ?", [item_id]).fetchone()
+    return bool(row and row[0])
+
+
+def _mark_sent(
+    db: sqlite_utils.Database, post: Post, remote_id: str | None, url: str | None, now: datetime
+) -> None:
+    transition(
+        db,
+        post.id,
+        S.SENT,
+        remote_id=remote_id,
+        remote_url=url,
+        sent_at=to_iso(now),
+        claimed_by=None,
+        needs_reconcile=0,
+        last_error=None,
+    )
+    health.record_success(db, post.platform, now)
+    if _item_closed(db, post.item_id):
+        # Withdrawn while the call was in flight: it must come straight back down.
+        transition(db, post.id, S.DELETING)
+
+
+def send_post(
+    db: sqlite_utils.Database,
+    publisher: Publisher,
+    post: Post,
+    now: datetime,
+    rng: random.Random | None = None,
+) -> str:
+    """Publish one claimed post and record the outcome. Returns the event outcome word."""
+    rng = rng or random.Random()
+    request = request_for(post)
+    try:
+        if post.needs_reconcile:
+            found = publisher.find_published(request)
+            if found is not None:
+                _mark_sent(db, post, found.remote_id, found.url, now)
+                events.record(
+                    db,
+                    "reconcile",
+                    "sent",
+                    f"already on {post.platform}: {found.url}",
+                    post_id=post.id,
+                    item_id=post.item_id,
+                    platform=post.platform,
+                    now=now,
+                )
+                return "sent"
+        published = publisher.publish(request)
+    except PublishError as error:
+        return _handle_error(db, post, error, now, rng)
+    _mark_sent(db, post, published.remote_id, published.url, now)
+    events.record(
+        db,
+        "send",
+        "sent",
+        published.url,
+        post_id=post.id,
+        item_id=post.item_id,
+        platform=post.platform,
+        now=now,
+    )
+    return "sent"
+
+
+def _handle_error(
+    db: sqlite_utils.Database, post: Post, error: PublishError, now: datetime, rng: random.Random
+) -> str:
+    decision = decide(error, post.attempts, now, rng)
+    health.record_error(db, post.platform, error.message, now)
+    where = {"post_id": post.id, "item_id": post.item_id, "platform": post.platform, "now": now}
+    if decision.action == "duplicate":
+        remote_id = getattr(error, "remote_id", None)
+        _mark_sent(db, post, remote_id, None, now)
+        events.record(
+            db, "send", "duplicate", f"already posted, not re-sent: {error.message}", **where
+        )
+        return "duplicate"
+    if decision.action == "pause":
+        # The post did not go out: give the attempt back and wait for working credentials.
+        transition(db, post.id, S.QUEUED, attempts=max(0, post.attempts - 1), claimed_by=None)
+        health.pause(db, post.platform, error.message, now)
+        events.record(
+            db,
+            "send",
+            "paused",
+            f"{post.platform} paused, credentials refused: {error.message}",
+            **where,
+        )
+        return "paused"
+    if decision.action in ("retry", "reconcile"):
+        retry_at = decision.retry_at or now
+        transition(
+            db,
+            post.id,
+            S.QUEUED,
+            next_attempt_at=to_iso(retry_at),
+            needs_reconcile=int(decision.action == "reconcile" or post.needs_reconcile),
+            last_error=error.message,
+            claimed_by=None,
+        )
+        if isinstance(error, RateLimited):
+            health.hold(db, post.platform, retry_at)
+        events.record(db, "send", "retry", f"{error.message}; next try {to_iso(retry_at)}", **where)
+        return "retry"
+    transition(db, post.id, S.FAILED, last_error=decision.reason, claimed_by=None)
+    events.record(db, "send", "failed", decision.reason, **where)
+    return "failed"
+
+
+def try_resume(db: sqlite_utils.Database, publisher: Publisher, now: datetime) -> bool:
+    """A paused platform resumes as soon as its cheapest authenticated call works again."""
+    try:
+        account = publisher.check_credentials()
+    except AuthExpired as error:
+        health.record_error(db, publisher.platform, error.message, now)
+        return False
+    except PublishError:
+        return False
+    health.resume(db, publisher.platform)
+    events.record(
+        db,
+        "credentials",
+        "resumed",
+        f"credentials work again ({account})",
+        platform=publisher.platform,
+        now=now,
+    )
+    return True
+
+
+def run_slot(
+    db: sqlite_utils.Database,
+    publishers: Mapping[str, Publisher],
+    settings: Settings,
+    *,
+    limit: int | None = None,
+    due_only: bool = True,
+    clock: Clock = utcnow,
+    stop: threading.Event | None = None,
+    rng: random.Random | None = None,
+    max_priority: int | None = None,
+) -> SlotReport:
+    """Send up to ``limit`` due posts per platform (None: no per-slot limit), within budgets.
+
+    Posts are claimed one at a time, so a stop request between two posts leaves nothing in
+    ``sending``.
+    """
+    report = SlotReport()
+    owner = process_owner()
+    for name, publisher in publishers.items():
+        now = clock()
+        state = health.get_health(db, name)
+        if state.paused_reason and not try_resume(db, publisher, now):
+            report.skipped[name] = f"paused: {state.paused_reason}"
+            continue
+        if state.held(now):
+            report.skipped[name] = f"rate limited until {state.hold_until}"
+            continue
+        sent = 0
+        while limit is None or sent < limit:
+            if stop is not None and stop.is_set():
+                break
+            now = clock()
+            if budget_used(db, name, now) >= settings.daily_limit(name):
+                report.skipped[name] = f"daily limit of {settings.daily_limit(name)} reached"
+                break
+            post = claim_next(db, name, now, owner, due_only=due_only, max_priority=max_priority)
+            if post is None:
+                break
+            outcome = send_post(db, publisher, post, now, rng)
+            if outcome in ("sent", "duplicate"):
+                sent += 1
+                report.sent[name] = report.sent.get(name, 0) + 1
+            elif outcome == "failed":
+                report.failed[name] = report.failed.get(name, 0) + 1
+            else:
+                report.retried[name] = report.retried.get(name, 0) + 1
+                if outcome == "paused" or health.get_health(db, name).held(clock()):
+                    break
+    return report
+
+
+def _pid_alive(owner: str | None) -> bool:
+    if not owner:
+        return False
+    host, _, pid = owner.rpartition(":")
+    if host != process_owner().rpartition(":")[0] or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reconcile_stale(
+    db: sqlite_utils.Database,
+    is_alive: Callable[[str | None], bool] = _pid_alive,
+    now: datetime | None = None,
+) -> list[int]:
+    """Posts left in ``sending`` by a process that died go back to the queue, flagged so the
+    platform is searched for them before any resend. Returns their ids."""
+    now = now or utcnow()
+    stale = [
+        row["id"]
+        for row in db.query("SELECT id, claimed_by FROM posts WHERE status = 'sending'")
+        if not is_alive(row["claimed_by"]) or row["claimed_by"] == process_owner()
+    ]
+    for post_id in stale:
+        post = get_post(db, post_id)
+        if transition(db, post_id, S.QUEUED, needs_reconcile=1, claimed_by=None):
+            events.record(
+                db,
+                "recover",
+                "retry",
+                "left in sending by a stopped process; will check the platform before resending",
+                post_id=post_id,
+                item_id=post.item_id,
+                platform=post.platform,
+                now=now,
+            )
+    return stale

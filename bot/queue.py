@@ -1,0 +1,303 @@
+"""The posting queue: one row per (item, platform, target, round) in the ``posts`` table.
+
+Every status change goes through :func:`transition`, which enforces :mod:`bot.states`; claiming
+goes through :func:`claim_next`, one post at a time inside ``BEGIN IMMEDIATE``, so two processes
+never send the same post and a shutdown never leaves a batch stranded in ``sending``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlite_utils
+
+from .clock import to_iso
+from .db import immediate
+from .errors import NotFound
+from .items import Item
+from .states import BUDGET_STATUSES, PostStatus, can_move
+
+S = PostStatus
+# Lower sorts first: urgent appeals, then appeals, then news.
+PRIORITY_URGENT, PRIORITY_APPEAL, PRIORITY_NEWS = 0, 1, 2
+
+
+def priority_of(kind: str, urgent: bool) -> int:
+    if kind == "appeal":
+        return PRIORITY_URGENT if urgent else PRIORITY_APPEAL
+    return PRIORITY_NEWS
+
+
+def process_owner() -> str:
+    """Who holds a claim: host and pid, so a stale claim can be told from a live one."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class Post:
+    """A queue row, typed."""
+
+    id: int
+    item_id: str
+    platform: str
+    target: str
+    round: int
+    status: PostStatus
+    text: str
+    link: str | None
+    image_url: str | None
+    alt_text: str | None
+    scheduled_at: str
+    priority: int
+    attempts: int
+    needs_reconcile: bool
+    remote_id: str | None
+    remote_url: str | None
+    last_error: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Post:
+        return cls(
+            id=row["id"],
+            item_id=row["item_id"],
+            platform=row["platform"],
+            target=row["target"],
+            round=row["round"],
+            status=PostStatus(row["status"]),
+            text=row["text"],
+            link=row["link"],
+            image_url=row["image_url"],
+            alt_text=row["alt_text"],
+            scheduled_at=row["scheduled_at"],
+            priority=row["priority"],
+            attempts=row["attempts"],
+            needs_reconcile=bool(row["needs_reconcile"]),
+            remote_id=row["remote_id"],
+            remote_url=row["remote_url"],
+            last_error=row["last_error"],
+        )
+
+
+@dataclass(frozen=True)
+class PlannedPost:
+    """A post to queue, decided by :func:`bot.planner.plan_posts` (pure)."""
+
+    platform: str
+    text: str
+    scheduled_at: datetime
+    priority: int
+    target: str = ""
+    link: str | None = None
+    image_url: str | None = None
+    alt_text: str | None = None
+    round: int = 0
+    status: PostStatus = S.QUEUED
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    """What storing an item did: new, changed, and the appeal status it moved from."""
+
+    new: bool
+    changed: bool
+    previous_status: str | None
+
+
+_ITEM_FIELDS = (
+    "kind",
+    "feed_url",
+    "title",
+    "summary",
+    "link",
+    "image_url",
+    "image_alt",
+    "published_at",
+    "updated_at",
+    "categories",
+    "status",
+    "urgent",
+    "region",
+)
+
+
+def _item_row(item: Item) -> dict[str, Any]:
+    return {
+        "kind": item.kind,
+        "feed_url": item.feed_url,
+        "title": item.title,
+        "summary": item.summary,
+        "link": item.link,
+        "image_url": item.image_url,
+        "image_alt": item.image_alt,
+        "published_at": to_iso(item.published_at) if item.published_at else None,
+        "updated_at": to_iso(item.updated_at) if item.updated_at else None,
+        "categories": json.dumps(list(item.categories)),
+        "status": item.status,
+        "urgent": int(item.urgent),
+        "region": item.region,
+    }
+
+
+def store_item(
+    db: sqlite_utils.Database, item: Item, now: datetime, source: str = "feed"
+) -> StoreResult:
+    """Insert a new item or update a known one, keyed on its id. Never queues anything."""
+    row = _item_row(item)
+    existing = db.execute("SELECT * FROM items WHERE id = ?", [item.id]).fetchone()
+    if existing is None:
+        row.update(id=item.id, source=source, first_seen_at=to_iso(now), last_seen_at=to_iso(now))
+        db["items"].insert(row)
+        return StoreResult(new=True, changed=False, previous_status=None)
+    columns = [d[0] for d in db.execute("SELECT * FROM items LIMIT 0").description]
+    old = dict(zip(columns, existing, strict=True))
+    if old["purged_at"]:
+        # A purged appeal's personal data must not come back from a stale feed entry.
+        db.execute("UPDATE items SET last_seen_at = ? WHERE id = ?", [to_iso(now), item.id])
+        return StoreResult(new=False, changed=False, previous_status=old["status"])
+    changed = any(old[key] != row[key] for key in _ITEM_FIELDS)
+    row["last_seen_at"] = to_iso(now)
+    db["items"].update(item.id, row)
+    return StoreResult(new=False, changed=changed, previous_status=old["status"])
+
+
+def enqueue(
+    db: sqlite_utils.Database, item_id: str, planned: list[PlannedPost], now: datetime
+) -> list[int]:
+    """Queue planned posts; a post already queued for the same (platform, target, round) is kept."""
+    ids: list[int] = []
+    with immediate(db):
+        for post in planned:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO posts (item_id, platform, target, round, status, text, link,"
+                " image_url, alt_text, scheduled_at, priority, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    item_id,
+                    post.platform,
+                    post.target,
+                    post.round,
+                    str(post.status),
+                    post.text,
+                    post.link,
+                    post.image_url,
+                    post.alt_text,
+                    to_iso(post.scheduled_at),
+                    post.priority,
+                    to_iso(now),
+                ],
+            )
+            if cursor.rowcount:
+                ids.append(int(cursor.lastrowid or 0))
+    return ids
+
+
+def get_post(db: sqlite_utils.Database, post_id: int) -> Post:
+    rows = list(db.query("SELECT * FROM posts WHERE id = ?", [post_id]))
+    if not rows:
+        raise NotFound(f"no queue entry {post_id}")
+    return Post.from_row(rows[0])
+
+
+def transition(db: sqlite_utils.Database, post_id: int, new: PostStatus, **fields: Any) -> bool:
+    """Move a post to ``new`` if the state machine allows it from its current status.
+
+    Returns False (changing nothing) when the post has meanwhile moved somewhere the change no
+    longer applies, e.g. a withdrawal cancelled it while it was being sent.
+    """
+    with immediate(db):
+        row = db.execute("SELECT status FROM posts WHERE id = ?", [post_id]).fetchone()
+        if row is None:
+            raise NotFound(f"no queue entry {post_id}")
+        if not can_move(PostStatus(row[0]), new):
+            return False
+        assignments = ", ".join(f"{name} = ?" for name in ["status", *fields])
+        db.execute(
+            f"UPDATE posts SET {assignments} WHERE id = ?", [str(new), *fields.values(), post_id]
+        )
+    return True
+
+
+def claim_next(
+    db: sqlite_utils.Database,
+    platform: str,
+    now: datetime,
+    owner: str,
+    due_only: bool = True,
+    max_priority: int | None = None,
+) -> Post | None:
+    """Claim the next due post on ``platform`` (queued → sending), or None when none is due.
+
+    Order: urgent appeals, appeals, news; then the oldest scheduled first. ``max_priority=0``
+    claims urgent appeals only.
+    """
+    when = to_iso(now)
+    with immediate(db):
+        due = "AND scheduled_at <= ?" if due_only else ""
+        params: list[Any] = [platform, when] + ([when] if due_only else [])
+        if max_priority is not None:
+            due += " AND priority <= ?"
+            params.append(max_priority)
+        row = db.execute(
+            "SELECT id FROM posts WHERE platform = ? AND status = 'queued'"
+            " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+            f" {due} ORDER BY priority, scheduled_at, id LIMIT 1",
+            params,
+        ).fetchone()
+        if row is None:
+            return None
+        db.execute(
+            "UPDATE posts SET status = 'sending', claimed_by = ?, claimed_at = ?,"
+            " attempts = attempts + 1 WHERE id = ? AND status = 'queued'",
+            [owner, when, row[0]],
+        )
+    return get_post(db, row[0])
+
+
+def budget_used(db: sqlite_utils.Database, platform: str, now: datetime) -> int:
+    """Posts that went out (or are going out) on ``platform`` in the 24 hours before ``now``.
+
+    Counted from the table, so the budget survives restarts. A rolling day matches X's own
+    24-hour window and can never let a midnight boundary double the allowance.
+    """
+    since = to_iso(now - timedelta(hours=24))
+    placeholders = ",".join("?" for _ in BUDGET_STATUSES)
+    row = db.execute(
+        f"SELECT COUNT(*) FROM posts WHERE platform = ? AND status IN ({placeholders})"
+        " AND COALESCE(sent_at, claimed_at) >= ?",
+        [platform, *map(str, BUDGET_STATUSES), since],
+    ).fetchone()
+    return int(row[0])
+
+
+def list_posts(
+    db: sqlite_utils.Database,
+    statuses: tuple[str, ...] | None = None,
+    platform: str | None = None,
+    item_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Queue rows joined with their item's kind and title, in sending order."""
+    where, params = ["1 = 1"], []
+    if statuses:
+        where.append(f"p.status IN ({','.join('?' for _ in statuses)})")
+        params.extend(statuses)
+    if platform:
+        where.append("p.platform = ?")
+        params.append(platform)
+    if item_id:
+        where.append("p.item_id = ?")
+        params.append(item_id)
+    sql = (
+        "SELECT p.id, p.item_id, i.kind, i.title, i.urgent, p.platform, p.target, p.round,"
+        " p.status, p.scheduled_at, p.priority, p.attempts, p.next_attempt_at, p.text,"
+        " p.link, p.image_url, p.alt_text, p.last_error, p.remote_id, p.remote_url, p.sent_at"
+        " FROM posts p JOIN items i ON i.id = p.item_id"
+        f" WHERE {' AND '.join(where)}"
+        " ORDER BY CASE p.status WHEN 'sending' THEN 0 WHEN 'queued' THEN 1 WHEN 'draft' THEN 2"
+        " ELSE 3 END, p.priority, p.scheduled_at, p.id"
+    )
+    return list(db.query(sql, params))

@@ -1,0 +1,223 @@
+"""The daemon: APScheduler 3.x ticks that read and write our own tables.
+
+Jobs: poll the feeds every FEED_POLL_MINUTES (then delete anything withdrawn and send urgent
+appeals at once), send at each posting slot in TIMEZONE, and retry pending deletions every
+minute. Nothing about the queue lives in APScheduler: its jobs are in memory and rebuilt at
+start, so a restart loses nothing. Each job opens its own database connection, so jobs on
+different threads never share one.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Mapping
+from datetime import datetime, time, timedelta
+from types import FrameType
+from typing import Any
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from . import events
+from .clock import Clock, utcnow
+from .db import open_db
+from .ingest import poll_feeds
+from .lock import DaemonLock
+from .platforms.base import Publisher
+from .publishing import SlotReport, reconcile_stale, run_slot
+from .settings import Settings
+from .slots import latest_slot, slot_key
+from .withdrawal import process_deletions
+
+log = logging.getLogger("appeal_bot")
+
+# A slot job that starts up to this late (host busy, suspended briefly) still runs; later than
+# that it counts as missed, is logged, and a single catch-up run sends its posts.
+SLOT_MISFIRE_GRACE = timedelta(minutes=30)
+
+
+def slot_trigger(slot: time, settings: Settings) -> CronTrigger:
+    """A daily trigger at a local wall-clock time; APScheduler follows the zone's DST rules."""
+    return CronTrigger(hour=slot.hour, minute=slot.minute, timezone=settings.timezone)
+
+
+class Daemon:
+    """The long-running bot. ``stop`` ends it cleanly: the post in flight completes, the rest
+    stay queued, nothing is left in ``sending``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        publishers: Mapping[str, Publisher],
+        clock: Clock = utcnow,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.settings = settings
+        self.publishers = publishers
+        self.clock = clock
+        self.stop = stop or threading.Event()
+        self.scheduler = BackgroundScheduler(
+            timezone=settings.timezone,
+            executors={"default": ThreadPoolExecutor(3)},
+            job_defaults={"coalesce": True, "max_instances": 1},
+        )
+        self._slot_lock = threading.Lock()
+
+    # --- jobs ------------------------------------------------------------------------------
+    def poll_job(self) -> None:
+        db = open_db(self.settings.database_path)
+        try:
+            now = self.clock()
+            poll_feeds(db, self.settings, now)
+            process_deletions(db, self.publishers, self.clock())
+            # Urgent appeals do not wait for a slot.
+            run_slot(
+                db,
+                self.publishers,
+                self.settings,
+                clock=self.clock,
+                stop=self.stop,
+                max_priority=0,
+            )
+        finally:
+            db.close()
+
+    def deletions_job(self) -> None:
+        db = open_db(self.settings.database_path)
+        try:
+            process_deletions(db, self.publishers, self.clock())
+        finally:
+            db.close()
+
+    def slot_job(self, catch_up_for: str | None = None) -> SlotReport | None:
+        """Send one slot's posts, unless this slot already ran (in this or another process)."""
+        now = self.clock()
+        slot = latest_slot(now, self.settings.post_slots, self.settings.timezone)
+        key = catch_up_for or (slot_key(slot, self.settings.timezone) if slot else "manual")
+        db = open_db(self.settings.database_path)
+        try:
+            with self._slot_lock:
+                inserted = db.execute(
+                    "INSERT OR IGNORE INTO slot_runs (slot_key, started_at) VALUES (?, ?)",
+                    [key, now.isoformat()],
+                ).rowcount
+            if not inserted:
+                log.info("slot %s already ran; not sending twice", key)
+                return None
+            report = run_slot(
+                db,
+                self.publishers,
+                self.settings,
+                limit=self.settings.posts_per_slot,
+                clock=self.clock,
+                stop=self.stop,
+            )
+            db.execute(
+                "UPDATE slot_runs SET sent = ? WHERE slot_key = ?", [report.total_sent(), key]
+            )
+            events.record(
+                db,
+                "slot",
+                "done",
+                f"slot {key}: sent {report.sent or 'nothing'}"
+                + (f"; skipped {report.skipped}" if report.skipped else ""),
+                now=self.clock(),
+            )
+            return report
+        finally:
+            db.close()
+
+    # --- wiring ----------------------------------------------------------------------------
+    def _on_event(self, event: JobExecutionEvent) -> None:
+        if event.code == EVENT_JOB_MISSED and event.job_id.startswith("slot-"):
+            key = slot_key(event.scheduled_run_time, self.settings.timezone)
+            db = open_db(self.settings.database_path)
+            try:
+                events.record(
+                    db,
+                    "slot",
+                    "missed",
+                    f"slot {key} was missed (host asleep or busy); its posts go out now, once",
+                )
+            finally:
+                db.close()
+            self.scheduler.add_job(
+                self.slot_job,
+                kwargs={"catch_up_for": key},
+                id=f"catch-up-{key}",
+                replace_existing=True,
+            )
+        elif event.code == EVENT_JOB_ERROR:
+            log.error("job %s failed: %s", event.job_id, event.exception)
+
+    def schedule(self) -> None:
+        settings = self.settings
+        self.scheduler.add_listener(self._on_event, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
+        self.scheduler.add_job(
+            self.poll_job,
+            IntervalTrigger(minutes=settings.feed_poll_minutes, timezone=settings.timezone),
+            id="poll-feeds",
+            next_run_time=datetime.now(settings.timezone),
+            misfire_grace_time=settings.feed_poll_minutes * 60,
+        )
+        self.scheduler.add_job(
+            self.deletions_job,
+            IntervalTrigger(minutes=1, timezone=settings.timezone),
+            id="deletions",
+            misfire_grace_time=60,
+        )
+        for slot in settings.post_slots:
+            self.scheduler.add_job(
+                self.slot_job,
+                slot_trigger(slot, settings),
+                id=f"slot-{slot.strftime('%H%M')}",
+                misfire_grace_time=int(SLOT_MISFIRE_GRACE.total_seconds()),
+            )
+
+    def run(self) -> None:
+        """Run until ``stop`` is set. Refuses to start if another daemon holds the database."""
+        lock = DaemonLock(self.settings.database_path)
+        lock.acquire()
+        try:
+            db = open_db(self.settings.database_path)
+            try:
+                reconcile_stale(db)
+                events.record(db, "daemon", "started", f"platforms {', '.join(self.publishers)}")
+            finally:
+                db.close()
+            self.schedule()
+            self.scheduler.start()
+            self.stop.wait()
+            log.info("stopping: letting the post in flight finish")
+            self.scheduler.shutdown(wait=True)
+            db = open_db(self.settings.database_path)
+            try:
+                reconcile_stale(db)
+                events.record(db, "daemon", "stopped", "clean shutdown")
+            finally:
+                db.close()
+        finally:
+            lock.release()
+
+
+def install_stop_signals(stop: threading.Event) -> Callable[[], None]:
+    """SIGINT and SIGTERM set ``stop``; returns a function restoring the old handlers."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        log.info("received %s", signal.Signals(signum).name)
+        stop.set()
+
+    previous: dict[int, Any] = {
+        sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+
+    def restore() -> None:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+    return restore
