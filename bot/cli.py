@@ -1,0 +1,431 @@
+"""The command line: ``python run_bot.py COMMAND``. Each command parses its arguments and calls
+the library; errors are one line on stderr and a non-zero exit code (2 for bad settings)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import events
+from .clock import local_text, utcnow
+from .display import table
+from .errors import AppealBotError, PublishError
+from .ingest import poll_feeds
+from .logs import configure_logging
+from .manual import ManualPost, add_manual
+from .publishing import reconcile_stale, run_slot
+from .queue import list_posts
+from .runtime import start_runtime
+from .scheduler import Daemon, install_stop_signals
+from .settings import Settings, load_settings
+from .status import gather_status
+from .withdrawal import process_deletions, withdraw_item
+
+log = logging.getLogger("appeal_bot")
+
+
+# --- argument helpers ------------------------------------------------------------------------
+def parse_since(text: str, now: datetime) -> datetime:
+    """``24h``, ``7d``, ``30m`` or a date/time like ``2026-11-20`` or ``2026-11-20T09:00``."""
+    match = re.fullmatch(r"(\d+)([mhd])", text.strip())
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        return now - timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise AppealBotError(f"--since {text!r}: use 24h, 7d or a date like 2026-11-20") from None
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def parse_local_time(text: str, settings: Settings, now: datetime) -> datetime:
+    """``14:00`` (the next one), ``2026-11-25 14:00`` (in TIMEZONE) or an ISO time with offset."""
+    zone = settings.timezone
+    if re.fullmatch(r"\d{1,2}:\d{2}", text):
+        hour, minute = map(int, text.split(":"))
+        local = now.astimezone(zone).replace(hour=hour, minute=minute, second=0, microsecond=0)
+        return local if local > now else local + timedelta(days=1)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise AppealBotError(f"--at {text!r}: use 14:00 or 2026-11-25 14:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def emit_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, default=str))
+
+
+# --- commands --------------------------------------------------------------------------------
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    stop = threading.Event()
+    restore = install_stop_signals(stop)
+    try:
+        with start_runtime(settings) as runtime:
+            if runtime.sandbox:
+                log.info(
+                    "sandbox mode: X at %s, Facebook at %s",
+                    runtime.settings.x_api_base_url,
+                    runtime.settings.facebook_graph_url,
+                )
+            Daemon(runtime.settings, runtime.publishers, stop=stop).run()
+    finally:
+        restore()
+    return 0
+
+
+def cmd_fetch(settings: Settings, args: argparse.Namespace) -> int:
+    with start_runtime(settings, with_feeds=True) as runtime:
+        db = runtime.db()
+        if not (runtime.settings.appeals_feed_urls or runtime.settings.news_feed_urls):
+            raise AppealBotError("no feeds configured: set APPEALS_FEED_URL or NEWS_FEED_URL")
+        reports = poll_feeds(db, runtime.settings, utcnow())
+    rows = [r.__dict__ for r in reports]
+    if args.json:
+        emit_json(rows)
+    else:
+        print(
+            table(
+                rows,
+                [
+                    ("kind", "kind", 6),
+                    ("url", "feed", 60),
+                    ("outcome", "outcome", 12),
+                    ("new", "new", 4),
+                    ("updated", "updated", 7),
+                    ("closed", "closed", 6),
+                    ("error", "error", 60),
+                ],
+            )
+        )
+    return 1 if any(r.outcome == "error" for r in reports) else 0
+
+
+def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
+    stop = threading.Event()
+    restore = install_stop_signals(stop)
+    try:
+        with start_runtime(settings, with_feeds=False) as runtime:
+            db = runtime.db()
+            reconcile_stale(db)
+            process_deletions(db, runtime.publishers, utcnow())
+            limit = None if args.all else runtime.settings.posts_per_slot
+            report = run_slot(
+                db,
+                runtime.publishers,
+                runtime.settings,
+                limit=limit,
+                due_only=not args.all,
+                stop=stop,
+            )
+    finally:
+        restore()
+    print(f"sent {report.total_sent()}: {report.sent or 'nothing due'}")
+    for platform, why in report.skipped.items():
+        print(f"{platform}: skipped, {why}")
+    return 0
+
+
+def _queue_rows(settings: Settings, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for row in rows:
+        row["when"] = local_text(row["scheduled_at"], settings.timezone)
+    return rows
+
+
+def cmd_queue(settings: Settings, args: argparse.Namespace) -> int:
+    from .db import open_db
+
+    statuses = tuple(args.status.split(",")) if args.status else None
+    if statuses is None and not args.everything:
+        statuses = ("draft", "queued", "sending", "failed", "deleting")
+    rows = _queue_rows(
+        settings, list_posts(open_db(settings.database_path), statuses, args.platform)
+    )
+    if args.json:
+        emit_json(rows)
+        return 0
+    if not rows:
+        print("the queue is empty")
+        return 0
+    print(
+        table(
+            rows,
+            [
+                ("id", "id", 6),
+                ("status", "status", 9),
+                ("platform", "platform", 8),
+                ("kind", "kind", 6),
+                ("when", f"when ({settings.timezone.key})", 16),
+                ("attempts", "tries", 5),
+                ("text", "text", 70),
+                ("last_error", "last error", 40),
+            ],
+        )
+    )
+    return 0
+
+
+def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
+    from .db import open_db
+
+    now = utcnow()
+    platforms = tuple(p.strip() for p in args.platforms.split(",")) if args.platforms else None
+    for platform in platforms or ():
+        if platform not in settings.platforms:
+            raise AppealBotError(
+                f"--platforms: {platform!r} is not enabled"
+                f" (PLATFORMS={','.join(settings.platforms)})"
+            )
+    post = ManualPost(
+        kind=args.kind,
+        title=args.title,
+        text=args.text or "",
+        link=args.link,
+        image_url=args.image,
+        image_alt=args.alt,
+        platforms=platforms,
+        at=parse_local_time(args.at, settings, now) if args.at else None,
+        urgent=args.urgent,
+        region=args.region,
+    )
+    try:
+        item_id, ids = add_manual(open_db(settings.database_path), settings, post, now)
+    except ValueError as error:
+        raise AppealBotError(str(error)) from None
+    print(f"queued {item_id} as queue entries {', '.join(map(str, ids))}")
+    return 0
+
+
+def cmd_log(settings: Settings, args: argparse.Namespace) -> int:
+    from .db import open_db
+
+    now = utcnow()
+    rows = events.list_events(
+        open_db(settings.database_path),
+        platform=args.platform,
+        outcome=args.status,
+        since=parse_since(args.since, now) if args.since else None,
+        limit=args.limit,
+    )
+    if args.json:
+        emit_json(rows)
+        return 0
+    for row in rows:
+        row["when"] = local_text(row["at"], settings.timezone)
+    print(
+        table(
+            rows,
+            [
+                ("when", f"time ({settings.timezone.key})", 16),
+                ("platform", "platform", 8),
+                ("post_id", "post", 5),
+                ("action", "action", 10),
+                ("outcome", "outcome", 10),
+                ("detail", "detail", 90),
+            ],
+        )
+    )
+    return 0
+
+
+def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    from .db import open_db
+
+    now = utcnow()
+    status = gather_status(open_db(settings.database_path), settings, now)
+    if args.json:
+        emit_json(status)
+        return 0
+    zone = settings.timezone
+    print("Feeds")
+    if not status["feeds"]:
+        print("  none polled yet")
+    else:
+        for feed in status["feeds"]:
+            feed["polled"] = local_text(feed["last_polled_at"], zone)
+        print(
+            table(
+                status["feeds"],
+                [
+                    ("kind", "kind", 6),
+                    ("url", "feed", 60),
+                    ("polled", "last poll", 16),
+                    ("entries", "entries", 7),
+                    ("last_error", "last error", 60),
+                ],
+            )
+        )
+    print("\nPlatforms")
+    for row in status["platforms"]:
+        row["enabled_text"] = "yes" if row["enabled"] else "no"
+        row["paused_text"] = (
+            f"PAUSED: {row['paused_reason']}"
+            if row["paused"]
+            else (
+                f"rate limited until {local_text(row['rate_limited_until'], zone)}"
+                if row["rate_limited_until"]
+                else "ok"
+            )
+        )
+        row["budget"] = f"{row['sent_last_24h']}/{row['daily_limit']}"
+        row["success"] = local_text(row["last_success_at"], zone)
+        row["error"] = (
+            f"{local_text(row['last_error_at'], zone)} {row['last_error']}"
+            if row["last_error"]
+            else "-"
+        )
+    print(
+        table(
+            status["platforms"],
+            [
+                ("platform", "platform", 8),
+                ("enabled_text", "enabled", 7),
+                ("mode", "mode", 7),
+                ("paused_text", "state", 50),
+                ("budget", "sent 24h", 8),
+                ("queued", "queued", 6),
+                ("success", "last success", 16),
+                ("error", "last error", 60),
+            ],
+        )
+    )
+    return 0
+
+
+def cmd_check_credentials(settings: Settings, args: argparse.Namespace) -> int:
+    failures = 0
+    with start_runtime(settings, with_feeds=False) as runtime:
+        for name, publisher in runtime.publishers.items():
+            mode = "live" if publisher.live else "sandbox"
+            try:
+                account = publisher.check_credentials()
+            except PublishError as error:
+                failures += 1
+                print(f"{name} ({mode}): NOT working: {error.message}")
+            else:
+                print(f"{name} ({mode}): working, signed in as {account}")
+    return 1 if failures else 0
+
+
+def cmd_withdraw(settings: Settings, args: argparse.Namespace) -> int:
+    now = utcnow()
+    with start_runtime(settings, with_feeds=False) as runtime:
+        db = runtime.db()
+        affected = withdraw_item(db, args.item_id, args.reason, now)
+        deleted = process_deletions(db, runtime.publishers, now)
+        pending = db.execute(
+            "SELECT COUNT(*) FROM posts WHERE item_id = ? AND status = 'deleting'", [args.item_id]
+        ).fetchone()[0]
+    print(
+        f"withdrew {args.item_id}: {affected} posts taken down or cancelled, {deleted} deleted now"
+        + (f", {pending} deletions pending (retried automatically)" if pending else "")
+    )
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(settings, output=args.output)
+
+
+COMMANDS: dict[str, tuple[Callable[[Settings, argparse.Namespace], int], str]] = {
+    "run": (cmd_run, "run the daemon: poll feeds, post at the slots, delete withdrawn appeals"),
+    "fetch": (cmd_fetch, "poll the feeds now and queue new items"),
+    "post": (cmd_post, "send the posts that are due now"),
+    "queue": (cmd_queue, "list the queue"),
+    "add": (cmd_add, "queue an appeal or news post by hand"),
+    "log": (cmd_log, "the operators' log: every send, failure, retry and deletion, newest first"),
+    "status": (cmd_status, "feeds (last poll, last error) and platforms (health, budget)"),
+    "check-credentials": (cmd_check_credentials, "check each platform's credentials work"),
+    "withdraw": (
+        cmd_withdraw,
+        "withdraw an appeal everywhere: cancel queued posts, delete published",
+    ),
+    "demo": (cmd_demo, "run the sandbox demonstration end to end"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run_bot.py",
+        description="appeal-bot: share a missing-persons charity's appeals on X and Facebook.",
+    )
+    parser.add_argument("--env-file", default=".env", help="settings file to read (default .env)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parsers = {
+        name: sub.add_parser(name, help=text, description=text)
+        for name, (_, text) in COMMANDS.items()
+    }
+
+    parsers["fetch"].add_argument("--json", action="store_true", help="print a JSON array")
+    parsers["post"].add_argument(
+        "--all",
+        action="store_true",
+        help="send everything queued now, ignoring slots and times (daily limits still apply)",
+    )
+    q = parsers["queue"]
+    q.add_argument("--json", action="store_true", help="print a JSON array")
+    q.add_argument("--status", help="only these statuses, comma-separated (queued,sent,failed,…)")
+    q.add_argument("--platform", choices=["x", "facebook"], help="only this platform")
+    q.add_argument(
+        "--all",
+        dest="everything",
+        action="store_true",
+        help="include sent, cancelled and deleted posts",
+    )
+    a = parsers["add"]
+    a.add_argument(
+        "--kind", choices=["appeal", "news"], default="appeal", help="appeal (default) or news"
+    )
+    a.add_argument(
+        "--title", required=True, help="headline, e.g. 'Sam Jones, 15, missing from Leeds'"
+    )
+    a.add_argument("--text", help="the fuller text (shortened for X as needed)")
+    a.add_argument("--link", help="link to the appeal page")
+    a.add_argument("--image", help="photo URL")
+    a.add_argument("--alt", help="alt text of the photo (default: 'Photo of <title>')")
+    a.add_argument("--platforms", help="comma-separated, default: all of PLATFORMS")
+    a.add_argument(
+        "--at", help="when to post: 14:00 or '2026-11-25 14:00' in TIMEZONE (default: next slot)"
+    )
+    a.add_argument("--urgent", action="store_true", help="urgent appeal: goes first")
+    a.add_argument("--region", help="region, for regional hashtags and Facebook pages")
+    lg = parsers["log"]
+    lg.add_argument("--json", action="store_true", help="print a JSON array")
+    lg.add_argument("--platform", choices=["x", "facebook"], help="only this platform")
+    lg.add_argument(
+        "--status", help="only this outcome: sent, failed, retry, cancelled, deleted, …"
+    )
+    lg.add_argument("--since", help="only since: 24h, 7d, 30m or a date like 2026-11-20")
+    lg.add_argument("--limit", type=int, default=200, help="at most this many rows (default 200)")
+    parsers["status"].add_argument("--json", action="store_true", help="print JSON")
+    w = parsers["withdraw"]
+    w.add_argument("item_id", metavar="APPEAL_ID", help="the appeal's id (see `queue`)")
+    w.add_argument("--reason", required=True, help="why, e.g. 'found safe and well'")
+    parsers["demo"].add_argument(
+        "--output", default="demo-output", help="folder for the demo's database and files"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = load_settings(env_file=args.env_file)
+        configure_logging(settings.log_level, settings.secrets())
+        handler = COMMANDS[command][0]
+        return handler(settings, args)
+    except AppealBotError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130

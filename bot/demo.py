@@ -1,0 +1,166 @@
+"""``run_bot.py demo`` / ``make demo``: the whole flow in under a minute, with no credentials.
+
+It starts the sandbox (fake X and Facebook servers and the sample feeds on 127.0.0.1), runs the
+real daemon (APScheduler jobs, SQLite, the tweepy and Graph API clients) on a fresh database in
+``demo-output/``, lets one posting slot go out, marks one appeal FOUND in the feed and waits
+until its posts are deleted everywhere, then prints the operators' log.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from .clock import local_text, utcnow
+from .db import open_db
+from .display import table
+from .runtime import start_runtime
+from .scheduler import Daemon
+from .settings import Settings
+
+STEP_TIMEOUT = 20.0
+
+
+def _wait(what: str, condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + STEP_TIMEOUT
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"demo: gave up waiting for {what}")
+        time.sleep(0.1)
+
+
+def mark_first_found(feed: bytes) -> bytes:
+    """The sample feed with its first appeal's title turned 'FOUND: …', as a charity's CMS would."""
+    text = feed.decode("utf-8")
+    return re.sub(r"(<item>.*?<title>)", r"\1FOUND: ", text, count=1, flags=re.S).encode()
+
+
+def run_demo(settings: Settings, output: str = "demo-output") -> int:
+    folder = Path(output)
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / "demo.db"
+    for leftover in folder.glob("demo.db*"):
+        leftover.unlink()
+    settings = settings.replace(
+        database_path=database,
+        sandbox=True,
+        appeals_feed_urls=(),
+        news_feed_urls=(),
+        posts_per_slot=max(settings.posts_per_slot, 3),
+    )
+    print(f"appeal-bot demo: sandbox X and Facebook on 127.0.0.1, database {database}\n")
+    with start_runtime(settings) as runtime:
+        assert runtime.sandbox is not None and runtime.sandbox.feeds is not None
+        settings = runtime.settings
+        db = open_db(database)
+        stop = threading.Event()
+        daemon = Daemon(settings, runtime.publishers, stop=stop)
+        thread = threading.Thread(target=daemon.run, name="daemon", daemon=True)
+        thread.start()
+
+        def count(sql: str, *params: object) -> int:
+            return int(db.execute(sql, list(params)).fetchone()[0])
+
+        try:
+            _wait(
+                "the first feed poll",
+                lambda: count("SELECT COUNT(*) FROM feeds WHERE last_success_at IS NOT NULL") >= 2,
+            )
+            print(
+                f"1. polled the feeds: {count('SELECT COUNT(*) FROM items')} items, "
+                f"{count('SELECT COUNT(*) FROM posts')} posts queued "
+                "(urgent appeals go out at once, outside the slots)"
+            )
+            print("2. running a posting slot through the scheduler")
+            daemon.scheduler.add_job(
+                daemon.slot_job,
+                "date",
+                run_date=utcnow() + timedelta(seconds=0.2),
+                kwargs={"catch_up_for": "demo-slot"},
+            )
+            _wait(
+                "the slot",
+                lambda: (
+                    count("SELECT COUNT(*) FROM events WHERE action = 'slot' AND outcome = 'done'")
+                    >= 1
+                ),
+            )
+            first = db.execute(
+                "SELECT id, title FROM items WHERE kind = 'appeal' AND id IN"
+                " (SELECT item_id FROM posts WHERE status = 'sent') ORDER BY first_seen_at LIMIT 1"
+            ).fetchone()
+            feeds = runtime.sandbox.feeds
+            feeds.files["/appeals.xml"] = mark_first_found(feeds.files["/appeals.xml"])
+            found = db.execute(
+                "SELECT id, title FROM items WHERE kind = 'appeal' ORDER BY rowid LIMIT 1"
+            ).fetchone()
+            print(f"3. the charity's site marks {found[1]!r} FOUND; polling again")
+            daemon.scheduler.modify_job("poll-feeds", next_run_time=utcnow())
+            _wait(
+                "the found appeal's posts to come down",
+                lambda: (
+                    count(
+                        "SELECT COUNT(*) FROM posts WHERE item_id = ? AND status IN"
+                        " ('queued', 'sending', 'sent', 'deleting')",
+                        found[0],
+                    )
+                    == 0
+                    and count(
+                        "SELECT COUNT(*) FROM items WHERE id = ? AND closed_at IS NOT NULL",
+                        found[0],
+                    )
+                    == 1
+                ),
+            )
+            del first
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+
+        rows = list(db.query("SELECT * FROM events ORDER BY id"))
+        for row in rows:
+            row["when"] = local_text(row["at"], settings.timezone)
+        print("\nOperators' log (oldest first; `run_bot.py log` shows newest first):")
+        print(
+            table(
+                rows,
+                [
+                    ("when", "time", 16),
+                    ("platform", "platform", 8),
+                    ("post_id", "post", 4),
+                    ("action", "action", 9),
+                    ("outcome", "outcome", 9),
+                    ("detail", "detail", 80),
+                ],
+            )
+        )
+        sent = list(
+            db.query(
+                "SELECT p.id, p.platform, p.status, p.remote_url, i.title FROM posts p"
+                " JOIN items i ON i.id = p.item_id WHERE p.sent_at IS NOT NULL ORDER BY p.id"
+            )
+        )
+        print(f"\nPosts sent ({len(sent)}):")
+        print(
+            table(
+                sent,
+                [
+                    ("id", "post", 4),
+                    ("platform", "platform", 8),
+                    ("status", "status", 8),
+                    ("title", "item", 40),
+                    ("remote_url", "where", 60),
+                ],
+            )
+        )
+        x_live = sum(1 for p in runtime.sandbox.x.posts.values() if not p.get("deleted"))
+        fb_live = sum(1 for p in runtime.sandbox.facebook.posts.values() if not p.get("deleted"))
+        print(
+            f"\nThe fake X holds {x_live} live posts; the fake Facebook {fb_live}. "
+            "Nothing of the found appeal remains on either."
+        )
+    return 0

@@ -1,0 +1,24 @@
+"""Plain-text tables for the terminal; JSON output is left to the caller (``json.dumps``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+def shorten(text: Any, width: int) -> str:
+    value = "" if text is None else " ".join(str(text).split())
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, int]]) -> str:
+    """``columns`` are (key, heading, max width). Returns the table as one string."""
+    cells = [[shorten(row.get(key), width) for key, _, width in columns] for row in rows]
+    widths = [
+        max([len(heading), *(len(line[i]) for line in cells)])
+        for i, (_, heading, _) in enumerate(columns)
+    ]
+    lines = ["  ".join(h.ljust(w) for (_, h, _), w in zip(columns, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in cells]
+    return "\n".join(line.rstrip() for line in lines)

@@ -1,0 +1,153 @@
+"""The failure policy applied by the sender, against the in-memory sandbox publisher."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from pathlib import Path
+
+from bot import health
+from bot.clock import from_iso
+from bot.db import open_db
+from bot.errors import (
+    AuthExpired,
+    DuplicatePost,
+    OutcomeUnknown,
+    PermanentError,
+    PublishError,
+    RateLimited,
+    TransientError,
+)
+from bot.events import list_events
+from bot.planner import plan_posts
+from bot.platforms.base import PostRequest, Published
+from bot.platforms.sandbox import SandboxPublisher
+from bot.policy import MAX_ATTEMPTS, backoff, decide
+from bot.publishing import reconcile_stale, run_slot
+from bot.queue import claim_next, enqueue, get_post, list_posts, store_item
+from tests.factories import NOW, make_item, make_settings
+
+LATER = NOW + timedelta(minutes=5)
+
+
+class ScriptedPublisher(SandboxPublisher):
+    """A sandbox that first raises the scripted errors, then behaves."""
+
+    def __init__(self, *errors: PublishError, credentials_ok: bool = True) -> None:
+        super().__init__("x")
+        self.errors = list(errors)
+        self.credentials_ok = credentials_ok
+
+    def publish(self, post: PostRequest) -> Published:
+        if self.errors:
+            raise self.errors.pop(0)
+        return super().publish(post)
+
+    def check_credentials(self) -> str:
+        if not self.credentials_ok:
+            raise AuthExpired("x", "token expired")
+        return "@sandbox"
+
+
+def setup(tmp_path: Path, n: int = 1):  # type: ignore[no-untyped-def]
+    settings = make_settings(tmp_path, PLATFORMS="x")
+    db = open_db(settings.database_path)
+    for i in range(n):
+        item = make_item(i)
+        store_item(db, item, NOW)
+        enqueue(db, item.id, plan_posts(item, settings, NOW), NOW)
+    return settings, db
+
+
+def test_backoff_grows_and_is_jittered() -> None:
+    rng = random.Random(1)
+    delays = [backoff(n, rng) for n in range(1, 8)]
+    assert all(timedelta(seconds=30) <= d <= timedelta(hours=6) for d in delays)
+    assert delays[-1] > delays[0]
+
+
+def test_decide_honours_the_reset_time_and_gives_up_eventually() -> None:
+    rng = random.Random(1)
+    reset = NOW + timedelta(hours=2)
+    assert decide(RateLimited("x", "429", reset), 1, NOW, rng).retry_at == reset
+    assert decide(TransientError("x", "503"), MAX_ATTEMPTS, NOW, rng).action == "failed"
+    assert decide(OutcomeUnknown("x", "timeout"), 1, NOW, rng).action == "reconcile"
+
+
+def test_transient_error_keeps_the_post_queued_and_costs_no_budget(tmp_path: Path) -> None:
+    settings, db = setup(tmp_path)
+    publisher = ScriptedPublisher(TransientError("x", "503 Service Unavailable"))
+    report = run_slot(db, {"x": publisher}, settings, clock=lambda: LATER)
+    post = list_posts(db)[0]
+    assert report.sent == {} and post["status"] == "queued"
+    assert from_iso(post["next_attempt_at"]) > LATER
+    # Not due yet: nothing is sent before the retry time, then it goes.
+    assert run_slot(db, {"x": publisher}, settings, clock=lambda: LATER).sent == {}
+    retry = from_iso(post["next_attempt_at"]) + timedelta(seconds=1)
+    assert run_slot(db, {"x": publisher}, settings, clock=lambda: retry).sent == {"x": 1}
+    assert [e["outcome"] for e in list_events(db)][:2] == ["sent", "retry"]
+
+
+def test_rate_limit_holds_the_platform_until_the_reset(tmp_path: Path) -> None:
+    settings, db = setup(tmp_path, n=3)
+    reset = LATER + timedelta(minutes=15)
+    publisher = ScriptedPublisher(RateLimited("x", "429 Too Many Requests", reset))
+    run_slot(db, {"x": publisher}, settings, clock=lambda: LATER)
+    assert health.get_health(db, "x").held(LATER)
+    assert len(publisher.posts) == 0  # the other two were not even tried
+    assert run_slot(db, {"x": publisher}, settings, clock=lambda: reset).sent == {"x": 3}
+
+
+def test_permanent_error_fails_the_post_with_the_api_message(tmp_path: Path) -> None:
+    settings, db = setup(tmp_path)
+    publisher = ScriptedPublisher(PermanentError("x", "Your Tweet text is too long."))
+    run_slot(db, {"x": publisher}, settings, clock=lambda: LATER)
+    post = list_posts(db)[0]
+    assert post["status"] == "failed" and post["last_error"] == "Your Tweet text is too long."
+
+
+def test_duplicate_counts_as_sent_and_is_never_resent(tmp_path: Path) -> None:
+    settings, db = setup(tmp_path)
+    publisher = ScriptedPublisher(DuplicatePost("x", "duplicate content"))
+    run_slot(db, {"x": publisher}, settings, clock=lambda: LATER)
+    assert list_posts(db)[0]["status"] == "sent"
+    assert run_slot(db, {"x": publisher}, settings, clock=lambda: LATER).sent == {}
+    assert publisher.posts == {}
+
+
+def test_expired_credentials_pause_the_platform_until_they_work(tmp_path: Path) -> None:
+    settings, db = setup(tmp_path)
+    publisher = ScriptedPublisher(AuthExpired("x", "Unauthorized"), credentials_ok=False)
+    run_slot(db, {"x": publisher}, settings, clock=lambda: LATER)
+    assert health.get_health(db, "x").paused_reason == "Unauthorized"
+    assert list_posts(db)[0]["status"] == "queued"
+    assert run_slot(db, {"x": publisher}, settings, clock=lambda: LATER).skipped["x"].startswith(
+        "paused"
+    )
+    publisher.credentials_ok = True
+    assert run_slot(db, {"x": publisher}, settings, clock=lambda: LATER).sent == {"x": 1}
+    assert health.get_health(db, "x").paused_reason is None
+
+
+def test_unknown_outcome_is_reconciled_not_resent(tmp_path: Path) -> None:
+    settings, db = setup(tmp_path)
+    publisher = ScriptedPublisher()
+    post = claim_next(db, "x", LATER, "me")
+    assert post is not None
+    # The platform got it, but we never heard back.
+    publisher.publish(PostRequest(post.id, post.text, post.link, marker=post.link or ""))
+    db.execute("UPDATE posts SET status = 'queued', needs_reconcile = 1 WHERE id = ?", [post.id])
+    run_slot(db, {"x": publisher}, settings, clock=lambda: LATER)
+    assert len(publisher.posts) == 1
+    assert get_post(db, post.id).status == "sent"
+
+
+def test_a_post_left_in_sending_by_a_dead_process_is_requeued_for_reconciliation(
+    tmp_path: Path,
+) -> None:
+    _, db = setup(tmp_path)
+    post = claim_next(db, "x", LATER, "otherhost:1")
+    assert post is not None
+    assert reconcile_stale(db, is_alive=lambda owner: False) == [post.id]
+    again = get_post(db, post.id)
+    assert again.status == "queued" and again.needs_reconcile
