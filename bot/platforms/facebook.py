@@ -1,0 +1,338 @@
+"""The Facebook Pages client: the Graph API over plain ``requests``, one page access token a page.
+
+Tokens travel only in the ``Authorization: OAuth`` header, never in a URL, because ``requests``
+puts URLs into its exception messages and those end up in logs. Every failure is turned into one
+of :mod:`bot.errors` by :func:`classify_error`, a pure function of the response and a clock, and
+every message is scrubbed of the tokens before it is raised.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+
+from ..errors import (
+    AuthExpired,
+    ConfigError,
+    DuplicatePost,
+    OutcomeUnknown,
+    PermanentError,
+    PublishError,
+    RateLimited,
+    RemoteGone,
+    TransientError,
+)
+from ..settings import FacebookPage, Settings
+from .base import Metrics, PostRequest, Published
+
+PLATFORM = "facebook"
+# Graph's throttling codes: 4 app, 17 user, 32 page, 613 per-API, 80001 page business use case.
+RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001})
+AUTH_CODES = frozenset({102, 190})
+AUTH_SUBCODES = frozenset({458, 459, 460, 463, 464, 467})
+TRANSIENT_CODES = frozenset({1, 2})
+# When Graph throttles without saying for how long. App usage is a rolling one-hour window, so
+# waiting a quarter of it when usage is at 100% lets enough of it roll off.
+DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=5)
+FULL_APP_USAGE_WAIT = timedelta(minutes=15)
+RECENT_POSTS_LIMIT = 50
+METRICS_FIELDS = (
+    "shares,reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0)"
+)
+# PagePost has no ``link`` field since Graph v3.3: a link post's URL is in its attachments.
+RECENT_POSTS_FIELDS = "id,message,permalink_url,created_time,attachments{url,unshimmed_url}"
+
+Now = Callable[[], datetime]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret replaced by ``***`` (Graph may echo what it was sent)."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def rate_limit_retry_at(headers: Mapping[str, str], now: datetime) -> datetime:
+    """When to try again after a throttling error, from Graph's usage headers.
+
+    ``X-Business-Use-Case-Usage`` gives ``estimated_time_to_regain_access`` in minutes (the
+    largest across its entries wins); ``Retry-After`` (seconds) is honoured on an HTTP 429; an
+    ``X-App-Usage`` at 100% means waiting for the rolling window; anything else a short default.
+    """
+    lowered = {k.lower(): v for k, v in headers.items()}
+    minutes = 0.0
+    try:
+        usage = json.loads(lowered.get("x-business-use-case-usage", "") or "{}")
+        for entries in usage.values() if isinstance(usage, dict) else ():
+            for entry in entries if isinstance(entries, list) else ():
+                minutes = max(minutes, float(entry.get("estimated_time_to_regain_access") or 0))
+    except (ValueError, TypeError, AttributeError):
+        minutes = 0.0
+    if minutes > 0:
+        return now + timedelta(minutes=minutes)
+    retry_after = lowered.get("retry-after", "")
+    if retry_after.strip().isdigit():
+        return now + timedelta(seconds=int(retry_after))
+    try:
+        app = json.loads(lowered.get("x-app-usage", "") or "{}")
+        peak = max((float(v) for v in app.values()), default=0.0) if isinstance(app, dict) else 0.0
+    except (ValueError, TypeError):
+        peak = 0.0
+    return now + (FULL_APP_USAGE_WAIT if peak >= 100 else DEFAULT_RATE_LIMIT_WAIT)
+
+
+def classify_error(
+    status: int,
+    body: Any,
+    headers: Mapping[str, str],
+    *,
+    now: datetime,
+    gone_means_done: bool = False,
+    secrets: Iterable[str] = (),
+) -> PublishError:
+    """Turn one failed Graph answer into the :mod:`bot.errors` exception the pipeline acts on.
+
+    ``gone_means_done`` is set for delete and metrics calls, where "object does not exist" means
+    the post is gone; on a publish the same error means the page id is wrong (permanent).
+    """
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        text = body if isinstance(body, str) else json.dumps(body)[:200] if body else ""
+        message = scrub(f"HTTP {status} {text}".strip(), secrets)
+        if status == 429:
+            return RateLimited(PLATFORM, message, rate_limit_retry_at(headers, now))
+        if status == 404 and gone_means_done:
+            return RemoteGone(PLATFORM, message)
+        if status >= 500:
+            return TransientError(PLATFORM, message)
+        return PermanentError(PLATFORM, message)
+    code = _int(error.get("code"))
+    subcode = _int(error.get("error_subcode"))
+    detail = f"code {code}" + (f"/{subcode}" if subcode is not None else "")
+    message = scrub(f"{error.get('message') or 'Graph API error'} ({detail})", secrets)
+    if code in AUTH_CODES or subcode in AUTH_SUBCODES:
+        return AuthExpired(PLATFORM, message)
+    if code in RATE_LIMIT_CODES or status == 429:
+        return RateLimited(PLATFORM, message, rate_limit_retry_at(headers, now))
+    if code == 506:
+        return DuplicatePost(PLATFORM, message)
+    if gone_means_done and ((code == 100 and subcode == 33) or status == 404):
+        return RemoteGone(PLATFORM, message)
+    if status >= 500 or code in TRANSIENT_CODES:
+        return TransientError(PLATFORM, message)
+    return PermanentError(PLATFORM, message)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _nothing_sent(error: requests.RequestException) -> bool:
+    """True when the request surely never reached Graph (refused or timed out connecting)."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return type(reason).__name__ in ("NewConnectionError", "NameResolutionError")
+
+
+class FacebookPublisher:
+    """Posts to one or more Facebook Pages (the main page and regional ones), each with its token.
+
+    ``post.target`` names the page by id (or by region); ``None`` means the first page.
+    """
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        pages: Sequence[FacebookPage],
+        graph_url: str = "https://graph.facebook.com",
+        api_version: str = "v24.0",
+        live: bool = True,
+        timeout: float = 20.0,
+        session: requests.Session | None = None,
+        now: Now = _utcnow,
+    ) -> None:
+        if not pages:
+            raise ConfigError("FACEBOOK_PAGE_ID", "no Facebook page is configured")
+        self.pages = tuple(pages)
+        self.base_url = f"{graph_url.rstrip('/')}/{api_version}"
+        self.live = live
+        self.timeout = timeout
+        self.session = session or requests.Session()
+        self.now = now
+        self._secrets = tuple(page.token for page in self.pages if page.token)
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, session: requests.Session | None = None
+    ) -> FacebookPublisher:
+        """The publisher the settings describe; ``SANDBOX=1`` marks it not live."""
+        return cls(
+            settings.facebook_pages,
+            graph_url=settings.facebook_graph_url,
+            api_version=settings.facebook_api_version,
+            live=not settings.sandbox,
+            session=session,
+        )
+
+    # --- the Publisher protocol ------------------------------------------------------------
+    def publish(self, post: PostRequest) -> Published:
+        """Photo posts go to ``/photos`` (with alt text), link and text posts to ``/feed``."""
+        page = self._page(post.target)
+        if post.image_url:
+            data = {"url": post.image_url}
+            if post.text:
+                data["message"] = post.text
+            if post.alt_text:
+                data["alt_text_custom"] = post.alt_text
+            body = self._call("POST", f"{page.page_id}/photos", page, data=data)
+            remote_id = str(body.get("post_id") or body.get("id") or "")
+        else:
+            data = {"message": post.text}
+            if post.link:
+                data["link"] = post.link
+            body = self._call("POST", f"{page.page_id}/feed", page, data=data)
+            remote_id = str(body.get("id") or "")
+        if not remote_id:
+            raise OutcomeUnknown(PLATFORM, "Graph accepted the post but returned no id")
+        return Published(remote_id, f"https://www.facebook.com/{remote_id}")
+
+    def delete(self, remote_id: str, target: str | None = None) -> None:
+        """Delete with the token of the page the id belongs to; ``RemoteGone`` if already gone."""
+        page = self._page_of(remote_id, target)
+        self._call("DELETE", remote_id, page, gone_means_done=True)
+
+    def metrics(self, remote_id: str, target: str | None = None) -> Metrics:
+        """Shares, reactions and comments; Graph leaves ``shares`` out while it is zero."""
+        page = self._page_of(remote_id, target)
+        body = self._call(
+            "GET", remote_id, page, params={"fields": METRICS_FIELDS}, gone_means_done=True
+        )
+        shares = body.get("shares") or {}
+        return Metrics(
+            shares=_int(shares.get("count") if isinstance(shares, dict) else None) or 0,
+            likes=_summary_total(body.get("reactions")),
+            replies=_summary_total(body.get("comments")),
+            quotes=0,
+            impressions=None,
+        )
+
+    def find_published(self, post: PostRequest) -> Published | None:
+        """Scan the page's recent posts for ``post.marker`` in the message or the link."""
+        if not post.marker:
+            return None
+        page = self._page(post.target)
+        body = self._call(
+            "GET",
+            f"{page.page_id}/posts",
+            page,
+            params={"fields": RECENT_POSTS_FIELDS, "limit": str(RECENT_POSTS_LIMIT)},
+        )
+        for item in body.get("data") or []:
+            texts = [str(item.get("message") or "")]
+            for attachment in (item.get("attachments") or {}).get("data") or []:
+                texts += [str(attachment.get(k) or "") for k in ("unshimmed_url", "url")]
+            if any(post.marker in text for text in texts) and item.get("id"):
+                remote_id = str(item["id"])
+                url = item.get("permalink_url") or f"https://www.facebook.com/{remote_id}"
+                return Published(remote_id, str(url))
+        return None
+
+    def check_credentials(self) -> str:
+        """Read each page's name with its own token; ``AuthExpired`` names the failing page."""
+        names = []
+        for page in self.pages:
+            try:
+                body = self._call("GET", page.page_id, page, params={"fields": "name"})
+            except AuthExpired as error:
+                raise AuthExpired(
+                    PLATFORM, f"page {page.page_id}: token refused: {error.message}"
+                ) from None
+            name = str(body.get("name") or page.page_id)
+            names.append(f"{name} ({page.region})" if page.region else name)
+        return ", ".join(names)
+
+    # --- plumbing --------------------------------------------------------------------------
+    def _page(self, target: str | None) -> FacebookPage:
+        if target is None:
+            return self.pages[0]
+        for page in self.pages:
+            if target in (page.page_id, page.region):
+                return page
+        raise PermanentError(PLATFORM, f"no Facebook page {target!r} is configured")
+
+    def _page_of(self, remote_id: str, target: str | None) -> FacebookPage:
+        prefix, sep, _ = remote_id.partition("_")
+        if sep:
+            for page in self.pages:
+                if page.page_id == prefix:
+                    return page
+        return self._page(target)
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        page: FacebookPage,
+        *,
+        params: dict[str, str] | None = None,
+        data: dict[str, str] | None = None,
+        gone_means_done: bool = False,
+    ) -> dict[str, Any]:
+        """One Graph call with the page's token in the header; any failure as a bot error."""
+        where = f"{method} /{path.split('?')[0]}"
+        try:
+            response = self.session.request(
+                method,
+                f"{self.base_url}/{path}",
+                params=params,
+                data=data,
+                headers={"Authorization": f"OAuth {page.token}"},
+                timeout=self.timeout,
+            )
+        except requests.RequestException as error:
+            reason = scrub(f"{where}: {type(error).__name__}", self._secrets)
+            maybe_sent = isinstance(error, requests.Timeout | requests.ConnectionError)
+            if method == "POST" and maybe_sent and not _nothing_sent(error):
+                raise OutcomeUnknown(
+                    PLATFORM, f"{reason}; the post may have been published"
+                ) from None
+            raise TransientError(PLATFORM, reason) from None
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = response.text[:200]
+        if response.status_code >= 400 or (isinstance(body, dict) and "error" in body):
+            raise classify_error(
+                response.status_code,
+                body,
+                response.headers,
+                now=self.now(),
+                gone_means_done=gone_means_done,
+                secrets=self._secrets,
+            )
+        if not isinstance(body, dict):
+            message = scrub(f"{where}: unexpected answer {str(body)[:100]!r}", self._secrets)
+            if method == "POST":
+                raise OutcomeUnknown(PLATFORM, message)
+            raise TransientError(PLATFORM, message)
+        return body
+
+
+def _summary_total(edge: Any) -> int:
+    if isinstance(edge, dict) and isinstance(edge.get("summary"), dict):
+        return _int(edge["summary"].get("total_count")) or 0
+    return 0
