@@ -150,7 +150,9 @@ class FakeServer:
     def start(self) -> FakeServer:
         self._server = _Server(("127.0.0.1", self._port), _Handler)
         self._server.fake = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
