@@ -74,6 +74,9 @@ _PATH_CHAR = r"[a-z0-9!*';:=+,.$/%#\[\]\-_~&|@()?\u00C0-\u024F\u0400-\u04FF]"
 _PATH_END = r"[a-z0-9=_#/+\-&~%$@|\u00C0-\u024F\u0400-\u04FF]"
 _PATH = rf"(?:[/?#](?:{_PATH_CHAR}*{_PATH_END})?)?"
 
+# twitter-text ignores a would-be URL longer than this (counting an added "https://").
+_MAX_URL_LENGTH = 4096
+
 _URL_RE = re.compile(
     rf"{_PRECEDING}(?:https?://{_HOST_WITH_PROTOCOL}|(?<![-_./]){_BARE_HOST}){_PORT}{_PATH}",
     re.IGNORECASE,
@@ -107,7 +110,21 @@ def find_urls(text: str) -> list[tuple[int, int]]:
     The composer uses the spans to avoid cutting a post inside a URL; the spans index ``text``
     itself, not its NFC form.
     """
-    return [match.span() for match in _URL_RE.finditer(text)]
+    spans = []
+    for match in _URL_RE.finditer(text):
+        url = match.group()
+        has_protocol = url[:8].lower().startswith(("http://", "https://"))
+        if len(url) + (0 if has_protocol else len("https://")) <= _MAX_URL_LENGTH:
+            spans.append(match.span())
+    return spans
+
+
+def find_emoji(text: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of the emoji sequences in ``text``; each counts 2 however long.
+
+    The composer uses them to avoid cutting a family or a flag in half.
+    """
+    return [match.span() for match in _EMOJI_RE.finditer(text)]
 
 
 def _weight(char: str) -> int:

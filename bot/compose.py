@@ -1,0 +1,395 @@
+"""Compose the text of a post for each platform from an item and a template. Pure: no I/O, no clock.
+
+A post must always be accepted: X refuses anything over 280 *weighted* characters (see
+:mod:`bot.twitter_text`), Facebook anything over 63,206 characters. So the composer shortens,
+in this order, and stops as soon as the post fits:
+
+1. the summary, a whole word at a time, ending the kept part with "…";
+2. the title, a whole word at a time (keeping at least one word);
+3. the hashtags, dropped one at a time from the end, each time retrying step 2;
+4. a title whose first word alone cannot fit is cut between characters (never inside an emoji
+   sequence, a URL or a hashtag);
+5. the title, then the link, dropped altogether; last of all the rendered text is cut.
+
+The link is what a reader needs to help find the person, so it is kept whole whenever anything
+else can give way. A URL is never cut: a cut URL would send people to a wrong or dead page.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from .items import Item
+from .settings import Settings
+from .twitter_text import MAX_WEIGHTED_LENGTH, find_emoji, find_urls, weighted_length
+
+FACEBOOK_MAX_LENGTH = 63_206
+ALT_TEXT_MAX_LENGTH = 1000
+ELLIPSIS = "…"
+PLACEHOLDERS: frozenset[str] = frozenset({"prefix", "title", "summary", "link", "hashtags"})
+PLATFORMS = ("x", "facebook")
+
+# Punctuation that would dangle before an ellipsis ("seen on Monday, …"). None of it can end a
+# URL or a hashtag, so stripping it never changes one.
+_DANGLING = ",;:.!?([{–—…"
+_SENTENCE_END = ".!?…"
+_HASHTAG_RE = re.compile(r"[#＃]\w+")
+_WORD_RE = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class PostStyle:
+    """How one platform's posts for one kind of item look; the template is checked on creation."""
+
+    template: str
+    hashtags: tuple[str, ...]
+    urgent_prefix: str = "URGENT: "
+
+    def __post_init__(self) -> None:
+        validate_template(self.template)
+
+
+def style_for(settings: Settings, platform: str, kind: str) -> PostStyle:
+    """The style the settings give posts of ``kind`` ("appeal"/"news") on ``platform``."""
+    templates = {"x": settings.x_template, "facebook": settings.facebook_template}
+    hashtags = {"appeal": settings.appeal_hashtags, "news": settings.news_hashtags}
+    if platform not in templates:
+        raise ValueError(f"unknown platform {platform!r}; choose from x, facebook")
+    if kind not in hashtags:
+        raise ValueError(f"unknown item kind {kind!r}; choose from appeal, news")
+    return PostStyle(templates[platform], tuple(hashtags[kind]), settings.urgent_prefix)
+
+
+def _parse_template(template: str) -> list[tuple[str, str | None]]:
+    """The template as (literal text, field name or None) pairs, as str.format reads it."""
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as error:
+        raise ValueError(f"template {template!r} is malformed: {error}") from None
+    parts: list[tuple[str, str | None]] = []
+    for literal, name, spec, conversion in parsed:
+        if name is not None and (name not in PLACEHOLDERS or spec or conversion):
+            known = ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS))
+            shown = "{" + name + (f"!{conversion}" if conversion else "")
+            shown += (f":{spec}" if spec else "") + "}"
+            raise ValueError(f"template {template!r} has unknown placeholder {shown}; use {known}")
+        parts.append((literal, name))
+    return parts
+
+
+def validate_template(template: str) -> None:
+    """Raise ValueError naming the culprit if ``template`` has an unknown or malformed field.
+
+    Called when settings become a style, so a typo such as ``{titel}`` stops the bot at start
+    rather than failing (or posting a literal brace) at the first slot.
+    """
+    _parse_template(template)
+
+
+# --- text helpers --------------------------------------------------------------------------
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(_nfc(text).split())
+
+
+def _paragraphs(text: str) -> str:
+    """Keep paragraph breaks, collapse every other run of whitespace."""
+    lines = [" ".join(line.split()) for line in _nfc(text).replace("\r\n", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _tidy(text: str) -> str:
+    """No double spaces, no spaces at line ends, at most one blank line, nothing at either end."""
+    lines = [re.sub(r"[^\S\n]+", " ", line).strip() for line in text.split("\n")]
+    return _nfc(re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip())
+
+
+def _with_ellipsis(kept: str) -> str:
+    kept = kept.rstrip().rstrip(_DANGLING + " ").rstrip()
+    return kept + ELLIPSIS if kept else ""
+
+
+def _protected_spans(text: str) -> list[tuple[int, int]]:
+    return find_urls(text) + [m.span() for m in _HASHTAG_RE.finditer(text)]
+
+
+def _cut_points(text: str) -> list[int]:
+    """Where ``text`` may be cut between characters: grapheme boundaries outside URLs and hashtags.
+
+    A simplified extended-grapheme rule: never before a combining mark, joiner, variation
+    selector, skin tone, tag or keycap, never inside an emoji sequence or a regional-indicator
+    pair, never between CR and LF.
+    """
+    blocked: set[int] = set()
+    for start, end in find_emoji(text) + _protected_spans(text):
+        blocked.update(range(start + 1, end))
+    points = []
+    for index in range(1, len(text)):
+        char, previous = text[index], text[index - 1]
+        code = ord(char)
+        if (
+            index in blocked
+            or unicodedata.combining(char)
+            or unicodedata.category(char) in ("Mn", "Me", "Mc")
+            or code == 0x200D
+            or previous == "\u200d"
+            or 0xFE00 <= code <= 0xFE0F
+            or 0xE0100 <= code <= 0xE01EF
+            or 0x1F3FB <= code <= 0x1F3FF
+            or 0xE0020 <= code <= 0xE007F
+            or code == 0x20E3
+            or (previous, char) == ("\r", "\n")
+        ):
+            continue
+        points.append(index)
+    return points
+
+
+# --- fitting -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Fields:
+    prefix: str
+    title: str
+    summary: str
+    link: str
+    hashtags: tuple[str, ...]
+
+
+def _render(parts: Sequence[tuple[str, str | None]], fields: _Fields) -> str:
+    """Fill the template, dropping a separator's punctuation when a field beside it is empty.
+
+    "{title}. {summary} {link}" with no summary gives "Title link", not "Title. link" or
+    "Title.  link"; a title that already ends a sentence does not get a second full stop.
+    """
+    values = {
+        "prefix": fields.prefix,
+        "title": fields.title,
+        "summary": fields.summary,
+        "link": fields.link,
+        "hashtags": " ".join(fields.hashtags),
+    }
+    out: list[str] = []
+    previous_value: str | None = None  # the field just before this literal, if it is one
+    for literal, name in parts:
+        text = literal
+        between_fields = previous_value is not None and name is not None and text != ""
+        if between_fields and (not previous_value or not values[str(name)]):
+            text = "".join(c for c in text if c.isspace())
+        elif previous_value and previous_value.rstrip().endswith(tuple(_SENTENCE_END)):
+            text = text[1:] if text.startswith(".") else text
+        out.append(text)
+        if name is None:
+            previous_value = None
+        else:
+            previous_value = values[name]
+            out.append(previous_value)
+    return _tidy("".join(out))
+
+
+class _Fitter:
+    """Tries shorter and shorter versions of a post until one fits the platform's limit."""
+
+    def __init__(
+        self,
+        parts: Sequence[tuple[str, str | None]],
+        fields: _Fields,
+        measure: Callable[[str], int],
+        limit: int,
+    ) -> None:
+        self.parts = parts
+        self.measure = measure
+        self.limit = limit
+        allowed: set[str] = set()
+        for text in (fields.prefix, fields.title, fields.summary, fields.link, *fields.hashtags):
+            allowed.update(text[a:b] for a, b in find_urls(text))
+        full = _render(parts, fields)
+        allowed.update(full[a:b] for a, b in find_urls(full))
+        self.allowed_urls = allowed
+
+    def fits(self, text: str) -> bool:
+        return self.measure(text) <= self.limit
+
+    def acceptable(self, text: str) -> bool:
+        """Fits, and every URL in it is one of ours: a cut must never make or break a URL."""
+        return self.fits(text) and all(text[a:b] in self.allowed_urls for a, b in find_urls(text))
+
+    def longest(self, count: int, build: Callable[[int], str]) -> str | None:
+        """build(k) for the largest k < count that is acceptable, or None.
+
+        Longer k never weighs less, so a binary search finds where the weight stops fitting;
+        stepping down from there covers the rare candidate a URL check turns away.
+        """
+        low, high = 0, count - 1
+        if high < 0:
+            return None
+        if not self.fits(build(0)):
+            return None
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self.fits(build(middle)):
+                low = middle
+            else:
+                high = middle - 1
+        for k in range(low, -1, -1):
+            text = build(k)
+            if self.acceptable(text):
+                return text
+        return None
+
+    def render(self, fields: _Fields) -> str:
+        return _render(self.parts, fields)
+
+
+def _word_ends(text: str) -> list[int]:
+    return [match.end() for match in _WORD_RE.finditer(text)]
+
+
+def _fit(fields: _Fields, fitter: _Fitter) -> str:
+    """The first of ever-shorter versions of the post that fits (see the module docstring)."""
+    full = fitter.render(fields)
+    if fitter.acceptable(full):
+        return full
+
+    def cut_words(text: str, ends: list[int], k: int) -> str:
+        return _with_ellipsis(text[: ends[k - 1]]) if k else ""
+
+    # 1. The summary, a word at a time (k words kept; 0 drops it).
+    summary_ends = _word_ends(fields.summary)
+
+    def by_summary_words(k: int) -> str:
+        return fitter.render(replace(fields, summary=cut_words(fields.summary, summary_ends, k)))
+
+    found = fitter.longest(len(summary_ends), by_summary_words)
+    if found is not None:
+        return found
+    bare = replace(fields, summary="")
+
+    # 2-3. The title a word at a time (at least one word), then fewer hashtags.
+    title_ends = _word_ends(fields.title)
+    for count in range(len(fields.hashtags), -1, -1):
+        tagged = replace(bare, hashtags=fields.hashtags[:count])
+        whole_title = count < len(fields.hashtags)  # with every hashtag, step 1 tried it
+
+        def by_title_words(k: int, tagged: _Fields = tagged) -> str:
+            return fitter.render(replace(tagged, title=cut_words(fields.title, title_ends, k + 1)))
+
+        found = fitter.longest(len(title_ends) - 1 + (1 if whole_title else 0), by_title_words)
+        if found is not None:
+            return found
+
+    # 4. A first word too long to fit alone: cut it between characters.
+    if title_ends:
+        first = fields.title[: title_ends[0]]
+        points = _cut_points(first)
+        for count in range(len(fields.hashtags), -1, -1):
+            tagged = replace(bare, hashtags=fields.hashtags[:count])
+
+            def by_characters(k: int, tagged: _Fields = tagged) -> str:
+                return fitter.render(replace(tagged, title=_with_ellipsis(first[: points[k]])))
+
+            found = fitter.longest(len(points), by_characters)
+            if found is not None:
+                return found
+
+    # 5. Nothing of the title fits: drop it, then the link; last, cut the rendered text itself.
+    for candidate in (
+        replace(bare, title="", hashtags=()),
+        replace(bare, title="", hashtags=(), link=""),
+    ):
+        text = fitter.render(candidate)
+        if fitter.acceptable(text):
+            return text
+    return _hard_cut(fitter.render(_Fields(fields.prefix, "", "", "", ())), fitter)
+
+
+def _hard_cut(text: str, fitter: _Fitter) -> str:
+    """The longest acceptable start of ``text`` (a template whose fixed words alone overflow)."""
+    points = _cut_points(text)
+    found = fitter.longest(len(points), lambda k: _tidy(_with_ellipsis(text[: points[k]])))
+    return found if found is not None else ""
+
+
+def _fields(item: Item, style: PostStyle, link: str | None, *, paragraphs: bool) -> _Fields:
+    urgent = item.kind == "appeal" and item.urgent
+    summary = _paragraphs(item.summary) if paragraphs else _one_line(item.summary)
+    chosen = link if link is not None else item.link
+    return _Fields(
+        prefix=_nfc(style.urgent_prefix) if urgent else "",
+        title=_one_line(item.title),
+        summary=summary,
+        link=_one_line(chosen or ""),
+        hashtags=tuple(_one_line(tag) for tag in style.hashtags if tag.strip()),
+    )
+
+
+def _utf16_length(text: str) -> int:
+    # Facebook counts UTF-16 units; that is never fewer than code points, so it is the safe count.
+    return len(text.encode("utf-16-le")) // 2
+
+
+# --- public --------------------------------------------------------------------------------
+
+
+def compose_x(item: Item, style: PostStyle, link: str | None = None) -> str:
+    """The text of an X post: at most 280 weighted characters, whatever the item holds.
+
+    ``link`` overrides ``item.link`` (the caller may add tracking parameters). Whitespace in
+    the title and summary is collapsed to single spaces; the result is NFC-normalised, so what
+    is measured is exactly what is sent.
+    """
+    parts = _parse_template(style.template)
+    fields = _fields(item, style, link, paragraphs=False)
+    fitter = _Fitter(parts, fields, weighted_length, MAX_WEIGHTED_LENGTH)
+    return _fit(fields, fitter)
+
+
+def compose_facebook(item: Item, style: PostStyle, link: str | None = None) -> str:
+    """The text of a Facebook post: the full summary, paragraph breaks kept, whitespace tidied.
+
+    Longer than Facebook's 63,206 characters, it is cut like an X post (summary first, at a
+    word) so the link survives.
+    """
+    parts = _parse_template(style.template)
+    fields = _fields(item, style, link, paragraphs=True)
+    fitter = _Fitter(parts, fields, _utf16_length, FACEBOOK_MAX_LENGTH)
+    return _fit(fields, fitter)
+
+
+def alt_text(item: Item) -> str:
+    """The alt text of the item's photo, for people using screen readers.
+
+    The feed's own description when it has one; otherwise the title says who is pictured, as
+    appeal titles name the person ("Photo of Sam Jones, 15, missing from Manchester"). At most
+    1,000 characters, X's limit, cut at a word.
+    """
+    given = _one_line(item.image_alt or "")
+    title = _one_line(item.title)
+    text = given or (f"Photo of {title}" if title else "Photo")
+    if len(text) <= ALT_TEXT_MAX_LENGTH:
+        return text
+    room = ALT_TEXT_MAX_LENGTH - len(ELLIPSIS)
+    space = text.rfind(" ", 0, room + 1)
+    if space > 0:
+        return _with_ellipsis(text[:space])
+    points = [p for p in _cut_points(text) if p <= room]
+    return _with_ellipsis(text[: points[-1]]) if points else text[:room] + ELLIPSIS
+
+
+def compose(item: Item, platform: str, style: PostStyle, link: str | None = None) -> str:
+    """The post text for ``platform`` ("x" or "facebook")."""
+    if platform == "x":
+        return compose_x(item, style, link)
+    if platform == "facebook":
+        return compose_facebook(item, style, link)
+    raise ValueError(f"unknown platform {platform!r}; choose from x, facebook")
