@@ -1,7 +1,8 @@
-"""appeal-bot: shares a missing-persons charity's appeals on X and Facebook, and withdraws them when found.
+"""appeal-bot: shares a missing-persons charity's appeals on X and Facebook, and withdraws
+them when the person is found.
 
-The flow, one module a step: ``feeds`` → ``items`` → ``queue`` → ``scheduler`` → ``publishing`` (through
-``platforms``) → ``events`` (the operators' log) and ``metrics``.
+The flow, one module a step: ``feeds`` → ``items`` → ``queue`` → ``scheduler`` →
+``publishing`` (through ``platforms``) → ``events`` (the operators' log) and ``metrics``.
 """
 
 __version__ = "0.1.0"

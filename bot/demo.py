@@ -89,10 +89,6 @@ def run_demo(settings: Settings, output: str = "demo-output") -> int:
                     >= 1
                 ),
             )
-            first = db.execute(
-                "SELECT id, title FROM items WHERE kind = 'appeal' AND id IN"
-                " (SELECT item_id FROM posts WHERE status = 'sent') ORDER BY first_seen_at LIMIT 1"
-            ).fetchone()
             feeds = runtime.sandbox.feeds
             feeds.files["/appeals.xml"] = mark_first_found(feeds.files["/appeals.xml"])
             found = db.execute(
@@ -116,7 +112,6 @@ def run_demo(settings: Settings, output: str = "demo-output") -> int:
                     == 1
                 ),
             )
-            del first
         finally:
             stop.set()
             thread.join(timeout=30)

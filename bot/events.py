@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlite_utils
 
@@ -52,6 +52,36 @@ def record(
         outcome,
         f" [{where}]" if where else "",
         f": {detail}" if detail else "",
+    )
+
+
+class PostLike(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def item_id(self) -> str: ...
+    @property
+    def platform(self) -> str: ...
+
+
+def record_post(
+    db: sqlite_utils.Database,
+    post: PostLike,
+    action: str,
+    outcome: str,
+    detail: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Append an event about one queue entry."""
+    record(
+        db,
+        action,
+        outcome,
+        detail,
+        post_id=post.id,
+        item_id=post.item_id,
+        platform=post.platform,
+        now=now,
     )
 
 

@@ -126,24 +126,24 @@ def _handle_error(
 ) -> str:
     decision = decide(error, post.attempts, now, rng)
     health.record_error(db, post.platform, error.message, now)
-    where = {"post_id": post.id, "item_id": post.item_id, "platform": post.platform, "now": now}
     if decision.action == "duplicate":
         remote_id = getattr(error, "remote_id", None)
         _mark_sent(db, post, remote_id, None, now)
-        events.record(
-            db, "send", "duplicate", f"already posted, not re-sent: {error.message}", **where
+        events.record_post(
+            db, post, "send", "duplicate", f"already posted, not re-sent: {error.message}", now=now
         )
         return "duplicate"
     if decision.action == "pause":
         # The post did not go out: give the attempt back and wait for working credentials.
         transition(db, post.id, S.QUEUED, attempts=max(0, post.attempts - 1), claimed_by=None)
         health.pause(db, post.platform, error.message, now)
-        events.record(
+        events.record_post(
             db,
+            post,
             "send",
             "paused",
             f"{post.platform} paused, credentials refused: {error.message}",
-            **where,
+            now,
         )
         return "paused"
     if decision.action in ("retry", "reconcile"):
@@ -159,10 +159,12 @@ def _handle_error(
         )
         if isinstance(error, RateLimited):
             health.hold(db, post.platform, retry_at)
-        events.record(db, "send", "retry", f"{error.message}; next try {to_iso(retry_at)}", **where)
+        events.record_post(
+            db, post, "send", "retry", f"{error.message}; next try {to_iso(retry_at)}", now=now
+        )
         return "retry"
     transition(db, post.id, S.FAILED, last_error=decision.reason, claimed_by=None)
-    events.record(db, "send", "failed", decision.reason, **where)
+    events.record_post(db, post, "send", "failed", decision.reason, now=now)
     return "failed"
 
 

@@ -151,7 +151,7 @@ def store_item(
     existing = db.execute("SELECT * FROM items WHERE id = ?", [item.id]).fetchone()
     if existing is None:
         row.update(id=item.id, source=source, first_seen_at=to_iso(now), last_seen_at=to_iso(now))
-        db["items"].insert(row)
+        db.table("items").insert(row)
         return StoreResult(new=True, changed=False, previous_status=None)
     columns = [d[0] for d in db.execute("SELECT * FROM items LIMIT 0").description]
     old = dict(zip(columns, existing, strict=True))
@@ -161,7 +161,7 @@ def store_item(
         return StoreResult(new=False, changed=False, previous_status=old["status"])
     changed = any(old[key] != row[key] for key in _ITEM_FIELDS)
     row["last_seen_at"] = to_iso(now)
-    db["items"].update(item.id, row)
+    db.table("items").update(item.id, row)
     return StoreResult(new=False, changed=changed, previous_status=old["status"])
 
 
@@ -281,7 +281,8 @@ def list_posts(
     item_id: str | None = None,
 ) -> list[dict[str, Any]]:
     """Queue rows joined with their item's kind and title, in sending order."""
-    where, params = ["1 = 1"], []
+    where: list[str] = ["1 = 1"]
+    params: list[Any] = []
     if statuses:
         where.append(f"p.status IN ({','.join('?' for _ in statuses)})")
         params.extend(statuses)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -116,6 +116,93 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "FACEBOOK_DAILY_POST_LIMIT", "25", "Never post more than this many times a day on Facebook."
     ),
+    # Safeguarding and the appeal lifecycle
+    Variable(
+        "STATUS_FIELD",
+        "",
+        "Feed entry field holding the appeal status (e.g. charity_status), besides title prefixes and categories.",
+    ),
+    Variable(
+        "REGION_FIELD",
+        "",
+        "Feed entry field holding the appeal's region, besides region:<name> categories.",
+    ),
+    Variable(
+        "WITHDRAW_WHEN_MISSING_FROM_FEED",
+        "0",
+        "Withdraw an appeal absent from N complete appeals-feed polls in a row (0 = never).",
+    ),
+    Variable(
+        "RETENTION_DAYS",
+        "30",
+        "Days after withdrawal before a found person's text and photo are purged from the database.",
+    ),
+    Variable("FOUND_THANKS", "0", "1 = post a thank-you update when an appeal is found."),
+    Variable(
+        "FOUND_THANKS_TEMPLATE",
+        "Update: the person in our recent appeal has been found. Thank you to everyone who shared it.",
+        "Text of the thank-you update; {title} and {link} put the name and link in, only if you add them.",
+    ),
+    Variable(
+        "URGENT_BUDGET_SHARE", "0.2", "Share of each daily limit kept for urgent appeals (0 to 1)."
+    ),
+    Variable(
+        "REAPPEAL_DAYS",
+        "7,30",
+        "Post long-running appeals again this many days after the first post (comma-separated; empty = never).",
+    ),
+    Variable(
+        "REAPPEAL_EVERY_DAYS",
+        "30",
+        "After the last REAPPEAL_DAYS, post again every this many days (0 = stop).",
+    ),
+    Variable(
+        "REQUIRE_APPROVAL",
+        "0",
+        "1 = feed items wait as drafts until a comms officer approves them.",
+    ),
+    Variable(
+        "REGION_HASHTAGS",
+        "",
+        "Hashtags per region: region=#Tag #Tag2, separated by commas, e.g. north-west=#NorthWest.",
+    ),
+    # Shares and link tracking
+    Variable(
+        "METRICS_SCHEDULE",
+        "15m,1h,6h,24h,3d,7d",
+        "When to read share counts after each post (m, h, d).",
+    ),
+    Variable(
+        "X_METRICS_READS_PER_15_MINUTES", "15", "At most this many X metrics reads per 15 minutes."
+    ),
+    Variable(
+        "FACEBOOK_METRICS_READS_PER_HOUR",
+        "180",
+        "At most this many Facebook metrics reads per hour.",
+    ),
+    Variable(
+        "TRACKING",
+        "1",
+        "1 = add UTM parameters to links to the charity's own site; 0 = leave links alone.",
+    ),
+    Variable(
+        "TRACKING_DOMAINS",
+        "",
+        "The charity's own site(s), comma-separated; default: the hosts of the feed URLs.",
+    ),
+    Variable("UTM_MEDIUM", "social", "utm_medium of tracked links."),
+    Variable(
+        "UTM_CAMPAIGN", "appeal-{id}", "utm_campaign of tracked links; {id} is the item's id."
+    ),
+    # Web dashboard
+    Variable("WEB_HOST", "127.0.0.1", "Address the dashboard listens on (run_bot.py web)."),
+    Variable("WEB_PORT", "8080", "Port of the dashboard."),
+    Variable(
+        "WEB_SECRET_KEY",
+        "",
+        "Signs dashboard sessions; default: a random key kept in the database.",
+        secret=True,
+    ),
     # Operations
     Variable("LOG_LEVEL", "INFO", "Logging level on stderr: DEBUG, INFO, WARNING or ERROR."),
 )
@@ -165,6 +252,27 @@ class Settings:
     facebook_graph_url: str
     facebook_daily_post_limit: int
     log_level: str
+    status_field: str = ""
+    region_field: str = ""
+    withdraw_when_missing_from_feed: int = 0
+    retention_days: int = 30
+    found_thanks: bool = False
+    found_thanks_template: str = ""
+    urgent_budget_share: float = 0.2
+    reappeal_days: tuple[int, ...] = (7, 30)
+    reappeal_every_days: int = 30
+    require_approval: bool = False
+    region_hashtags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    metrics_schedule: tuple[timedelta, ...] = ()
+    x_metrics_reads_per_15_minutes: int = 15
+    facebook_metrics_reads_per_hour: int = 180
+    tracking: bool = True
+    tracking_domains: tuple[str, ...] = ()
+    utm_medium: str = "social"
+    utm_campaign: str = "appeal-{id}"
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    web_secret_key: str = field(default="", repr=False)
 
     @property
     def x_credentials_set(self) -> bool:
@@ -188,6 +296,7 @@ class Settings:
             self.x_access_token_secret,
         ]
         values += [page.token for page in self.facebook_pages]
+        values.append(self.web_secret_key)
         return [v for v in values if v]
 
     def replace(self, **changes: Any) -> Settings:
@@ -269,6 +378,37 @@ def _platforms(name: str, text: str) -> tuple[str, ...]:
     if not platforms:
         raise ConfigError(name, "needs at least one platform: x, facebook")
     return tuple(dict.fromkeys(platforms))
+
+
+def _share(name: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(name, f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0 <= value <= 1:
+        raise ConfigError(name, f"must be between 0 and 1, got {text}")
+    return value
+
+
+def _durations(name: str, text: str) -> tuple[timedelta, ...]:
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    durations = []
+    for part in _split(text):
+        number, unit = part[:-1], part[-1:].lower()
+        if unit not in units or not number.isdigit():
+            raise ConfigError(name, f"{part!r} is not a duration like 15m, 6h or 3d")
+        durations.append(timedelta(**{units[unit]: int(number)}))
+    return tuple(sorted(durations))
+
+
+def _region_hashtags(name: str, text: str) -> dict[str, tuple[str, ...]]:
+    tags: dict[str, tuple[str, ...]] = {}
+    for part in _split(text):
+        region, sep, hashtags = part.partition("=")
+        if not sep or not region.strip():
+            raise ConfigError(name, f"{part!r} is not region=#Tag")
+        tags[region.strip().lower()] = tuple(hashtags.split())
+    return tags
 
 
 def _http_url(name: str, text: str) -> str:
@@ -358,4 +498,31 @@ def load_settings(
             "FACEBOOK_DAILY_POST_LIMIT", get("FACEBOOK_DAILY_POST_LIMIT")
         ),
         log_level=log_level,
+        status_field=get("STATUS_FIELD"),
+        region_field=get("REGION_FIELD"),
+        withdraw_when_missing_from_feed=_int(
+            "WITHDRAW_WHEN_MISSING_FROM_FEED", get("WITHDRAW_WHEN_MISSING_FROM_FEED")
+        ),
+        retention_days=_int("RETENTION_DAYS", get("RETENTION_DAYS")),
+        found_thanks=_bool("FOUND_THANKS", get("FOUND_THANKS")),
+        found_thanks_template=get("FOUND_THANKS_TEMPLATE"),
+        urgent_budget_share=_share("URGENT_BUDGET_SHARE", get("URGENT_BUDGET_SHARE")),
+        reappeal_days=tuple(_int("REAPPEAL_DAYS", d, 1) for d in _split(get("REAPPEAL_DAYS"))),
+        reappeal_every_days=_int("REAPPEAL_EVERY_DAYS", get("REAPPEAL_EVERY_DAYS")),
+        require_approval=_bool("REQUIRE_APPROVAL", get("REQUIRE_APPROVAL")),
+        region_hashtags=_region_hashtags("REGION_HASHTAGS", get("REGION_HASHTAGS")),
+        metrics_schedule=_durations("METRICS_SCHEDULE", get("METRICS_SCHEDULE")),
+        x_metrics_reads_per_15_minutes=_int(
+            "X_METRICS_READS_PER_15_MINUTES", get("X_METRICS_READS_PER_15_MINUTES"), 1
+        ),
+        facebook_metrics_reads_per_hour=_int(
+            "FACEBOOK_METRICS_READS_PER_HOUR", get("FACEBOOK_METRICS_READS_PER_HOUR"), 1
+        ),
+        tracking=_bool("TRACKING", get("TRACKING")),
+        tracking_domains=tuple(d.lower() for d in _split(get("TRACKING_DOMAINS"))),
+        utm_medium=get("UTM_MEDIUM"),
+        utm_campaign=get("UTM_CAMPAIGN"),
+        web_host=get("WEB_HOST"),
+        web_port=_int("WEB_PORT", get("WEB_PORT"), 1),
+        web_secret_key=get("WEB_SECRET_KEY"),
     )

@@ -39,15 +39,20 @@ def withdraw_item(db: sqlite_utils.Database, item_id: str, reason: str, now: dat
         "SELECT id, status, platform FROM posts WHERE item_id = ? ORDER BY id", [item_id]
     ).fetchall()
     for post_id, status, platform in posts:
-        where = {"post_id": post_id, "item_id": item_id, "platform": platform, "now": now}
+        where = {"post_id": post_id, "item_id": item_id, "platform": platform}
         if status in (S.QUEUED, S.DRAFT, S.FAILED) and transition(
             db, post_id, S.CANCELLED, last_error=f"withdrawn: {reason}", next_attempt_at=None
         ):
-            events.record(db, "withdraw", "cancelled", reason, **where)
+            events.record(db, "withdraw", "cancelled", reason, now=now, **where)
             affected += 1
         elif status == S.SENT and transition(db, post_id, S.DELETING, next_attempt_at=None):
             events.record(
-                db, "withdraw", "pending", f"deleting the published post: {reason}", **where
+                db,
+                "withdraw",
+                "pending",
+                f"deleting the published post: {reason}",
+                now=now,
+                **where,
             )
             affected += 1
         # A post in ``sending`` is handled when its send completes (see publishing._mark_sent).
@@ -71,7 +76,6 @@ def process_deletions(
     for (post_id,) in rows:
         post = get_post(db, post_id)
         publisher = publishers.get(post.platform)
-        where = {"post_id": post.id, "item_id": post.item_id, "platform": post.platform, "now": now}
         if publisher is None:
             continue
         try:
@@ -92,13 +96,15 @@ def process_deletions(
             health.record_error(db, post.platform, error.message, now)
             if isinstance(error, AuthExpired):
                 health.pause(db, post.platform, error.message, now)
-            events.record(
-                db, "delete", "retry", f"{error.message}; next try {to_iso(retry_at)}", **where
+            events.record_post(
+                db, post, "delete", "retry", f"{error.message}; next try {to_iso(retry_at)}", now
             )
             continue
         transition(
             db, post.id, S.DELETED, deleted_at=to_iso(now), next_attempt_at=None, last_error=None
         )
-        events.record(db, "delete", "deleted", post.remote_url or post.remote_id or "", **where)
+        events.record_post(
+            db, post, "delete", "deleted", post.remote_url or post.remote_id or "", now
+        )
         done += 1
     return done

@@ -121,8 +121,10 @@ def test_expired_credentials_pause_the_platform_until_they_work(tmp_path: Path) 
     run_slot(db, {"x": publisher}, settings, clock=lambda: LATER)
     assert health.get_health(db, "x").paused_reason == "Unauthorized"
     assert list_posts(db)[0]["status"] == "queued"
-    assert run_slot(db, {"x": publisher}, settings, clock=lambda: LATER).skipped["x"].startswith(
-        "paused"
+    assert (
+        run_slot(db, {"x": publisher}, settings, clock=lambda: LATER)
+        .skipped["x"]
+        .startswith("paused")
     )
     publisher.credentials_ok = True
     assert run_slot(db, {"x": publisher}, settings, clock=lambda: LATER).sent == {"x": 1}

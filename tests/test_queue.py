@@ -43,7 +43,9 @@ def test_a_post_is_not_claimed_before_its_time(tmp_path: Path) -> None:
     db = open_db(settings.database_path)
     item = make_item(1)
     store_item(db, item, NOW)
-    enqueue(db, item.id, plan_posts(item, settings, NOW, scheduled_at=NOW + timedelta(hours=2)), NOW)
+    enqueue(
+        db, item.id, plan_posts(item, settings, NOW, scheduled_at=NOW + timedelta(hours=2)), NOW
+    )
     assert claim_next(db, "x", NOW + timedelta(hours=1), "me") is None
     assert claim_next(db, "x", NOW + timedelta(hours=2), "me") is not None
 
@@ -84,9 +86,7 @@ def test_two_processes_claiming_at_once_never_take_the_same_post(tmp_path: Path)
     context = multiprocessing.get_context("spawn")
     ready, start, out = context.Queue(), context.Event(), context.Queue()
     workers = [
-        context.Process(
-            target=_claim_worker, args=(str(settings.database_path), ready, start, out)
-        )
+        context.Process(target=_claim_worker, args=(str(settings.database_path), ready, start, out))
         for _ in range(2)
     ]
     for worker in workers:
@@ -110,7 +110,11 @@ def test_a_slot_sends_at_most_posts_per_slot_per_platform_in_priority_order(tmp_
     queue_items(db, settings, [make_item(4, urgent=True)], NOW + timedelta(minutes=5))
     publishers = {"x": SandboxPublisher("x"), "facebook": SandboxPublisher("facebook")}
     report = run_slot(
-        db, publishers, settings, limit=settings.posts_per_slot, clock=lambda: NOW + timedelta(hours=1)
+        db,
+        publishers,
+        settings,
+        limit=settings.posts_per_slot,
+        clock=lambda: NOW + timedelta(hours=1),
     )
     assert report.sent == {"x": 2, "facebook": 2}
     sent = [r["item_id"] for r in list_posts(db, ("sent",), "x")]
@@ -129,4 +133,6 @@ def test_the_daily_budget_holds_across_a_restart(tmp_path: Path) -> None:
     report = run_slot(restarted, {"x": SandboxPublisher("x")}, settings, clock=clock)
     assert report.sent == {} and "daily limit of 3" in report.skipped["x"]
     tomorrow = lambda: NOW + timedelta(hours=25)  # noqa: E731
-    assert run_slot(restarted, {"x": SandboxPublisher("x")}, settings, clock=tomorrow).sent == {"x": 3}
+    assert run_slot(restarted, {"x": SandboxPublisher("x")}, settings, clock=tomorrow).sent == {
+        "x": 3
+    }

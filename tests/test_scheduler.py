@@ -30,7 +30,9 @@ def test_slots_follow_the_time_zone_across_the_spring_dst_change(tmp_path: Path)
     # 09:00 GMT on the Saturday, then 09:00 BST (08:00 UTC) on the Sunday the clocks go forward.
     assert first.astimezone(UTC).hour == 9 and first.day == 28
     assert second.astimezone(UTC).hour == 8 and second.day == 29
-    assert first.astimezone(settings.timezone).hour == second.astimezone(settings.timezone).hour == 9
+    assert (
+        first.astimezone(settings.timezone).hour == second.astimezone(settings.timezone).hour == 9
+    )
 
 
 def test_slots_follow_the_time_zone_across_the_autumn_dst_change(tmp_path: Path) -> None:
@@ -102,4 +104,3 @@ def test_a_second_daemon_on_the_same_database_refuses_and_names_the_holder(
             DaemonLock(path).acquire()
         assert "pid" in str(caught.value)
     DaemonLock(path).acquire()  # released: free again
-

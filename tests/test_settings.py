@@ -66,8 +66,12 @@ def test_cli_exits_2_with_one_line_naming_the_variable(
 
 def test_secrets_stay_out_of_repr() -> None:
     settings = load_settings(
-        {"X_API_KEY": "k1", "X_API_SECRET": "s3cr3t-value", "X_ACCESS_TOKEN": "t1",
-         "X_ACCESS_TOKEN_SECRET": "ts-value"},
+        {
+            "X_API_KEY": "k1",
+            "X_API_SECRET": "s3cr3t-value",
+            "X_ACCESS_TOKEN": "t1",
+            "X_ACCESS_TOKEN_SECRET": "ts-value",
+        },
         env_file=None,
     )
     assert "s3cr3t-value" not in repr(settings)

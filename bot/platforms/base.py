@@ -1,4 +1,4 @@
-"""The one small interface every platform client implements, so the pipeline never knows which it has.
+"""The one small interface every platform client implements: the pipeline never knows which.
 
 A publisher raises only the errors of :mod:`bot.errors` (``TransientError``, ``RateLimited``,
 ``OutcomeUnknown``, ``AuthExpired``, ``PermanentError``, ``DuplicatePost``, ``RemoteGone``), never a
