@@ -112,7 +112,7 @@ def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
     stop = threading.Event()
     restore = install_stop_signals(stop)
     try:
-        with start_runtime(settings, with_feeds=False) as runtime:
+        with start_runtime(settings) as runtime:
             db = runtime.db()
             reconcile_stale(db)
             process_deletions(db, runtime.publishers, utcnow())

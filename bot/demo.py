@@ -53,7 +53,8 @@ def run_demo(settings: Settings, output: str = "demo-output") -> int:
         posts_per_slot=max(settings.posts_per_slot, 3),
     )
     print(f"appeal-bot demo: sandbox X and Facebook on 127.0.0.1, database {database}\n")
-    with start_runtime(settings) as runtime:
+    # Its own free port: the demo must not depend on, or disturb, a sandbox daemon running.
+    with start_runtime(settings, feed_port=0) as runtime:
         assert runtime.sandbox is not None and runtime.sandbox.feeds is not None
         settings = runtime.settings
         db = open_db(database)

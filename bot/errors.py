@@ -89,6 +89,11 @@ class PermanentError(PublishError):
     """The platform will never accept this request as it is; ``message`` is the API's own words."""
 
 
+class PhotoUnusable(PermanentError):
+    """The post's photo cannot be used (gone, not an image, too big). The post itself is fine:
+    the sender publishes it without the photo rather than hold an appeal back."""
+
+
 class DuplicatePost(PublishError):
     """The platform says this exact post already exists; record it as sent, never re-send."""
 

@@ -11,14 +11,14 @@ import os
 import random
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import sqlite_utils
 
 from . import events, health
 from .clock import Clock, to_iso, utcnow
-from .errors import AuthExpired, PublishError, RateLimited
+from .errors import AuthExpired, PhotoUnusable, PublishError, RateLimited
 from .platforms.base import PostRequest, Publisher
 from .policy import decide
 from .queue import Post, budget_used, claim_next, get_post, process_owner, transition
@@ -88,36 +88,25 @@ def send_post(
     """Publish one claimed post and record the outcome. Returns the event outcome word."""
     rng = rng or random.Random()
     request = request_for(post)
+    note = ""
     try:
         if post.needs_reconcile:
             found = publisher.find_published(request)
             if found is not None:
                 _mark_sent(db, post, found.remote_id, found.url, now)
-                events.record(
-                    db,
-                    "reconcile",
-                    "sent",
-                    f"already on {post.platform}: {found.url}",
-                    post_id=post.id,
-                    item_id=post.item_id,
-                    platform=post.platform,
-                    now=now,
-                )
+                detail = f"already on {post.platform}: {found.url}"
+                events.record_post(db, post, "reconcile", "sent", detail, now)
                 return "sent"
-        published = publisher.publish(request)
+        try:
+            published = publisher.publish(request)
+        except PhotoUnusable as error:
+            # An appeal out on time without its photo beats an appeal held back by a dead link.
+            published = publisher.publish(replace(request, image_url=None, alt_text=None))
+            note = f" (without its photo: {error.message})"
     except PublishError as error:
         return _handle_error(db, post, error, now, rng)
     _mark_sent(db, post, published.remote_id, published.url, now)
-    events.record(
-        db,
-        "send",
-        "sent",
-        published.url,
-        post_id=post.id,
-        item_id=post.item_id,
-        platform=post.platform,
-        now=now,
-    )
+    events.record_post(db, post, "send", "sent", published.url + note, now)
     return "sent"
 
 

@@ -11,7 +11,7 @@ import sqlite_utils
 from .db import open_db
 from .platforms import build_publishers
 from .platforms.base import Publisher
-from .sandbox import Sandbox
+from .sandbox import SANDBOX_FEED_PORT, Sandbox
 from .settings import Settings
 
 
@@ -26,9 +26,19 @@ class Runtime:
 
 
 @contextmanager
-def start_runtime(settings: Settings, with_feeds: bool = True) -> Iterator[Runtime]:
-    """Start the sandbox if configured, then build the real clients pointed at it or the APIs."""
-    sandbox = Sandbox().start(with_feeds=with_feeds) if settings.sandbox else None
+def start_runtime(
+    settings: Settings, with_feeds: bool = True, feed_port: int | None = None
+) -> Iterator[Runtime]:
+    """Start the sandbox if configured, then build the real clients pointed at it or the APIs.
+
+    The sandbox always serves the sample feeds and their photos, so photos queued by an earlier
+    command can still be fetched; ``with_feeds=False`` only skips them when nothing needs them.
+    """
+    sandbox = None
+    if settings.sandbox:
+        sandbox = Sandbox().start(
+            with_feeds=with_feeds, feed_port=SANDBOX_FEED_PORT if feed_port is None else feed_port
+        )
     try:
         if sandbox is not None:
             settings = sandbox.configure(settings)

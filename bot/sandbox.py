@@ -63,13 +63,21 @@ class _FeedHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+# The sample feed server prefers a fixed port, so the feed and photo URLs stored by one command
+# (``fetch``) still work in the next (``post``); it falls back to any free port.
+SANDBOX_FEED_PORT = 8765
+
+
 class FeedServer(ThreadingHTTPServer):
     """Serves the sample feeds (replaceable, to show an appeal turning FOUND) and photos."""
 
     daemon_threads = True
 
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _FeedHandler)
+    def __init__(self, port: int = SANDBOX_FEED_PORT) -> None:
+        try:
+            super().__init__(("127.0.0.1", port), _FeedHandler)
+        except OSError:
+            super().__init__(("127.0.0.1", 0), _FeedHandler)
         self.files: dict[str, bytes] = {
             "/appeals.xml": sample_feed("sample_appeals.xml"),
             "/news.xml": sample_feed("sample_news.xml"),
@@ -100,11 +108,11 @@ class Sandbox:
     )
     feeds: FeedServer | None = None
 
-    def start(self, with_feeds: bool = True) -> Sandbox:
+    def start(self, with_feeds: bool = True, feed_port: int = SANDBOX_FEED_PORT) -> Sandbox:
         self.x.start()
         self.facebook.start()
         if with_feeds:
-            self.feeds = FeedServer()
+            self.feeds = FeedServer(feed_port)
         return self
 
     def stop(self) -> None:

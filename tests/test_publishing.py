@@ -14,6 +14,7 @@ from bot.errors import (
     DuplicatePost,
     OutcomeUnknown,
     PermanentError,
+    PhotoUnusable,
     PublishError,
     RateLimited,
     TransientError,
@@ -153,3 +154,25 @@ def test_a_post_left_in_sending_by_a_dead_process_is_requeued_for_reconciliation
     assert reconcile_stale(db, is_alive=lambda owner: False) == [post.id]
     again = get_post(db, post.id)
     assert again.status == "queued" and again.needs_reconcile
+
+
+class NoPhotoPublisher(SandboxPublisher):
+    """A platform that cannot fetch the photo (gone, or not an image)."""
+
+    def publish(self, post: PostRequest) -> Published:
+        if post.image_url:
+            raise PhotoUnusable("x", f"the image at {post.image_url} is gone (404)")
+        return super().publish(post)
+
+
+def test_an_unusable_photo_sends_the_appeal_without_it_and_says_so(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, PLATFORMS="x")
+    db = open_db(settings.database_path)
+    item = make_item(1, image_url="https://charity.example/gone.jpg")
+    store_item(db, item, NOW)
+    enqueue(db, item.id, plan_posts(item, settings, NOW), NOW)
+    publisher = NoPhotoPublisher("x")
+    assert run_slot(db, {"x": publisher}, settings, clock=lambda: LATER).sent == {"x": 1}
+    [stored] = publisher.posts.values()
+    assert stored.request.image_url is None
+    assert "without its photo" in list_events(db, outcome="sent")[0]["detail"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import requests
 
-from bot.errors import PermanentError, TransientError
+from bot.errors import PhotoUnusable, TransientError
 
 # The still-image types X and Facebook both accept.
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
@@ -34,45 +34,45 @@ def download_image(
     *,
     platform: str = "image",
 ) -> Image:
-    """Download ``url``; raise ``PermanentError`` for anything that is not a usable image.
+    """Download ``url``; raise ``PhotoUnusable`` for anything that is not a usable image.
 
     ``platform`` names the platform the error is reported for. A missing page, a non-image type
-    or a file over ``max_bytes`` will not fix itself (``PermanentError``); a timeout, connection
+    or a file over ``max_bytes`` will not fix itself (``PhotoUnusable``); a timeout, connection
     failure or 5xx might (``TransientError``).
     """
     if not url.lower().startswith(("http://", "https://")):
-        raise PermanentError(platform, f"the image address {url!r} is not an http(s) URL")
+        raise PhotoUnusable(platform, f"the image address {url!r} is not an http(s) URL")
     try:
         with session.get(url, stream=True, timeout=timeout) as response:
             status = response.status_code
             if status >= 500 or status == 429:
                 raise TransientError(platform, f"the image server answered {status} for {url}")
             if status >= 400:
-                raise PermanentError(
+                raise PhotoUnusable(
                     platform, f"the image at {url} could not be fetched ({status})"
                 )
             content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
             if content_type not in IMAGE_TYPES:
                 shown = content_type or "of no stated type"
-                raise PermanentError(
+                raise PhotoUnusable(
                     platform, f"the file at {url} is {shown}, not a JPEG, PNG, GIF or WebP image"
                 )
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
-                raise PermanentError(platform, _too_big(url, int(declared), max_bytes))
+                raise PhotoUnusable(platform, _too_big(url, int(declared), max_bytes))
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_content(_CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise PermanentError(platform, _too_big(url, size, max_bytes))
+                    raise PhotoUnusable(platform, _too_big(url, size, max_bytes))
                 chunks.append(chunk)
     except requests.RequestException as exc:
         reason = type(exc).__name__
         message = f"the image at {url} could not be downloaded ({reason})"
         raise TransientError(platform, message) from None
     if size == 0:
-        raise PermanentError(platform, f"the image at {url} is empty")
+        raise PhotoUnusable(platform, f"the image at {url} is empty")
     return Image(b"".join(chunks), content_type)
 
 
