@@ -51,12 +51,20 @@ class Fault:
     ``response`` replaces the answer; ``delay`` sleeps before answering; ``drop_after``
     handles the request for real (the post is stored) and then closes the connection without
     answering, as a network failure after the platform's success would.
+
+    ``hold_after`` handles the request for real, then holds the answer this many seconds: the
+    window in which a client killed after the platform's success has not recorded it yet.
+    ``hold_before`` holds the request before handling it; if the fake is stopped (or
+    :meth:`FakeServer.release_holds` is called) meanwhile, the request is dropped unhandled, as
+    if it never reached the platform. Both end early on release, so a test never waits them out.
     """
 
     name: str
     response: FakeResponse | None = None
     delay: float = 0.0
     drop_after: bool = False
+    hold_before: float = 0.0
+    hold_after: float = 0.0
     method: str | None = None  # only requests with this method (None: any)
     path_contains: str | None = None
     times: int = 1
@@ -139,6 +147,7 @@ class FakeServer:
         self.requests: list[FakeRequest] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._release = threading.Event()
 
     # --- lifecycle -------------------------------------------------------------------------
     @property
@@ -157,6 +166,7 @@ class FakeServer:
         return self
 
     def stop(self) -> None:
+        self.release_holds()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -172,6 +182,18 @@ class FakeServer:
     def inject(self, fault: Fault) -> None:
         with self._lock:
             self._faults.append(fault)
+
+    def release_holds(self) -> None:
+        """End every hold now: held answers go out, requests held before handling are dropped."""
+        with self._lock:
+            self._release.set()
+            self._release = threading.Event()
+
+    def _hold(self, seconds: float) -> bool:
+        """Wait ``seconds`` or until released; True when released early."""
+        with self._lock:
+            release = self._release
+        return release.wait(seconds)
 
     def named_fault(self, name: str, times: int = 1) -> Fault:
         """Build one of this fake's named faults (subclasses list theirs); used by /_fake/faults."""
@@ -200,10 +222,14 @@ class FakeServer:
         fault = self._take_fault(request)
         if fault and fault.delay:
             time.sleep(fault.delay)
+        if fault and fault.hold_before and self._hold(fault.hold_before):
+            return FakeResponse(503), True  # released: the request never reached the platform
         if fault and fault.response is not None:
             return fault.response, False
         with self._lock:
             response = self.route(request)
+        if fault and fault.hold_after:
+            self._hold(fault.hold_after)
         return response, bool(fault and fault.drop_after)
 
     def _control(self, request: FakeRequest) -> FakeResponse:

@@ -249,18 +249,22 @@ class FakeFacebook(FakeServer):
         self.posts: dict[str, dict[str, Any]] = {}
         self.photos: dict[str, str] = {}  # photo id → post id
         self.slow_seconds = 0.5
+        # How long ``hold_after_success`` / ``hold_before_request`` hold a POST.
+        self.hold_seconds = 30.0
         self._ids = itertools.count(122_100_000_000_000_001)
         self.specs = load_specs()
 
     def reset(self) -> None:
         """Forget every post, queued fault and logged request, so one running fake serves many
         tests (starting and stopping a server costs up to half a second each time)."""
+        self.release_holds()
         with self._lock:
             self.posts.clear()
             self.photos.clear()
             self._faults.clear()
             self.requests.clear()
             self.slow_seconds = 0.5
+            self.hold_seconds = 30.0
 
     # --- inspection ----------------------------------------------------------------------
     def state(self) -> Any:
@@ -339,6 +343,10 @@ class FakeFacebook(FakeServer):
             return Fault(name, delay=self.slow_seconds, times=times)
         elif name == "drop_after_success":
             return Fault(name, drop_after=True, method="POST", times=times)
+        elif name == "hold_after_success":
+            return Fault(name, hold_after=self.hold_seconds, method="POST", times=times)
+        elif name == "hold_before_request":
+            return Fault(name, hold_before=self.hold_seconds, method="POST", times=times)
         else:
             raise KeyError(name)
         return Fault(name, response=response, times=times)

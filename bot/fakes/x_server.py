@@ -322,6 +322,8 @@ class FakeX(FakeServer):
         # How long the ``slow`` fault stalls: set it above the client's timeout.
         self.slow_seconds = 1.0
         self.daily_post_limit = 17
+        # How long ``hold_after_success`` / ``hold_before_request`` hold a POST /2/tweets.
+        self.hold_seconds = 30.0
         self._last_id = 0
         self._id_lock = threading.Lock()
 
@@ -367,7 +369,35 @@ class FakeX(FakeServer):
             return Fault(
                 name, drop_after=True, method="POST", path_contains="/2/tweets", times=times
             )
+        if name == "hold_after_success":
+            return Fault(
+                name,
+                hold_after=self.hold_seconds,
+                method="POST",
+                path_contains="/2/tweets",
+                times=times,
+            )
+        if name == "hold_before_request":
+            return Fault(
+                name,
+                hold_before=self.hold_seconds,
+                method="POST",
+                path_contains="/2/tweets",
+                times=times,
+            )
         raise KeyError(name)
+
+    def reset(self) -> None:
+        """Forget every post, medium, queued fault and logged request, so one running fake
+        serves many tests; held requests are released."""
+        self.release_holds()
+        with self._lock:
+            self.posts.clear()
+            self.media.clear()
+            self._faults.clear()
+            self.requests.clear()
+            self.slow_seconds = 1.0
+            self.hold_seconds = 30.0
 
     def inject_named(self, name: str, times: int = 1) -> None:
         self.inject(self.named_fault(name, times))

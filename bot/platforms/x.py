@@ -187,6 +187,9 @@ class XPublisher:
         return None
 
     def check_credentials(self) -> str:
+        """Always asks X: a paused platform resumes on this answer, so a remembered one from
+        before the token was revoked would resume posting with credentials that no longer work."""
+        self._user_id = None
         self._me()
         return f"@{self._username}"
 
