@@ -183,6 +183,11 @@ class FakeServer:
         with self._lock:
             self._faults.append(fault)
 
+    def clear_faults(self) -> None:
+        """Forget the faults still queued (requests already held stay held until released)."""
+        with self._lock:
+            self._faults.clear()
+
     def release_holds(self) -> None:
         """End every hold now: held answers go out, requests held before handling are dropped."""
         with self._lock:
