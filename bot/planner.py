@@ -12,6 +12,7 @@ from .items import Item
 from .queue import PlannedPost, priority_of
 from .settings import Settings
 from .states import PostStatus
+from .tracking import tracked_link
 
 
 def targets_for(item: Item, settings: Settings, platform: str) -> list[str]:
@@ -40,13 +41,16 @@ def plan_posts(
     planned = []
     for platform in platforms or settings.platforms:
         style = style_for(settings, platform, item.kind)
+        # The text and the stored link carry the same tracked link, so reconciliation (which
+        # looks for the link) finds what was sent.
+        link = tracked_link(item.link, platform, item.id, settings) if item.link else None
         for target in targets_for(item, settings, platform):
             planned.append(
                 PlannedPost(
                     platform=platform,
                     target=target,
-                    text=compose(item, platform, style),
-                    link=item.link,
+                    text=compose(item, platform, style, link=link),
+                    link=link,
                     image_url=item.image_url,
                     alt_text=alt_text(item) if item.image_url else None,
                     scheduled_at=scheduled_at or now,
