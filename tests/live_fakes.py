@@ -185,14 +185,19 @@ def make_item(n: int, **fields: Any) -> Item:
 
 
 def queue_items(
-    db: sqlite_utils.Database, settings: Settings, count: int, now: datetime, first: int = 1
+    db: sqlite_utils.Database,
+    settings: Settings,
+    count: int,
+    now: datetime,
+    first: int = 1,
+    platforms: tuple[str, ...] | None = None,
 ) -> list[int]:
     """Store ``count`` appeals and queue their posts as the feed path would; returns post ids."""
     ids: list[int] = []
     for n in range(first, first + count):
         item = make_item(n)
         store_item(db, item, now)
-        ids += enqueue(db, item.id, plan_posts(item, settings, now), now)
+        ids += enqueue(db, item.id, plan_posts(item, settings, now, platforms=platforms), now)
     return ids
 
 
