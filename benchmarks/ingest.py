@@ -1,0 +1,120 @@
+"""Figures 1 and 2: ingesting a big feed, and the CPU cost of a poll answered 304."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import feedparser
+import requests
+import sqlite_utils
+
+from bot.clock import utcnow
+from bot.db import open_db
+from bot.feeds import FeedRules, parse_feed
+from bot.ingest import poll_feeds
+from bot.planner import plan_posts
+from bot.settings import Settings
+
+from .common import Result, appeals_feed, feed_server, settings_for, verdict
+
+ENTRIES = 5_000
+POLLS = 50
+INGEST_TARGET = 1.3
+POLL_CPU_TARGET_MS = 5.0
+
+
+def run(tmp: Path) -> list[Result]:
+    body = appeals_feed(ENTRIES)
+    feeds = tmp / "feeds"
+    feeds.mkdir()
+    (feeds / "appeals.xml").write_bytes(body)
+    with feed_server(feeds) as base:
+        url = f"{base}/appeals.xml"
+        settings = settings_for(tmp, APPEALS_FEED_URL=url)
+        db = open_db(settings.database_path)
+        try:
+            ingest = _ingest(db, settings, body)
+            poll = _not_modified(db, settings, url)
+        finally:
+            db.close()
+    return [ingest, poll]
+
+
+def _ingest(db: sqlite_utils.Database, settings: Settings, body: bytes) -> Result:
+    started = time.perf_counter()
+    feedparser.parse(io.BytesIO(body))
+    bare = time.perf_counter() - started
+
+    started = time.perf_counter()
+    (report,) = poll_feeds(db, settings, utcnow())
+    total = time.perf_counter() - started
+    if report.outcome != "ok" or report.new != ENTRIES:
+        raise RuntimeError(f"ingest benchmark: unexpected poll {report}")
+    posts = db.execute("SELECT COUNT(*) FROM posts").fetchone()[0]
+
+    # Where the time goes: the same work again, step by step, outside the database.
+    rules = FeedRules.from_settings(settings)
+    started = time.perf_counter()
+    parsed = parse_feed(body, "http://127.0.0.1/appeals.xml", "appeal", rules)
+    parse_s = time.perf_counter() - started
+    started = time.perf_counter()
+    now = utcnow()
+    for item in parsed.items:
+        plan_posts(item, settings, now)
+    plan_s = time.perf_counter() - started
+    rest = max(0.0, total - parse_s - plan_s)
+
+    ratio = total / bare
+    return Result(
+        name=f"1. ingest {ENTRIES:,}-entry RSS ({len(body) / 1e6:.1f} MB, {posts:,} posts queued)",
+        value=f"{total:.2f} s",
+        baseline=f"{bare:.2f} s feedparser.parse",
+        ratio=ratio,
+        target=f"<= {INGEST_TARGET}x",
+        verdict=verdict(ratio <= INGEST_TARGET),
+        detail=(
+            f"parse_feed {parse_s:.2f} s, plan_posts/compose {plan_s:.2f} s, "
+            f"fetch+store+enqueue {rest:.2f} s"
+        ),
+        raw={
+            "seconds": total,
+            "baseline_seconds": bare,
+            "parse_feed_seconds": parse_s,
+            "plan_posts_seconds": plan_s,
+            "fetch_store_enqueue_seconds": rest,
+            "posts": posts,
+        },
+    )
+
+
+def _not_modified(db: sqlite_utils.Database, settings: Settings, url: str) -> Result:
+    etag = db.execute("SELECT etag FROM feeds WHERE url = ?", [url]).fetchone()[0]
+    if not etag:
+        raise RuntimeError("poll benchmark: the feed server sent no ETag")
+
+    # As the daemon does: poll_feeds with no session, so a new one each poll.
+    started = time.process_time()
+    for _ in range(POLLS):
+        (report,) = poll_feeds(db, settings, utcnow())
+        if report.outcome != "not_modified":
+            raise RuntimeError(f"poll benchmark: expected 304, got {report}")
+    per_poll = (time.process_time() - started) / POLLS * 1000
+
+    started = time.process_time()
+    for _ in range(POLLS):
+        response = requests.get(url, headers={"If-None-Match": etag}, timeout=10)
+        if response.status_code != 304:
+            raise RuntimeError(f"poll benchmark: bare GET got {response.status_code}")
+    bare = (time.process_time() - started) / POLLS * 1000
+
+    return Result(
+        name=f"2. CPU per poll answered 304 (mean of {POLLS})",
+        value=f"{per_poll:.2f} ms",
+        baseline=f"{bare:.2f} ms requests.get",
+        ratio=per_poll / bare if bare else None,
+        target=f"<= {POLL_CPU_TARGET_MS:g} ms",
+        verdict=verdict(per_poll <= POLL_CPU_TARGET_MS),
+        raw={"cpu_ms_per_poll": per_poll, "baseline_cpu_ms": bare, "polls": POLLS},
+    )
