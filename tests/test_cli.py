@@ -1,0 +1,321 @@
+"""The command line, in process: ``bot.cli.main([...])`` with the environment a user would set.
+
+Every command has help and a README entry (sqlite-utils' ``test_docs`` habit); the JSON outputs
+carry the fields scripts rely on; filters filter; errors are one line on stderr and a non-zero
+exit; ``check-credentials`` tells working credentials from refused ones, on the fakes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import events
+from bot.cli import COMMANDS, main
+from bot.clock import utcnow
+from bot.db import open_db
+from bot.fakes.facebook_server import FakeFacebook
+from bot.fakes.x_server import FakeX
+from bot.settings import VARIABLES
+from tests.live_fakes import fake_facebook, fake_x, live_env
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+SAMPLE_FEED = ROOT / "bot" / "data" / "sample_appeals.xml"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+Cli = Callable[..., Result]
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """``main`` installs a stderr handler on the root logger; put the old ones back afterwards,
+    so no later test logs into this test's closed capture stream."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    bot_level = logging.getLogger("appeal_bot").level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    logging.getLogger("appeal_bot").setLevel(bot_level)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+    """Run the CLI with a clean environment: no setting leaks in from the host."""
+    for variable in VARIABLES:
+        monkeypatch.delenv(variable.name, raising=False)
+    for name in ("FACEBOOK_PAGE_ACCESS_TOKEN",):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "cli.db"))
+    missing = str(tmp_path / "no-such.env")
+
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        code = main(["--env-file", missing, *args])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def fakes() -> Iterator[tuple[FakeX, FakeFacebook]]:
+    with fake_x() as x, fake_facebook() as facebook:
+        assert isinstance(x, FakeX) and isinstance(facebook, FakeFacebook)
+        yield x, facebook
+
+
+def assert_one_error_line(result: Result) -> None:
+    assert result.code != 0
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in result.err
+
+
+# --- documentation ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: run_bot.py {command}")
+    assert COMMANDS[command][1].split(":")[0] in " ".join(out.split())
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_is_in_the_readme(command: str) -> None:
+    assert re.search(rf"`run_bot\.py {re.escape(command)}(?![\w-])", README), (
+        f"README.md has no entry `run_bot.py {command}` in its Commands table"
+    )
+
+
+# --- queue and add ---------------------------------------------------------------------------
+
+
+def add_appeal(cli: Cli, title: str = "Sam Jones, 15, missing from Leeds", *extra: str) -> str:
+    result = cli("add", "--title", title, "--link", "https://charity.example/appeals/sam", *extra)
+    assert result.code == 0, result.err
+    match = re.search(r"queued (\S+) as queue entries ([\d, ]+)", result.out)
+    assert match, result.out
+    return match.group(1)
+
+
+def test_add_then_queue_shows_the_post(cli: Cli) -> None:
+    assert "the queue is empty" in cli("queue").out
+    add_appeal(cli, "Sam Jones, 15, missing from Leeds", "--platforms", "x")
+
+    table = cli("queue")
+
+    assert table.code == 0
+    assert "Sam Jones, 15, missing from Leeds" in table.out
+    assert "queued" in table.out and "x" in table.out
+
+
+def test_queue_json_is_an_array_of_posts(cli: Cli) -> None:
+    item_id = add_appeal(cli)
+
+    rows = cli("queue", "--json").json()
+
+    assert isinstance(rows, list) and {r["platform"] for r in rows} == {"x", "facebook"}
+    for row in rows:
+        for key in ("id", "item_id", "kind", "platform", "status", "scheduled_at", "text"):
+            assert key in row, key
+        assert row["item_id"] == item_id
+        assert row["kind"] == "appeal" and row["status"] == "queued"
+        assert "Sam Jones" in row["text"]
+        assert "https://charity.example/appeals/sam" in row["text"]
+
+
+def test_queue_filters_by_platform_and_status(cli: Cli) -> None:
+    add_appeal(cli)
+    assert {r["platform"] for r in cli("queue", "--json", "--platform", "x").json()} == {"x"}
+    assert cli("queue", "--json", "--status", "sent").json() == []
+
+
+# --- log ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def logged(cli: Cli, tmp_path: Path) -> Cli:
+    """A log with events on both platforms, of several outcomes, over three days, appended in
+    time order as the bot appends them."""
+    db = open_db(tmp_path / "cli.db")
+    now = utcnow()
+    rows = [
+        ("send", "sent", "x", now - timedelta(hours=1)),
+        ("send", "failed", "x", now - timedelta(hours=2)),
+        ("send", "sent", "facebook", now - timedelta(hours=3)),
+        ("send", "retry", "facebook", now - timedelta(days=2)),
+        ("send", "failed", "facebook", now - timedelta(days=3)),
+    ]
+    for action, outcome, platform, at in sorted(rows, key=lambda row: row[3]):
+        events.record(db, action, outcome, f"{outcome} on {platform}", platform=platform, now=at)
+    db.conn.close()
+    return cli
+
+
+def test_log_json_is_an_array_of_events_newest_first(logged: Cli) -> None:
+    rows = logged("log", "--json").json()
+    assert isinstance(rows, list) and len(rows) == 5
+    for row in rows:
+        for key in ("at", "action", "outcome", "detail"):
+            assert key in row, key
+    assert [r["at"] for r in rows] == sorted((r["at"] for r in rows), reverse=True)
+
+
+def test_log_filters(logged: Cli) -> None:
+    on_x = logged("log", "--json", "--platform", "x").json()
+    assert len(on_x) == 2 and {r["platform"] for r in on_x} == {"x"}
+
+    failed = logged("log", "--json", "--status", "failed").json()
+    assert len(failed) == 2 and {r["outcome"] for r in failed} == {"failed"}
+
+    recent = logged("log", "--json", "--since", "24h").json()
+    assert len(recent) == 3
+    assert len(logged("log", "--json", "--since", "30m").json()) == 0
+    since_date = (utcnow() - timedelta(days=10)).date().isoformat()
+    assert len(logged("log", "--json", "--since", since_date).json()) == 5
+
+    both = logged("log", "--json", "--platform", "facebook", "--status", "failed").json()
+    assert [r["detail"] for r in both] == ["failed on facebook"]
+
+
+def test_log_table_shows_the_reason(logged: Cli) -> None:
+    result = logged("log", "--platform", "x")
+    assert result.code == 0 and "failed on x" in result.out and "facebook" not in result.out
+
+
+def test_bad_since_is_one_line_on_stderr(cli: Cli) -> None:
+    result = cli("log", "--since", "last tuesday")
+    assert_one_error_line(result)
+    assert "--since" in result.err
+    assert result.out == ""
+
+
+# --- status, fetch ---------------------------------------------------------------------------
+
+
+def test_status_prints_feeds_and_platforms(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APPEALS_FEED_URL", SAMPLE_FEED.as_uri())
+    assert "none polled yet" in cli("status").out
+    assert cli("fetch").code == 0
+
+    result = cli("status")
+
+    assert result.code == 0
+    feeds, _, platforms = result.out.partition("Platforms")
+    assert feeds.startswith("Feeds") and "sample_appeals.xml" in feeds
+    assert re.search(r"^x\s+yes\s+sandbox", platforms, re.M)
+    assert re.search(r"^facebook\s+yes\s+sandbox", platforms, re.M)
+    as_json = cli("status", "--json").json()
+    assert [f["url"] for f in as_json["feeds"]] == [SAMPLE_FEED.as_uri()]
+    assert as_json["feeds"][0]["entries"] > 0
+    assert {p["platform"] for p in as_json["platforms"]} == {"x", "facebook"}
+
+
+# --- check-credentials -----------------------------------------------------------------------
+
+
+def set_live(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, x: FakeX, facebook: FakeFacebook
+) -> None:
+    for name, value in live_env(tmp_path / "cli.db", x, facebook).items():
+        monkeypatch.setenv(name, value)
+
+
+def test_check_credentials_working(
+    cli: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    fakes: tuple[FakeX, FakeFacebook],
+) -> None:
+    set_live(monkeypatch, tmp_path, *fakes)
+    result = cli("check-credentials")
+    assert result.code == 0, result.out
+    assert "x (live): working, signed in as @charity" in result.out
+    assert "facebook (live): working, signed in as Charity Page" in result.out
+
+
+@pytest.mark.parametrize(
+    ("variable", "platform"), [("X_ACCESS_TOKEN", "x"), ("FACEBOOK_PAGE_ACCESS_TOKEN", "facebook")]
+)
+def test_check_credentials_with_a_wrong_token(
+    cli: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    fakes: tuple[FakeX, FakeFacebook],
+    variable: str,
+    platform: str,
+) -> None:
+    set_live(monkeypatch, tmp_path, *fakes)
+    monkeypatch.setenv(variable, "a-token-that-was-revoked")
+
+    result = cli("check-credentials")
+
+    assert result.code == 1
+    lines = result.out.strip().splitlines()
+    refused = [line for line in lines if "NOT working" in line]
+    assert len(refused) == 1
+    assert refused[0].startswith(f"{platform} (live): NOT working: ")
+    other = "facebook" if platform == "x" else "x"
+    assert any(line.startswith(f"{other} (live): working") for line in lines)
+    assert "a-token-that-was-revoked" not in result.out + result.err
+
+
+# --- unknown ids -----------------------------------------------------------------------------
+
+
+QUEUE_ID_COMMANDS = {
+    "approve": (),
+    "edit": ("--text", "New text"),
+    "reject": (),
+}
+
+
+@pytest.mark.parametrize("command", sorted(QUEUE_ID_COMMANDS))
+def test_an_unknown_queue_id_is_one_line_on_stderr(cli: Cli, command: str) -> None:
+    if command not in COMMANDS:
+        pytest.skip(f"no {command} command")
+    add_appeal(cli)
+    result = cli(command, "999999", *QUEUE_ID_COMMANDS[command])
+    assert_one_error_line(result)
+    assert "999999" in result.err
+
+
+def test_withdrawing_an_unknown_appeal_is_one_line_on_stderr(cli: Cli) -> None:
+    result = cli("withdraw", "no-such-appeal", "--reason", "found safe")
+    assert_one_error_line(result)
+    assert "no-such-appeal" in result.err
+
+
+def test_a_bad_setting_exits_2_naming_the_variable(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POSTS_PER_SLOT", "lots")
+    result = cli("queue")
+    assert result.code == 2
+    assert_one_error_line(result)
+    assert "POSTS_PER_SLOT" in result.err
