@@ -26,7 +26,7 @@ from .runtime import start_runtime
 from .scheduler import Daemon, install_stop_signals
 from .settings import Settings, load_settings
 from .status import gather_status
-from .withdrawal import process_deletions, withdraw_item
+from .withdrawal import list_withdrawals, process_deletions
 
 log = logging.getLogger("appeal_bot")
 
@@ -315,10 +315,15 @@ def cmd_check_credentials(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_withdraw(settings: Settings, args: argparse.Namespace) -> int:
+    from .lifecycle import close_appeal
+
     now = utcnow()
     with start_runtime(settings, with_feeds=False) as runtime:
         db = runtime.db()
-        affected = withdraw_item(db, args.item_id, args.reason, now)
+        closure = close_appeal(
+            db, runtime.settings, args.item_id, args.reason, now, found=args.found
+        )
+        affected = closure.affected
         deleted = process_deletions(db, runtime.publishers, now)
         pending = db.execute(
             "SELECT COUNT(*) FROM posts WHERE item_id = ? AND status = 'deleting'", [args.item_id]
@@ -326,7 +331,73 @@ def cmd_withdraw(settings: Settings, args: argparse.Namespace) -> int:
     print(
         f"withdrew {args.item_id}: {affected} posts taken down or cancelled, {deleted} deleted now"
         + (f", {pending} deletions pending (retried automatically)" if pending else "")
+        + (f"; thank-you update queued ({len(closure.thanks)} posts)" if closure.thanks else "")
     )
+    return 0
+
+
+def cmd_withdrawals(settings: Settings, args: argparse.Namespace) -> int:
+    from .db import open_db
+
+    report = list_withdrawals(open_db(settings.database_path), settings.platforms, args.limit)
+    if args.json:
+        emit_json([w.as_dict() for w in report])
+        return 0
+    if not report:
+        print("no appeal has been withdrawn")
+        return 0
+    rows = [
+        {
+            "when": local_text(w.closed_at, settings.timezone),
+            "item_id": w.item_id,
+            "reason": w.reason,
+            "platform": p.platform,
+            "state": p.state + (f" ({p.pending})" if p.pending else ""),
+            "last_error": p.last_error or "",
+        }
+        for w in report
+        for p in w.platforms
+    ]
+    print(
+        table(
+            rows,
+            [
+                ("when", f"withdrawn ({settings.timezone.key})", 16),
+                ("item_id", "appeal", 24),
+                ("reason", "why", 40),
+                ("platform", "platform", 8),
+                ("state", "posts", 16),
+                ("last_error", "last error", 60),
+            ],
+        )
+    )
+    return 0
+
+
+def cmd_approve(settings: Settings, args: argparse.Namespace) -> int:
+    from .approval import approve
+    from .db import open_db
+
+    ids = approve(open_db(settings.database_path), args.id, utcnow())
+    print(f"approved queue entries {', '.join(map(str, ids))}: they go out in the next slot")
+    return 0
+
+
+def cmd_edit(settings: Settings, args: argparse.Namespace) -> int:
+    from .approval import edit
+    from .db import open_db
+
+    ids = edit(open_db(settings.database_path), args.id, args.text, utcnow())
+    print(f"edited queue entries {', '.join(map(str, ids))}")
+    return 0
+
+
+def cmd_reject(settings: Settings, args: argparse.Namespace) -> int:
+    from .approval import reject
+    from .db import open_db
+
+    ids = reject(open_db(settings.database_path), args.id, args.reason, utcnow())
+    print(f"rejected queue entries {', '.join(map(str, ids))}: they will not be posted")
     return 0
 
 
@@ -349,6 +420,13 @@ COMMANDS: dict[str, tuple[Callable[[Settings, argparse.Namespace], int], str]] =
         cmd_withdraw,
         "withdraw an appeal everywhere: cancel queued posts, delete published",
     ),
+    "withdrawals": (
+        cmd_withdrawals,
+        "withdrawn appeals: when, why, and per platform deleted or pending with the last error",
+    ),
+    "approve": (cmd_approve, "approve a draft post (or all of an item's drafts) for posting"),
+    "edit": (cmd_edit, "change the text of a draft or queued post before it goes out"),
+    "reject": (cmd_reject, "drop a draft or queued post: it will not be posted"),
     "demo": (cmd_demo, "run the sandbox demonstration end to end"),
 }
 
@@ -410,6 +488,22 @@ def build_parser() -> argparse.ArgumentParser:
     w = parsers["withdraw"]
     w.add_argument("item_id", metavar="APPEAL_ID", help="the appeal's id (see `queue`)")
     w.add_argument("--reason", required=True, help="why, e.g. 'found safe and well'")
+    w.add_argument(
+        "--found",
+        action="store_true",
+        help="the person was found: also queue the FOUND_THANKS update if it is on",
+    )
+    wl = parsers["withdrawals"]
+    wl.add_argument("--json", action="store_true", help="print a JSON array")
+    wl.add_argument("--limit", type=int, default=200, help="at most this many appeals")
+    for name in ("approve", "edit", "reject"):
+        parsers[name].add_argument(
+            "id", metavar="ID", help="a queue id (see `queue`), or an item id for all its posts"
+        )
+    parsers["edit"].add_argument("--text", required=True, help="the new text of the post")
+    parsers["reject"].add_argument(
+        "--reason", default="rejected by the comms team", help="why, for the log"
+    )
     parsers["demo"].add_argument(
         "--output", default="demo-output", help="folder for the demo's database and files"
     )

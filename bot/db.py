@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS items (
     last_seen_at TEXT NOT NULL,
     closed_at TEXT,
     close_reason TEXT,
-    purged_at TEXT
+    purged_at TEXT,
+    missing_polls INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS posts (
     id INTEGER PRIMARY KEY,
@@ -131,9 +132,25 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
         db.execute("PRAGMA foreign_keys = ON")
         with db.ensure_autocommit_on():
             db.conn.executescript(SCHEMA)
+        _add_missing_columns(db)
     except sqlite3.DatabaseError as error:
         raise DatabaseError(f"cannot open database {path}: {error}") from None
     return db
+
+
+# Columns added after databases were already in use: (table, column, declaration). SCHEMA has them
+# for new databases; open_db adds them to older ones, so an upgrade needs no manual step.
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("items", "missing_polls", "INTEGER NOT NULL DEFAULT 0"),
+)
+
+
+def _add_missing_columns(db: sqlite_utils.Database) -> None:
+    """Idempotent migration: ALTER TABLE ADD COLUMN for each ADDED_COLUMNS entry not yet there."""
+    for table, column, declaration in ADDED_COLUMNS:
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})").fetchall()}
+        if column not in present:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
 
 @contextmanager

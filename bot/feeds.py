@@ -72,6 +72,10 @@ class FeedRules:
     found_words: tuple[str, ...] = ()
     withdrawn_words: tuple[str, ...] = ()
     urgent_categories: tuple[str, ...] = ()
+    # Entry fields (feedparser's names: <charity:status> is "charity_status") that carry the
+    # status or region when the site says so outright instead of in titles and categories.
+    status_field: str = ""
+    region_field: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FeedRules:
@@ -80,6 +84,8 @@ class FeedRules:
             found_words=_lowered(settings.found_words),
             withdrawn_words=_lowered(settings.withdrawn_words),
             urgent_categories=_lowered(settings.urgent_categories),
+            status_field=settings.status_field.strip(),
+            region_field=settings.region_field.strip(),
         )
 
 
@@ -320,6 +326,8 @@ def _entry_to_item(
     urgent = False
     if kind == "appeal":
         status, title = _appeal_status(title, categories, rules)
+        if status == "missing" and rules.status_field:
+            status = _field_status(entry, rules) or status
         urgent = any(c.lower() in rules.urgent_categories for c in categories)
 
     link = _http_url(_text(entry.get("link")), base)
@@ -343,7 +351,7 @@ def _entry_to_item(
         categories=categories,
         status=status,
         urgent=urgent,
-        region=_region(categories),
+        region=_region(categories) or _field_region(entry, rules),
         feed_url=url,
     )
 
@@ -421,6 +429,24 @@ def _strip_prefix(title: str, words: Iterable[str]) -> str | None:
             if lowered.startswith(prefix):
                 return title[len(prefix) :].strip()
     return None
+
+
+def _field_status(entry: Mapping[str, Any], rules: FeedRules) -> AppealStatus | None:
+    """The status named by STATUS_FIELD: one of the found or withdrawn words, else None."""
+    value = " ".join(html_to_text(_text(entry.get(rules.status_field))).split()).lower()
+    if value and value in rules.found_words:
+        return "found"
+    if value and value in rules.withdrawn_words:
+        return "withdrawn"
+    return None
+
+
+def _field_region(entry: Mapping[str, Any], rules: FeedRules) -> str | None:
+    """The region named by REGION_FIELD, normalised like a region:<name> category."""
+    if not rules.region_field:
+        return None
+    value = " ".join(html_to_text(_text(entry.get(rules.region_field))).split()).lower()
+    return value or None
 
 
 def _region(categories: Sequence[str]) -> str | None:

@@ -18,14 +18,15 @@ import sqlite_utils
 
 from . import events
 from .clock import to_iso
-from .compose import compose, style_for
+from .compose import compose
 from .errors import FeedError
 from .feeds import FeedRules, fetch_feed, parse_feed
 from .items import Item, Kind
-from .planner import plan_posts
+from .lifecycle import close_appeal
+from .planner import plan_posts, style_for_item
 from .queue import enqueue, store_item
 from .settings import Settings
-from .withdrawal import withdraw_item
+from .withdrawal import record_feed_presence, withdraw_item
 
 log = logging.getLogger("appeal_bot")
 
@@ -105,7 +106,8 @@ def poll_feed(
     for item in parsed.items:
         result = store_item(db, item, now)
         if result.new:
-            if enqueue(db, item.id, plan_posts(item, settings, now), now):
+            planned = plan_posts(item, settings, now, draft=settings.require_approval)
+            if enqueue(db, item.id, planned, now):
                 new += 1
             if item.is_closed:
                 # First seen already found: nothing was queued, but record it as closed.
@@ -113,10 +115,22 @@ def poll_feed(
         elif result.changed:
             updated += 1
             if item.is_closed and result.previous_status not in ("found", "withdrawn"):
-                withdraw_item(db, item.id, f"{item.status} in the feed", now)
+                reason = f"{item.status} in the feed"
+                close_appeal(db, settings, item.id, reason, now, found=item.status == "found")
                 closed += 1
             else:
                 refresh_unsent_text(db, item, settings)
+    if kind == "appeal" and parsed.complete and settings.withdraw_when_missing_from_feed:
+        # Only a complete, well-formed, non-empty poll is evidence that an appeal was taken down.
+        closed += len(
+            record_feed_presence(
+                db,
+                url,
+                [item.id for item in parsed.items],
+                settings.withdraw_when_missing_from_feed,
+                now,
+            )
+        )
     # Validators are saved only after a good parse: a 304 must never hide a feed we failed to read.
     db.execute(
         "UPDATE feeds SET etag = ?, last_modified = ?, last_polled_at = ?, last_success_at = ?,"
@@ -138,7 +152,7 @@ def refresh_unsent_text(db: sqlite_utils.Database, item: Item, settings: Setting
         [item.id],
     ).fetchall()
     for post_id, platform in rows:
-        text = compose(item, platform, style_for(settings, platform, item.kind))
+        text = compose(item, platform, style_for_item(item, settings, platform))
         db.execute(
             "UPDATE posts SET text = ?, link = ?, image_url = ? WHERE id = ? AND status IN"
             " ('queued', 'draft')",

@@ -5,9 +5,10 @@ Pure: a function of the item, the settings and ``now``. The database is not touc
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
-from .compose import alt_text, compose, style_for
+from .compose import PostStyle, alt_text, compose, style_for
 from .items import Item
 from .queue import PlannedPost, priority_of
 from .settings import Settings
@@ -25,6 +26,20 @@ def targets_for(item: Item, settings: Settings, platform: str) -> list[str]:
     return targets
 
 
+def style_for_item(item: Item, settings: Settings, platform: str) -> PostStyle:
+    """The platform's style for the item's kind, plus its region's REGION_HASHTAGS.
+
+    Every caller that composes an item's text (first post, edits from the feed, re-appeals) goes
+    through here, so a region's hashtags are never lost when a text is recomposed.
+    """
+    style = style_for(settings, platform, item.kind)
+    extra = settings.region_hashtags.get(item.region or "", ())
+    if not extra:
+        return style
+    tags = tuple(dict.fromkeys((*style.hashtags, *extra)))
+    return replace(style, hashtags=tags)
+
+
 def plan_posts(
     item: Item,
     settings: Settings,
@@ -40,7 +55,7 @@ def plan_posts(
         return []
     planned = []
     for platform in platforms or settings.platforms:
-        style = style_for(settings, platform, item.kind)
+        style = style_for_item(item, settings, platform)
         # The text and the stored link carry the same tracked link, so reconciliation (which
         # looks for the link) finds what was sent.
         link = tracked_link(item.link, platform, item.id, settings) if item.link else None

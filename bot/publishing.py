@@ -21,7 +21,15 @@ from .clock import Clock, to_iso, utcnow
 from .errors import AuthExpired, PhotoUnusable, PublishError, RateLimited
 from .platforms.base import PostRequest, Publisher
 from .policy import decide
-from .queue import Post, budget_used, claim_next, get_post, process_owner, transition
+from .queue import (
+    PRIORITY_URGENT,
+    Post,
+    budget_used,
+    claim_next,
+    get_post,
+    process_owner,
+    transition,
+)
 from .settings import Settings
 from .states import PostStatus
 
@@ -211,11 +219,21 @@ def run_slot(
             if stop is not None and stop.is_set():
                 break
             now = clock()
-            if budget_used(db, name, now) >= settings.daily_limit(name):
-                report.skipped[name] = f"daily limit of {settings.daily_limit(name)} reached"
+            used, daily = budget_used(db, name, now), settings.daily_limit(name)
+            if used >= daily:
+                report.skipped[name] = f"daily limit of {daily} reached"
                 break
-            post = claim_next(db, name, now, owner, due_only=due_only, max_priority=max_priority)
+            ceiling = max_priority
+            if used >= normal_budget(daily, settings.urgent_budget_share):
+                # The rest of the day's allowance is kept for urgent appeals.
+                ceiling = PRIORITY_URGENT
+            post = claim_next(db, name, now, owner, due_only=due_only, max_priority=ceiling)
             if post is None:
+                if ceiling != max_priority:
+                    report.skipped[name] = (
+                        f"normal posts stop at {normal_budget(daily, settings.urgent_budget_share)}"
+                        f" of {daily} a day; the rest is kept for urgent appeals"
+                    )
                 break
             outcome = send_post(db, publisher, post, now, rng)
             if outcome in ("sent", "duplicate"):
@@ -228,6 +246,15 @@ def run_slot(
                 if outcome == "paused" or health.get_health(db, name).held(clock()):
                     break
     return report
+
+
+def normal_budget(daily_limit: int, urgent_share: float) -> int:
+    """How many of a day's posts non-urgent posts may use: the rest is URGENT_BUDGET_SHARE's.
+
+    Rounded down (an urgent appeal gets at least its share), and computed in whole hundredths
+    so 10 × (1 − 0.3) is 7, not 6 from floating-point noise.
+    """
+    return (daily_limit * round((1 - urgent_share) * 10_000)) // 10_000
 
 
 def _pid_alive(owner: str | None) -> bool:

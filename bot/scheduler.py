@@ -1,9 +1,11 @@
 """The daemon: APScheduler 3.x ticks that read and write our own tables.
 
 Jobs: poll the feeds every FEED_POLL_MINUTES (then delete anything withdrawn and send urgent
-appeals at once), send at each posting slot in TIMEZONE, and retry pending deletions every
-minute. Nothing about the queue lives in APScheduler: its jobs are in memory and rebuilt at
-start, so a restart loses nothing. Each job opens its own database connection, so jobs on
+appeals at once), send at each posting slot in TIMEZONE, retry pending deletions every
+minute, send urgent appeals every URGENT_INTERVAL (so one added by hand goes out within
+seconds), and hourly queue due re-appeals and purge expired personal data. Nothing about the
+queue lives in APScheduler: its jobs are in memory and rebuilt at start, so a restart loses
+nothing. Each job opens its own database connection, so jobs on
 different threads never share one.
 """
 
@@ -27,6 +29,7 @@ from . import events
 from .clock import Clock, utcnow
 from .db import open_db
 from .ingest import poll_feeds
+from .lifecycle import housekeeping
 from .lock import DaemonLock
 from .platforms.base import Publisher
 from .publishing import SlotReport, reconcile_stale, run_slot
@@ -39,6 +42,9 @@ log = logging.getLogger("appeal_bot")
 # A slot job that starts up to this late (host busy, suspended briefly) still runs; later than
 # that it counts as missed, is logged, and a single catch-up run sends its posts.
 SLOT_MISFIRE_GRACE = timedelta(minutes=30)
+# Urgent appeals never wait for a slot; this is how long one added by hand may wait at most.
+URGENT_INTERVAL = timedelta(seconds=15)
+HOUSEKEEPING_INTERVAL = timedelta(hours=1)
 
 
 def slot_trigger(slot: time, settings: Settings) -> CronTrigger:
@@ -91,6 +97,29 @@ class Daemon:
         db = open_db(self.settings.database_path)
         try:
             process_deletions(db, self.publishers, self.clock())
+        finally:
+            db.close()
+
+    def urgent_job(self) -> SlotReport:
+        """Send every due urgent appeal now, on every platform, outside the slots."""
+        db = open_db(self.settings.database_path)
+        try:
+            return run_slot(
+                db,
+                self.publishers,
+                self.settings,
+                clock=self.clock,
+                stop=self.stop,
+                max_priority=0,
+            )
+        finally:
+            db.close()
+
+    def housekeeping_job(self) -> dict[str, int]:
+        """Queue due re-appeals and purge personal data past RETENTION_DAYS."""
+        db = open_db(self.settings.database_path)
+        try:
+            return housekeeping(db, self.settings, self.clock())
         finally:
             db.close()
 
@@ -170,6 +199,21 @@ class Daemon:
             IntervalTrigger(minutes=1, timezone=settings.timezone),
             id="deletions",
             misfire_grace_time=60,
+        )
+        self.scheduler.add_job(
+            self.urgent_job,
+            IntervalTrigger(seconds=URGENT_INTERVAL.total_seconds(), timezone=settings.timezone),
+            id="urgent",
+            misfire_grace_time=int(URGENT_INTERVAL.total_seconds()),
+        )
+        self.scheduler.add_job(
+            self.housekeeping_job,
+            IntervalTrigger(
+                seconds=HOUSEKEEPING_INTERVAL.total_seconds(), timezone=settings.timezone
+            ),
+            id="housekeeping",
+            next_run_time=datetime.now(settings.timezone),
+            misfire_grace_time=int(HOUSEKEEPING_INTERVAL.total_seconds()),
         )
         for slot in settings.post_slots:
             self.scheduler.add_job(

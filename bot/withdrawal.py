@@ -2,14 +2,20 @@
 
 :func:`withdraw_item` is instant and local: queued posts are cancelled and published ones marked
 ``deleting``. :func:`process_deletions` then deletes them on the platforms, retrying with backoff
-until each is gone, across restarts (the ``deleting`` status is the durable to-do list).
+until each is gone, across restarts (the ``deleting`` status is the durable to-do list). A
+platform paused for refused credentials is still tried: the first delete that works resumes it.
+
+:func:`record_feed_presence` is the WITHDRAW_WHEN_MISSING_FROM_FEED trigger, and
+:func:`list_withdrawals` the report behind ``run_bot.py withdrawals``.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlite_utils
 
@@ -106,5 +112,149 @@ def process_deletions(
         events.record_post(
             db, post, "delete", "deleted", post.remote_url or post.remote_id or "", now
         )
+        _resume_if_paused(db, post.platform, now)
         done += 1
     return done
+
+
+def _resume_if_paused(db: sqlite_utils.Database, platform: str, now: datetime) -> None:
+    """A delete that worked proves the credentials work again: resume posting on the platform."""
+    health.record_success(db, platform, now)
+    if health.get_health(db, platform).paused_reason:
+        health.resume(db, platform)
+        events.record(
+            db,
+            "credentials",
+            "resumed",
+            "a deletion went through, so the credentials work again",
+            platform=platform,
+            now=now,
+        )
+
+
+# --- withdrawn when missing from the feed -----------------------------------------------------
+
+
+def record_feed_presence(
+    db: sqlite_utils.Database,
+    feed_url: str,
+    present_ids: Iterable[str],
+    threshold: int,
+    now: datetime,
+) -> list[str]:
+    """Count one complete, well-formed poll of an appeals feed; withdraw what stayed away.
+
+    The caller must only pass a poll that fetched and fully parsed a non-empty feed: a failed,
+    truncated, malformed or empty fetch (or a 304) is no evidence that an appeal was taken down,
+    and counting it could take a missing person's appeal down by mistake. Each open appeal of
+    this feed that is absent gets one more ``missing_polls``; one that is present goes back to
+    0; at ``threshold`` polls in a row it is withdrawn. Returns the ids withdrawn.
+    """
+    present = set(present_ids)
+    if threshold <= 0 or not present:
+        return []
+    rows = db.execute(
+        "SELECT id, missing_polls FROM items WHERE feed_url = ? AND kind = 'appeal'"
+        " AND source = 'feed' AND closed_at IS NULL AND purged_at IS NULL",
+        [feed_url],
+    ).fetchall()
+    withdrawn: list[str] = []
+    for item_id, missing in rows:
+        if item_id in present:
+            if missing:
+                db.execute("UPDATE items SET missing_polls = 0 WHERE id = ?", [item_id])
+            continue
+        missing += 1
+        db.execute("UPDATE items SET missing_polls = ? WHERE id = ?", [missing, item_id])
+        if missing >= threshold:
+            reason = f"missing from the feed for {missing} complete polls in a row"
+            withdraw_item(db, item_id, reason, now)
+            withdrawn.append(item_id)
+    return withdrawn
+
+
+# --- the withdrawals report ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlatformTakedown:
+    """Where one platform stands for a withdrawn appeal."""
+
+    platform: str
+    state: str  # "deleted", "pending", "cancelled" (never published) or "nothing posted"
+    deleted: int = 0
+    pending: int = 0
+    cancelled: int = 0
+    last_error: str | None = None
+    next_attempt_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """One withdrawn appeal: when, why and how far the takedown has got on each platform."""
+
+    item_id: str
+    title: str
+    closed_at: str
+    reason: str
+    status: str | None
+    purged_at: str | None
+    platforms: list[PlatformTakedown] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return all(p.pending == 0 for p in self.platforms)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "done": self.done}
+
+
+def list_withdrawals(
+    db: sqlite_utils.Database, platforms: Iterable[str] = (), limit: int = 200
+) -> list[Withdrawal]:
+    """Every closed item, newest first, with per-platform deleted / pending and the last error.
+
+    ``platforms`` are listed even when nothing was posted there, so a reader sees the whole set.
+    """
+    items = db.execute(
+        "SELECT id, title, closed_at, close_reason, status, purged_at FROM items"
+        " WHERE closed_at IS NOT NULL ORDER BY closed_at DESC, id LIMIT ?",
+        [limit],
+    ).fetchall()
+    report: list[Withdrawal] = []
+    for item_id, title, closed_at, reason, status, purged_at in items:
+        rows = db.execute(
+            "SELECT platform, status, last_error, next_attempt_at FROM posts"
+            " WHERE item_id = ? ORDER BY id",
+            [item_id],
+        ).fetchall()
+        names = list(dict.fromkeys([*platforms, *(r[0] for r in rows)]))
+        takedowns = []
+        for name in names:
+            mine = [r for r in rows if r[0] == name]
+            deleted = sum(1 for r in mine if r[1] == S.DELETED)
+            pending = [r for r in mine if r[1] == S.DELETING]
+            cancelled = sum(1 for r in mine if r[1] == S.CANCELLED)
+            if pending:
+                state = "pending"
+            elif deleted:
+                state = "deleted"
+            elif cancelled:
+                state = "cancelled"
+            else:
+                state = "nothing posted"
+            takedowns.append(
+                PlatformTakedown(
+                    platform=name,
+                    state=state,
+                    deleted=deleted,
+                    pending=len(pending),
+                    cancelled=cancelled,
+                    last_error=next((r[2] for r in pending if r[2]), None),
+                    next_attempt_at=min((r[3] for r in pending if r[3]), default=None),
+                )
+            )
+        report.append(
+            Withdrawal(item_id, title, closed_at, reason or "", status, purged_at, takedowns)
+        )
+    return report

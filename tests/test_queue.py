@@ -123,7 +123,10 @@ def test_a_slot_sends_at_most_posts_per_slot_per_platform_in_priority_order(tmp_
 
 
 def test_the_daily_budget_holds_across_a_restart(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, PLATFORMS="x", X_DAILY_POST_LIMIT="3")
+    # No share kept for urgent appeals here: this test is about the whole limit surviving a restart.
+    settings = make_settings(
+        tmp_path, PLATFORMS="x", X_DAILY_POST_LIMIT="3", URGENT_BUDGET_SHARE="0"
+    )
     db = open_db(settings.database_path)
     queue_items(db, settings, [make_item(n) for n in range(6)])
     clock = lambda: NOW + timedelta(minutes=10)  # noqa: E731

@@ -1,0 +1,89 @@
+"""Secrets never leak: not into the database file, the log on stderr, the events, or the output.
+
+The bot runs live (SANDBOX=0) through the CLI, with both real clients on the fakes and
+distinctive credential values, through successes and through the failures whose messages are
+the likeliest to carry a token (refused credentials, server errors, throttling, timeouts).
+Then every byte it wrote is searched for those values.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.db import open_db
+from bot.fakes.facebook_server import FakeFacebook
+from bot.fakes.x_server import FakeX
+from bot.settings import VARIABLES
+from tests.live_fakes import SECRETS, fake_facebook, fake_x, live_env
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    bot_level = logging.getLogger("appeal_bot").level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    logging.getLogger("appeal_bot").setLevel(bot_level)
+
+
+def test_no_secret_reaches_the_database_the_log_or_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "secrets.db"
+    for variable in VARIABLES:
+        monkeypatch.delenv(variable.name, raising=False)
+    with fake_x() as x, fake_facebook() as facebook:
+        assert isinstance(x, FakeX) and isinstance(facebook, FakeFacebook)
+        for name, value in live_env(database, x, facebook).items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+        missing = str(tmp_path / "no-such.env")
+
+        def cli(*args: str) -> int:
+            return main(["--env-file", missing, *args])
+
+        for n in range(1, 5):
+            title = f"Person {n}, 15, missing from Leeds"
+            link = f"https://charity.example/appeals/{n}"
+            assert cli("add", "--title", title, "--link", link) == 0
+        x.inject_named("expired_token")  # X pauses, then resumes on the next run
+        facebook.inject_named("server_error")  # the first post is retried later
+        facebook.inject_named("expired_token")  # the second pauses Facebook
+        assert cli("post", "--all") == 0
+        assert cli("post", "--all") == 0
+        x.inject_named("rate_limit")
+        assert cli("check-credentials") == 1
+        assert cli("check-credentials") == 0
+        for command in (["log", "--json"], ["queue", "--all", "--json"], ["status", "--json"]):
+            assert cli(*command) == 0
+        assert len(x.posts) == 4 and len(facebook.posts) == 3, "too little went out to prove much"
+        captured = capsys.readouterr()
+
+    stored = b"".join(
+        path.read_bytes()
+        for path in tmp_path.iterdir()
+        if path.name.startswith(database.name)  # the .db, -wal and -shm files
+    )
+    db = open_db(database)
+    events = list(db.query("SELECT * FROM events"))
+    outcomes = {e["outcome"] for e in events}
+    assert {"sent", "paused", "retry", "resumed"} <= outcomes, outcomes
+    event_text = repr(events)
+    db.conn.close()
+    # What is searched really holds what the bot wrote.
+    assert b"Person 1, 15, missing from Leeds" in stored
+    assert (
+        "WARNING" in captured.err and "paused" in captured.err and "x.com/i/status" in captured.err
+    )
+    for secret in SECRETS:
+        assert secret.encode() not in stored, f"{secret} is in the database file"
+        assert secret not in event_text
+        assert secret not in captured.err, f"{secret} is in the log"
+        assert secret not in captured.out
