@@ -25,6 +25,7 @@ from .queue import list_posts
 from .runtime import start_runtime
 from .scheduler import Daemon, install_stop_signals
 from .settings import Settings, load_settings
+from .stats import latest_shares
 from .status import gather_status
 from .withdrawal import list_withdrawals, process_deletions
 
@@ -207,13 +208,18 @@ def cmd_log(settings: Settings, args: argparse.Namespace) -> int:
     from .db import open_db
 
     now = utcnow()
+    db = open_db(settings.database_path)
     rows = events.list_events(
-        open_db(settings.database_path),
+        db,
         platform=args.platform,
         outcome=args.status,
         since=parse_since(args.since, now) if args.since else None,
         limit=args.limit,
     )
+    # Beside each sent post: how often it has been shared so far (its latest reading).
+    shares = latest_shares(db, [r["post_id"] for r in rows if r["post_id"] is not None])
+    for row in rows:
+        row["shares"] = shares.get(row["post_id"]) if row["outcome"] == "sent" else None
     if args.json:
         emit_json(rows)
         return 0
@@ -228,6 +234,7 @@ def cmd_log(settings: Settings, args: argparse.Namespace) -> int:
                 ("post_id", "post", 5),
                 ("action", "action", 10),
                 ("outcome", "outcome", 10),
+                ("shares", "shares", 6),
                 ("detail", "detail", 90),
             ],
         )
@@ -401,6 +408,46 @@ def cmd_reject(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_metrics(settings: Settings, args: argparse.Namespace) -> int:
+    from .metrics import poll_metrics
+
+    if settings.sandbox:
+        raise AppealBotError(
+            "metrics: the sandbox's fake X and Facebook last only as long as one command, so"
+            " posts sent earlier cannot be read; `run` and `demo` take readings as they go"
+        )
+    with start_runtime(settings, with_feeds=False) as runtime:
+        report = poll_metrics(
+            runtime.db(), runtime.publishers, runtime.settings, utcnow(), everything=args.all
+        )
+    print(report.summary())
+    return 1 if report.stopped else 0
+
+
+def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
+    from .db import open_db
+    from .stats import report_csv, report_json, stats_report, stats_text
+
+    now = utcnow()
+    db = open_db(settings.database_path)
+    if args.plot:
+        from .plots import write_plot
+
+        path = write_plot(
+            db, settings, now, args.plot, appeal=args.appeal, top=args.top, weekly=args.weekly
+        )
+        print(f"wrote {path}")
+        return 0
+    report = stats_report(db, now, top=args.top, item_id=args.appeal)
+    if args.json:
+        emit_json(report_json(report))
+    elif args.csv:
+        sys.stdout.write(report_csv(report))
+    else:
+        print(stats_text(report, settings.timezone))
+    return 0
+
+
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -428,6 +475,11 @@ COMMANDS: dict[str, tuple[Callable[[Settings, argparse.Namespace], int], str]] =
     "edit": (cmd_edit, "change the text of a draft or queued post before it goes out"),
     "reject": (cmd_reject, "drop a draft or queued post: it will not be posted"),
     "demo": (cmd_demo, "run the sandbox demonstration end to end"),
+    "metrics": (cmd_metrics, "read the share counts that are due now (--all: every sent post)"),
+    "stats": (
+        cmd_stats,
+        "shares per appeal and platform, the week's top appeals; --json, --csv or --plot a PNG",
+    ),
 }
 
 
@@ -506,6 +558,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parsers["demo"].add_argument(
         "--output", default="demo-output", help="folder for the demo's database and files"
+    )
+    parsers["metrics"].add_argument(
+        "--all",
+        action="store_true",
+        help="read every sent post now, due or not (read limits still apply)",
+    )
+    st = parsers["stats"]
+    st_format = st.add_mutually_exclusive_group()
+    st_format.add_argument("--json", action="store_true", help="print JSON")
+    st_format.add_argument("--csv", action="store_true", help="print CSV, one line per appeal")
+    st_format.add_argument(
+        "--plot", metavar="FILE.png", help="draw shares over time into a PNG file instead"
+    )
+    st.add_argument("--appeal", metavar="ID", help="only this appeal (table and plot)")
+    st.add_argument("--top", type=int, default=5, metavar="N", help="the top N appeals (default 5)")
+    st.add_argument(
+        "--weekly", action="store_true", help="with --plot: shares gained per week, a bar chart"
     )
     return parser
 

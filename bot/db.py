@@ -107,6 +107,29 @@ CREATE TABLE IF NOT EXISTS slot_runs (
     started_at TEXT NOT NULL,
     sent INTEGER NOT NULL DEFAULT 0
 );
+-- Share counts over time (bot/metrics.py). ``offset_seconds`` is the METRICS_SCHEDULE offset
+-- after sent_at that the reading stands for; NULL for an extra reading (``metrics --all``).
+CREATE TABLE IF NOT EXISTS metrics (
+    id INTEGER PRIMARY KEY,
+    post_id INTEGER NOT NULL REFERENCES posts(id),
+    platform TEXT NOT NULL,
+    taken_at TEXT NOT NULL,
+    offset_seconds INTEGER,
+    shares INTEGER NOT NULL DEFAULT 0,
+    quotes INTEGER NOT NULL DEFAULT 0,
+    likes INTEGER NOT NULL DEFAULT 0,
+    replies INTEGER NOT NULL DEFAULT 0,
+    impressions INTEGER
+);
+CREATE INDEX IF NOT EXISTS metrics_post ON metrics (post_id, taken_at);
+CREATE INDEX IF NOT EXISTS metrics_platform ON metrics (platform, taken_at);
+-- Per post: the last scheduled offset read, and when (and why) polling stopped for good.
+CREATE TABLE IF NOT EXISTS metrics_polls (
+    post_id INTEGER PRIMARY KEY REFERENCES posts(id),
+    last_offset_seconds INTEGER,
+    stopped_at TEXT,
+    stop_reason TEXT
+);
 """
 
 

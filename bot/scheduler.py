@@ -31,6 +31,7 @@ from .db import open_db
 from .ingest import poll_feeds
 from .lifecycle import housekeeping
 from .lock import DaemonLock
+from .metrics import take_due_readings
 from .platforms.base import Publisher
 from .publishing import SlotReport, reconcile_stale, run_slot
 from .settings import Settings
@@ -123,6 +124,14 @@ class Daemon:
         finally:
             db.close()
 
+    def metrics_job(self) -> int:
+        """Take the share-count readings that are due (METRICS_SCHEDULE), within read limits."""
+        db = open_db(self.settings.database_path)
+        try:
+            return take_due_readings(db, self.publishers, self.settings, self.clock())
+        finally:
+            db.close()
+
     def slot_job(self, catch_up_for: str | None = None) -> SlotReport | None:
         """Send one slot's posts, unless this slot already ran (in this or another process)."""
         now = self.clock()
@@ -198,6 +207,13 @@ class Daemon:
             self.deletions_job,
             IntervalTrigger(minutes=1, timezone=settings.timezone),
             id="deletions",
+            misfire_grace_time=60,
+        )
+        # Every minute: a reading falls due at most a minute late; most ticks read nothing.
+        self.scheduler.add_job(
+            self.metrics_job,
+            IntervalTrigger(minutes=1, timezone=settings.timezone),
+            id="metrics",
             misfire_grace_time=60,
         )
         self.scheduler.add_job(
