@@ -148,20 +148,27 @@ def store_item(
 ) -> StoreResult:
     """Insert a new item or update a known one, keyed on its id. Never queues anything."""
     row = _item_row(item)
-    existing = db.execute("SELECT * FROM items WHERE id = ?", [item.id]).fetchone()
+    # Plain SQL, not sqlite-utils' insert/update: a first poll of a big feed stores thousands.
+    cursor = db.execute("SELECT * FROM items WHERE id = ?", [item.id])
+    existing = cursor.fetchone()
     if existing is None:
         row.update(id=item.id, source=source, first_seen_at=to_iso(now), last_seen_at=to_iso(now))
-        db.table("items").insert(row)
+        db.execute(
+            f"INSERT INTO items ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()),
+        )
         return StoreResult(new=True, changed=False, previous_status=None)
-    columns = [d[0] for d in db.execute("SELECT * FROM items LIMIT 0").description]
-    old = dict(zip(columns, existing, strict=True))
+    old = dict(zip([d[0] for d in cursor.description], existing, strict=True))
     if old["purged_at"]:
         # A purged appeal's personal data must not come back from a stale feed entry.
         db.execute("UPDATE items SET last_seen_at = ? WHERE id = ?", [to_iso(now), item.id])
         return StoreResult(new=False, changed=False, previous_status=old["status"])
     changed = any(old[key] != row[key] for key in _ITEM_FIELDS)
     row["last_seen_at"] = to_iso(now)
-    db.table("items").update(item.id, row)
+    db.execute(
+        f"UPDATE items SET {', '.join(f'{name} = ?' for name in row)} WHERE id = ?",
+        [*row.values(), item.id],
+    )
     return StoreResult(new=False, changed=changed, previous_status=old["status"])
 
 

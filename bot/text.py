@@ -8,6 +8,7 @@ with one bad paragraph must still produce a post, never crash the poll.
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -84,6 +85,13 @@ def _extract(html: str) -> _Extractor:
     return parser
 
 
+@functools.lru_cache(maxsize=32)
+def _parsed(html: str) -> tuple[str, tuple[ImageTag, ...]]:
+    """Text and images of ``html``, parsed once: parsing a feed asks for both, often twice."""
+    parser = _extract(html)
+    return " ".join("".join(parser.parts).split()), tuple(parser.images)
+
+
 def html_to_text(html: str) -> str:
     """One paragraph of plain text: tags stripped, entities decoded, whitespace collapsed.
 
@@ -94,14 +102,14 @@ def html_to_text(html: str) -> str:
     if not html:
         return ""
     # str.split() also splits on no-break spaces, so &nbsp; collapses like any space.
-    return " ".join("".join(_extract(html).parts).split())
+    return _parsed(html)[0]
 
 
 def find_images(html: str) -> list[ImageTag]:
     """Every visible ``<img>`` with a usable source, in document order (none inside noscript)."""
     if not html:
         return []
-    return _extract(html).images
+    return list(_parsed(html)[1])
 
 
 def first_image_src(html: str) -> str | None:
