@@ -1,0 +1,387 @@
+"""Taking an appeal down: found in the feed, missing from it, outages, restarts, the report, and
+forgetting the person after RETENTION_DAYS. The real X and Facebook clients run against the fake
+servers on 127.0.0.1; the feed comes from a local feed server; time is a controlled ``now``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+import sqlite_utils
+
+from bot import health
+from bot.db import open_db
+from bot.fakes.facebook_server import FakeFacebook
+from bot.fakes.x_server import FakeX
+from bot.ingest import poll_feeds
+from bot.lifecycle import close_appeal
+from bot.manual import ManualPost, add_manual
+from bot.platforms import build_publishers
+from bot.publishing import run_slot
+from bot.queue import list_posts
+from bot.retention import purge_expired
+from bot.settings import Settings
+from bot.withdrawal import list_withdrawals, process_deletions
+from tests.factories import NOW, make_settings
+
+if TYPE_CHECKING:
+    from tests.feed_server import FeedServer
+
+pytest_plugins = ["tests.feed_server"]
+
+MAIN, NORTH = "1000000001", "1000000002"
+TOKENS = {MAIN: "main-page-token", NORTH: "north-page-token"}
+NAME = "Samira Okonkwo-Reyes"
+TITLE = f"{NAME}, 15, missing from Leeds"
+LINK = "https://charity.example/appeals/a1"
+# A 1×1 PNG, served by the feed server so the X client can upload it.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8"
+    "ffff3f0005fe02fea7d2a0a90000000049454e44ae426082"
+)
+
+
+@dataclass
+class Fakes:
+    x: FakeX
+    facebook: FakeFacebook
+
+
+@pytest.fixture
+def fakes() -> Iterator[Fakes]:
+    with FakeX("live-key", "live-token") as x, FakeFacebook(pages=TOKENS) as facebook:
+        assert isinstance(x, FakeX) and isinstance(facebook, FakeFacebook)
+        yield Fakes(x, facebook)
+
+
+def live_settings(tmp_path: Path, fakes: Fakes, **env: str) -> Settings:
+    """Settings pointing the real clients at the fakes, as bot/sandbox.py does, with SANDBOX=0."""
+    return make_settings(
+        tmp_path,
+        SANDBOX="0",
+        X_API_KEY="live-key",
+        X_API_SECRET="live-secret",
+        X_ACCESS_TOKEN="live-token",
+        X_ACCESS_TOKEN_SECRET="live-token-secret",
+        X_API_BASE_URL=fakes.x.url,
+        FACEBOOK_PAGE_ID=MAIN,
+        FACEBOOK_PAGE_ACCESS_TOKEN=TOKENS[MAIN],
+        FACEBOOK_REGIONAL_PAGES=f"north-west={NORTH}",
+        **{f"FACEBOOK_PAGE_ACCESS_TOKEN_{NORTH}": TOKENS[NORTH]},
+        FACEBOOK_GRAPH_URL=fakes.facebook.url,
+        **env,
+    )
+
+
+def rss(*entries: str) -> bytes:
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Appeals</title>'
+        f"<link>https://charity.example/</link>{''.join(entries)}</channel></rss>"
+    ).encode()
+
+
+def entry(guid: str, title: str, *, image: str = "", categories: tuple[str, ...] = ()) -> str:
+    enclosure = f'<enclosure url="{image}" type="image/png" length="{len(PNG)}"/>' if image else ""
+    tags = "".join(f"<category>{c}</category>" for c in categories)
+    return (
+        f'<item><guid isPermaLink="false">{guid}</guid><title>{title}</title>'
+        f"<link>https://charity.example/appeals/{guid}</link>"
+        f"<description>Last seen on Monday in a blue coat.</description>{tags}{enclosure}</item>"
+    )
+
+
+def live_fb_posts(fakes: Fakes) -> list[dict[str, object]]:
+    return [p for p in fakes.facebook.posts.values() if not p.get("deleted")]
+
+
+def live_x_posts(fakes: Fakes) -> list[dict[str, object]]:
+    return [p for p in fakes.x.posts.values() if not p.get("deleted")]
+
+
+def statuses(db: sqlite_utils.Database, item_id: str) -> list[str]:
+    return sorted(p["status"] for p in list_posts(db, item_id=item_id))
+
+
+# --- found in the feed -------------------------------------------------------------------------
+
+
+def test_found_in_the_feed_cancels_queued_and_deletes_published_on_both_platforms(
+    tmp_path: Path, feed_server: FeedServer, fakes: Fakes
+) -> None:
+    feed = rss(
+        entry("a1", TITLE, categories=("region:north-west",)), entry("a2", "Jo Bloggs, 16, missing")
+    )
+    url = feed_server.serve("/appeals.xml", feed, etag='"1"')
+    settings = live_settings(tmp_path, fakes, APPEALS_FEED_URL=url, POSTS_PER_SLOT="1")
+    db = open_db(settings.database_path)
+    publishers = build_publishers(settings)
+    poll_feeds(db, settings, NOW)
+    # One post per platform goes out: a1 (queued first) on X, the main page and the regional page.
+    run_slot(db, publishers, settings, limit=1, clock=lambda: NOW + timedelta(minutes=1))
+    sent = {p["item_id"] for p in list_posts(db, ("sent",))}
+    assert sent == {"a1"}
+    assert len(live_x_posts(fakes)) == 1 and len(live_fb_posts(fakes)) == 1
+
+    found = rss(entry("a1", f"FOUND: {TITLE}"), entry("a2", "FOUND: Jo Bloggs, 16, missing"))
+    feed_server.serve("/appeals.xml", found, etag='"2"')
+    later = NOW + timedelta(minutes=10)
+    [report] = poll_feeds(db, settings, later)
+    assert report.closed == 2
+    assert set(statuses(db, "a2")) == {"cancelled"}  # nothing of a2 had gone out
+    assert "deleting" in statuses(db, "a1") and "queued" not in statuses(db, "a1")
+
+    assert process_deletions(db, publishers, later) == 2
+    assert set(statuses(db, "a1")) <= {"deleted", "cancelled"}
+    assert live_x_posts(fakes) == [] and live_fb_posts(fakes) == []
+    assert run_slot(db, publishers, settings, clock=lambda: later).total_sent() == 0
+
+
+# --- outages, restarts and paused platforms -----------------------------------------------------
+
+
+def test_a_deletion_during_an_outage_is_retried_across_a_restart_until_it_is_done(
+    tmp_path: Path, fakes: Fakes
+) -> None:
+    settings = live_settings(tmp_path, fakes, PLATFORMS="x,facebook")
+    db = open_db(settings.database_path)
+    item_id, _ = add_manual(db, settings, ManualPost("appeal", TITLE, link=LINK), NOW)
+    run_slot(db, build_publishers(settings), settings, due_only=False, clock=lambda: NOW)
+    assert len(live_x_posts(fakes)) == 1 and len(live_fb_posts(fakes)) == 1
+
+    fakes.x.inject_named("server_error", times=3)
+    fakes.facebook.inject_named("server_error", times=3)
+    close_appeal(db, settings, item_id, "found safe", NOW, found=True)
+    now = NOW
+    for _ in range(2):  # down: each try fails and is put off with backoff
+        assert process_deletions(db, build_publishers(settings), now) == 0
+        rows = list_posts(db, ("deleting",), item_id=item_id)
+        assert len(rows) == 2 and all("503" in r["last_error"] or r["last_error"] for r in rows)
+        assert process_deletions(db, build_publishers(settings), now) == 0  # not due yet
+        now += timedelta(hours=7)  # past the longest backoff
+    [pending] = [w for w in list_withdrawals(db, settings.platforms) if w.item_id == item_id]
+    assert {p.state for p in pending.platforms} == {"pending"}
+    assert all(p.last_error for p in pending.platforms)
+    db.close()
+
+    # The bot restarts: a new connection and new clients; only the table remembers the to-do.
+    db = open_db(settings.database_path)
+    assert process_deletions(db, build_publishers(settings), now) == 0  # third failure
+    now += timedelta(hours=7)
+    assert process_deletions(db, build_publishers(settings), now) == 2  # back up: both gone
+    assert live_x_posts(fakes) == [] and live_fb_posts(fakes) == []
+    [done] = [w for w in list_withdrawals(db, settings.platforms) if w.item_id == item_id]
+    assert done.done and {p.state for p in done.platforms} == {"deleted"}
+    assert done.reason == "found safe"
+
+
+def test_a_platform_paused_for_bad_credentials_keeps_deleting_and_resumes_when_one_works(
+    tmp_path: Path, fakes: Fakes
+) -> None:
+    settings = live_settings(tmp_path, fakes, PLATFORMS="facebook")
+    db = open_db(settings.database_path)
+    item_id, _ = add_manual(db, settings, ManualPost("appeal", TITLE, link=LINK), NOW)
+    publishers = build_publishers(settings)
+    run_slot(db, publishers, settings, due_only=False, clock=lambda: NOW)
+    fakes.facebook.inject_named("expired_token")
+    close_appeal(db, settings, item_id, "found safe", NOW, found=False)
+    assert process_deletions(db, publishers, NOW) == 0
+    assert health.get_health(db, "facebook").paused_reason  # paused: sending stops
+    later = NOW + timedelta(hours=7)
+    assert process_deletions(db, publishers, later) == 1  # still tried while paused
+    assert health.get_health(db, "facebook").paused_reason is None  # and resumed
+    assert live_fb_posts(fakes) == []
+
+
+# --- missing from the feed ----------------------------------------------------------------------
+
+
+def test_only_complete_polls_count_towards_missing_from_the_feed(
+    tmp_path: Path, feed_server: FeedServer, fakes: Fakes
+) -> None:
+    both = rss(entry("a1", TITLE), entry("a2", "Jo Bloggs, 16, missing"))
+    url = feed_server.serve("/appeals.xml", both, etag='"1"')
+    settings = live_settings(
+        tmp_path, fakes, APPEALS_FEED_URL=url, WITHDRAW_WHEN_MISSING_FROM_FEED="1"
+    )
+    db = open_db(settings.database_path)
+    now = NOW
+    poll_feeds(db, settings, now)
+    broken = {
+        "truncated": both[: len(both) // 2],
+        "malformed": both.replace(b"</title>", b"", 1),
+        "empty body": b"",
+        "no entries": rss(),
+        "an HTML error page": b"<!doctype html><html><body>Down for maintenance</body></html>",
+    }
+    for n, (what, body) in enumerate(broken.items()):
+        feed_server.serve("/appeals.xml", body, etag=f'"bad{n}"')
+        now += timedelta(minutes=10)
+        poll_feeds(db, settings, now)
+        assert list_withdrawals(db) == [], what
+    feed_server.serve("/appeals.xml", b"", status=503)
+    poll_feeds(db, settings, now + timedelta(minutes=5))
+    assert list_withdrawals(db) == []
+    # An unchanged feed (304) is no evidence either.
+    feed_server.serve("/appeals.xml", both, etag='"1"')
+    poll_feeds(db, settings, now + timedelta(minutes=10))
+    [unchanged] = poll_feeds(db, settings, now + timedelta(minutes=20))
+    assert unchanged.outcome == "not_modified" and list_withdrawals(db) == []
+
+    # A complete, well-formed poll without a1 withdraws it (N=1), and only it.
+    feed_server.serve("/appeals.xml", rss(entry("a2", "Jo Bloggs, 16, missing")), etag='"3"')
+    [report] = poll_feeds(db, settings, now + timedelta(minutes=30))
+    assert report.closed == 1
+    [withdrawn] = list_withdrawals(db)
+    assert withdrawn.item_id == "a1" and "missing from the feed" in withdrawn.reason
+    assert set(statuses(db, "a1")) == {"cancelled"} and "queued" in statuses(db, "a2")
+
+
+def test_missing_polls_must_be_in_a_row(
+    tmp_path: Path, feed_server: FeedServer, fakes: Fakes
+) -> None:
+    both = rss(entry("a1", TITLE), entry("a2", "Jo Bloggs, 16, missing"))
+    only_a2 = rss(entry("a2", "Jo Bloggs, 16, missing"))
+    url = feed_server.serve("/appeals.xml", both, etag='"0"')
+    settings = live_settings(
+        tmp_path, fakes, APPEALS_FEED_URL=url, WITHDRAW_WHEN_MISSING_FROM_FEED="2"
+    )
+    db = open_db(settings.database_path)
+    for n, body in enumerate([only_a2, both, only_a2]):  # absent, back, absent: never 2 in a row
+        feed_server.serve("/appeals.xml", body, etag=f'"{n + 1}"')
+        poll_feeds(db, settings, NOW + timedelta(minutes=10 * n))
+    assert list_withdrawals(db) == []
+    feed_server.serve("/appeals.xml", only_a2, etag='"9"')
+    poll_feeds(db, settings, NOW + timedelta(hours=1))
+    assert [w.item_id for w in list_withdrawals(db)] == ["a1"]
+
+
+# --- thank-you update -------------------------------------------------------------------------
+
+
+def test_found_queues_one_thank_you_per_platform_without_name_or_photo(
+    tmp_path: Path, feed_server: FeedServer, fakes: Fakes
+) -> None:
+    photo = feed_server.serve("/photos/a1.png", PNG, content_type="image/png")
+    url = feed_server.serve(
+        "/appeals.xml",
+        rss(entry("a1", TITLE, image=photo), entry("a2", "Jo Bloggs, 16, missing")),
+        etag='"1"',
+    )
+    settings = live_settings(tmp_path, fakes, APPEALS_FEED_URL=url, FOUND_THANKS="1")
+    db = open_db(settings.database_path)
+    publishers = build_publishers(settings)
+    poll_feeds(db, settings, NOW)
+    run_slot(db, publishers, settings, due_only=False, clock=lambda: NOW)
+    feed_server.serve(
+        "/appeals.xml",
+        rss(entry("a1", f"FOUND: {TITLE}"), entry("a2", "WITHDRAWN: Jo Bloggs, 16, missing")),
+        etag='"2"',
+    )
+    later = NOW + timedelta(hours=1)
+    poll_feeds(db, settings, later)
+    poll_feeds(db, settings, later + timedelta(minutes=10))  # a second poll queues nothing more
+    thanks = list_posts(db, item_id="a1#thanks")
+    assert sorted(p["platform"] for p in thanks) == ["facebook", "x"]
+    assert list_posts(db, item_id="a2#thanks") == []  # withdrawn, not found: no thanks
+    for post in thanks:
+        assert post["status"] == "queued" and post["target"] == ""
+        assert NAME not in post["text"] and post["image_url"] is None and post["link"] is None
+        assert "Thank you" in post["text"]
+    process_deletions(db, publishers, later)
+    run_slot(db, publishers, settings, due_only=False, clock=lambda: later)
+    assert {p["status"] for p in list_posts(db, item_id="a1#thanks")} == {"sent"}  # stays up
+    [x_post] = live_x_posts(fakes)
+    assert NAME not in str(x_post) and "media" not in str(x_post.get("attachments", ""))
+
+
+def test_the_thank_you_carries_the_name_and_link_only_if_the_template_asks(
+    tmp_path: Path, fakes: Fakes
+) -> None:
+    template = "Update: {title} has been found. Thank you for sharing {link}"
+    settings = live_settings(
+        tmp_path, fakes, PLATFORMS="x", FOUND_THANKS="1", FOUND_THANKS_TEMPLATE=template
+    )
+    db = open_db(settings.database_path)
+    item_id, _ = add_manual(db, settings, ManualPost("appeal", TITLE, link=LINK), NOW)
+    run_slot(db, build_publishers(settings), settings, due_only=False, clock=lambda: NOW)
+    closure = close_appeal(db, settings, item_id, "found", NOW, found=True)
+    [post] = list_posts(db, item_id=f"{item_id}#thanks")
+    assert closure.thanks == [post["id"]]
+    assert post["text"] == f"Update: {TITLE} has been found. Thank you for sharing {LINK}"
+
+
+# --- retention ----------------------------------------------------------------------------------
+
+
+def all_text(db_path: Path) -> str:
+    """Every text value of every table, one big string to search."""
+    conn = sqlite3.connect(db_path)
+    try:
+        values = []
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            for row in conn.execute(f'SELECT * FROM "{table}"'):
+                values += [str(v) for v in row if isinstance(v, str)]
+        return "\n".join(values)
+    finally:
+        conn.close()
+
+
+def test_after_the_retention_period_nothing_of_the_found_person_is_left(
+    tmp_path: Path, feed_server: FeedServer, fakes: Fakes
+) -> None:
+    photo = feed_server.serve("/photos/a1.png", PNG, content_type="image/png")
+    feed = rss(entry("a1", TITLE, image=photo), entry("a2", "Jo Bloggs, 16, missing"))
+    url = feed_server.serve("/appeals.xml", feed, etag='"1"')
+    settings = live_settings(
+        tmp_path,
+        fakes,
+        APPEALS_FEED_URL=url,
+        RETENTION_DAYS="30",
+        FOUND_THANKS="1",
+        FOUND_THANKS_TEMPLATE="{title} is safe. Thank you!",
+    )
+    db = open_db(settings.database_path)
+    publishers = build_publishers(settings)
+    poll_feeds(db, settings, NOW)
+    run_slot(db, publishers, settings, due_only=False, clock=lambda: NOW)
+    link = "https://charity.example/appeals/a1"
+    found = rss(entry("a1", f"FOUND: {TITLE}", image=photo), entry("a2", "Jo Bloggs, 16, missing"))
+    feed_server.serve("/appeals.xml", found, etag='"2"')
+    closed_at = NOW + timedelta(days=2)
+    poll_feeds(db, settings, closed_at)
+    process_deletions(db, publishers, closed_at)
+    run_slot(db, publishers, settings, due_only=False, clock=lambda: closed_at)  # the thanks
+    audit_before = db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    assert NAME in all_text(settings.database_path)
+
+    assert purge_expired(db, settings, closed_at + timedelta(days=29)) == []  # not yet
+    assert purge_expired(db, settings, closed_at + timedelta(days=30)) == ["a1"]
+    db.close()
+    text = all_text(settings.database_path)
+    for personal in (NAME, link, photo, "a1.png"):
+        assert personal not in text, personal
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("test.db*"))
+    assert NAME.encode() not in raw and photo.encode() not in raw  # not even in free pages
+
+    db = open_db(settings.database_path)
+    # The audit trail stays: every event row, every post row with its platform, status and times.
+    assert db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == audit_before + 1
+    rows = db.execute(
+        "SELECT platform, status, remote_id, sent_at, deleted_at FROM posts WHERE item_id = 'a1'"
+    ).fetchall()
+    assert rows and all(r[1] == "deleted" and r[2] and r[3] and r[4] for r in rows)
+    assert db.execute("SELECT purged_at FROM items WHERE id = 'a1'").fetchone()[0]
+    assert "Jo Bloggs" in all_text(settings.database_path)  # other appeals untouched
+
+    # A stale copy of the entry in the feed never brings the person back.
+    feed_server.serve("/appeals.xml", feed, etag='"3"')
+    poll_feeds(db, settings, closed_at + timedelta(days=31))
+    assert NAME not in all_text(settings.database_path)
+    assert len(list_posts(db, item_id="a1")) == len(rows)
