@@ -141,6 +141,8 @@ def run_memory(tmp: Path) -> Result:
         time.sleep(1.0)  # let the rest of the poll job (deletions, urgent sends) finish
         rss = rss_kib(process.pid)
         hwm = _status_field(process.pid, "VmHWM")
+        maps = Path(f"/proc/{process.pid}/maps").read_text()
+        numpy_loaded = "/numpy/" in maps or "numpy.libs" in maps
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -160,8 +162,17 @@ def run_memory(tmp: Path) -> Result:
     if rss_mb > RSS_TARGET_MB:
         costs = {m: _import_cost(m) - baseline for m in SUSPECTS}
         raw["import_cost_kib"] = costs
-        detail += "; import alone: " + ", ".join(
+        detail += "; MB each import adds alone: " + ", ".join(
             f"{m.split('.')[0]} +{kib / 1024:.0f}" for m, kib in costs.items()
+        )
+    if numpy_loaded:
+        # sqlite-utils imports numpy (and pandas) whenever they are installed; neither is a
+        # dependency of the bot, so a clean install does not pay for them.
+        numpy_kib = _import_cost("numpy") - baseline
+        raw["numpy_kib"] = numpy_kib
+        detail += (
+            f"; numpy is loaded (+{numpy_kib / 1024:.0f} MB, imported by sqlite_utils because"
+            f" it is installed in this venv): without it ~{rss_mb - numpy_kib / 1024:.0f} MB"
         )
     return Result(
         name="5. daemon RSS waiting for its next slot",
