@@ -45,8 +45,9 @@ def _save(figure: Any, path: Path) -> Path:
 
 
 def plot_series(series: Mapping[str, Series], path: Path, title: str, zone: tzinfo) -> Path:
-    """Shares over time, one stepped line per series (a count holds until the next reading),
-    with a dot at each moment it changed; dates shown in ``zone``."""
+    """Shares over time, one line per series from 0 when sent through a dot at each reading
+    (a straight line between two readings: the counts in between were not read); dates in
+    ``zone``."""
     import matplotlib.dates as mdates
 
     if not any(series.values()):
@@ -57,7 +58,7 @@ def plot_series(series: Mapping[str, Series], path: Path, title: str, zone: tzin
             continue
         times = [moment.astimezone(zone) for moment, _ in points]
         counts = [count for _, count in points]
-        axes.step(times, counts, where="post", marker="o", markersize=4, label=label)
+        axes.plot(times, counts, marker="o", markersize=4, label=label)
     locator = mdates.AutoDateLocator(tz=zone)
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=zone))
