@@ -385,3 +385,51 @@ def test_after_the_retention_period_nothing_of_the_found_person_is_left(
     poll_feeds(db, settings, closed_at + timedelta(days=31))
     assert NAME not in all_text(settings.database_path)
     assert len(list_posts(db, item_id="a1")) == len(rows)
+
+
+# --- the commands -------------------------------------------------------------------------------
+
+
+def test_withdraw_withdrawals_edit_and_reject_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from bot.cli import main
+    from bot.settings import VARIABLES
+
+    for variable in VARIABLES:
+        monkeypatch.delenv(variable.name, raising=False)
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "cli.db"))
+    monkeypatch.setenv("PLATFORMS", "x")
+    env = ["--env-file", str(tmp_path / "none.env")]
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main([*env, *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert run("add", "--title", TITLE, "--link", LINK)[0] == 0
+    assert run("add", "--title", "Jo Bloggs, 16, missing")[0] == 0
+    db = open_db(tmp_path / "cli.db")
+    sam, jo = (
+        db.execute("SELECT id FROM items WHERE title = ?", [t]).fetchone()[0]
+        for t in (TITLE, "Jo Bloggs, 16, missing")
+    )
+    [jo_post] = list_posts(db, item_id=jo)
+    code, _, err = run("edit", str(jo_post["id"]), "--text", "x" * 281)
+    assert code != 0 and "280" in err and "\n" not in err.strip()
+    assert run("edit", str(jo_post["id"]), "--text", "Please share: Jo, 16")[0] == 0
+    assert run("reject", jo, "--reason", "family asked")[0] == 0
+    assert list_posts(db, None, item_id=jo)[0]["status"] == "cancelled"
+
+    assert run("post", "--all")[0] == 0
+    assert run("withdraw", sam, "--reason", "found safe and well", "--found")[0] == 0
+    code, out, _ = run("withdrawals", "--json")
+    [withdrawal] = json.loads(out)
+    assert withdrawal["item_id"] == sam and withdrawal["reason"] == "found safe and well"
+    assert withdrawal["platforms"][0]["platform"] == "x"
+    assert withdrawal["platforms"][0]["state"] in ("deleted", "pending")
+    code, out, _ = run("withdrawals")
+    assert code == 0 and sam in out and "found safe" in out
