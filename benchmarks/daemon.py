@@ -166,13 +166,14 @@ def run_memory(tmp: Path) -> Result:
             f"{m.split('.')[0]} +{kib / 1024:.0f}" for m, kib in costs.items()
         )
     if numpy_loaded:
-        # sqlite-utils imports numpy (and pandas) whenever they are installed; neither is a
-        # dependency of the bot, so a clean install does not pay for them.
+        # sqlite-utils imports numpy (and pandas) at import time whenever they are installed;
+        # numpy comes with matplotlib (the stats plots), though the daemon never draws a chart.
         numpy_kib = _import_cost("numpy") - baseline
         raw["numpy_kib"] = numpy_kib
         detail += (
-            f"; numpy is loaded (+{numpy_kib / 1024:.0f} MB, imported by sqlite_utils because"
-            f" it is installed in this venv): without it ~{rss_mb - numpy_kib / 1024:.0f} MB"
+            f"; numpy is loaded (+{numpy_kib / 1024:.0f} MB: sqlite_utils imports it when"
+            f" installed, and matplotlib installs it): without it ~{rss_mb - numpy_kib / 1024:.0f}"
+            " MB"
         )
     return Result(
         name="5. daemon RSS waiting for its next slot",
