@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint demo bench clean
+.PHONY: install test lint demo bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,11 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check bot tests benchmarks run_bot.py
 	$(PY) -m mypy bot
 
-test: lint
+# The dashboard's browser tests drive Debian's chromium (never `playwright install`); as root.
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test: lint browser
 	$(PY) -m pytest
 
 demo: $(STAMP)

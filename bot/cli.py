@@ -454,6 +454,65 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return run_demo(settings, output=args.output)
 
 
+def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
+    from .web.serve import serve
+
+    return serve(settings, host=args.host, port=args.port, behind_proxy=args.proxy)
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    """From stdin with --password-stdin (for scripts), else typed twice at a hidden prompt."""
+    import getpass
+
+    if getattr(args, "password_stdin", False):
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise AppealBotError("the two passwords differ; nothing changed")
+    return first
+
+
+def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
+    from . import users
+    from .db import open_db
+
+    db = open_db(settings.database_path)
+    if args.action == "add":
+        user = users.add_user(db, args.name, args.role, _read_password(args), utcnow())
+        print(f"added {user.name} ({user.role})")
+    elif args.action == "passwd":
+        users.set_password(db, args.name, _read_password(args))
+        print(f"password of {args.name} changed; their dashboard sessions are signed out")
+    elif args.action == "remove":
+        users.remove_user(db, args.name)
+        print(f"removed {args.name}")
+    else:
+        rows = [
+            {
+                "name": u.name,
+                "role": u.role,
+                "created": local_text(u.created_at, settings.timezone),
+                "last_login": local_text(u.last_login_at, settings.timezone),
+            }
+            for u in users.list_users(db)
+        ]
+        if not rows:
+            print("no users yet: add one with `run_bot.py users add NAME --role comms`")
+            return 0
+        print(
+            table(
+                rows,
+                [
+                    ("name", "name", 40),
+                    ("role", "role", 6),
+                    ("created", "created", 16),
+                    ("last_login", "last sign-in", 16),
+                ],
+            )
+        )
+    return 0
+
+
 COMMANDS: dict[str, tuple[Callable[[Settings, argparse.Namespace], int], str]] = {
     "run": (cmd_run, "run the daemon: poll feeds, post at the slots, delete withdrawn appeals"),
     "fetch": (cmd_fetch, "poll the feeds now and queue new items"),
@@ -480,6 +539,8 @@ COMMANDS: dict[str, tuple[Callable[[Settings, argparse.Namespace], int], str]] =
         cmd_stats,
         "shares per appeal and platform, the week's top appeals; --json, --csv or --plot a PNG",
     ),
+    "web": (cmd_web, "serve the comms team's dashboard (waitress) on WEB_HOST:WEB_PORT"),
+    "users": (cmd_users, "dashboard accounts: users add|list|remove|passwd"),
 }
 
 
@@ -576,6 +637,34 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument(
         "--weekly", action="store_true", help="with --plot: shares gained per week, a bar chart"
     )
+    wb = parsers["web"]
+    wb.add_argument("--host", help="address to listen on (default WEB_HOST, 127.0.0.1)")
+    wb.add_argument("--port", type=int, help="port to listen on (default WEB_PORT, 8080)")
+    wb.add_argument(
+        "--proxy",
+        action="store_true",
+        help="behind one reverse proxy: trust its X-Forwarded-For/Proto/Host/Prefix headers",
+    )
+    us = parsers["users"].add_subparsers(dest="action", metavar="ACTION", required=True)
+    ua = us.add_parser("add", help="add a user (password asked at a prompt)")
+    ua.add_argument("name", metavar="NAME", help="user name")
+    ua.add_argument(
+        "--role",
+        choices=["comms", "viewer"],
+        required=True,
+        help="comms: queue, approve, edit, withdraw; viewer: read only",
+    )
+    us.add_parser("list", help="list users and their roles")
+    ur = us.add_parser("remove", help="remove a user and end their sessions")
+    ur.add_argument("name", metavar="NAME", help="user name")
+    up = us.add_parser("passwd", help="change a user's password and end their sessions")
+    up.add_argument("name", metavar="NAME", help="user name")
+    for sp in (ua, up):
+        sp.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="read the password from the first line of stdin instead of a prompt",
+        )
     return parser
 
 

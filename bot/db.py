@@ -130,6 +130,25 @@ CREATE TABLE IF NOT EXISTS metrics_polls (
     stopped_at TEXT,
     stop_reason TEXT
 );
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('comms', 'viewer')),
+    created_at TEXT NOT NULL,
+    last_login_at TEXT
+);
+CREATE TABLE IF NOT EXISTS web_sessions (
+    id_hash TEXT PRIMARY KEY,
+    user_name TEXT REFERENCES users(name) ON DELETE CASCADE,
+    data TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS web_sessions_expiry ON web_sessions (expires_at);
+CREATE TABLE IF NOT EXISTS web_keys (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
 
 

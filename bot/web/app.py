@@ -1,0 +1,162 @@
+"""The app factory: settings in, a Flask app out, with accounts, CSRF and security headers.
+
+The daemon and the dashboard are two processes on one database, so the app opens one connection
+per request (WAL and the busy timeout of :func:`bot.db.open_db` make them share politely) and
+never caches queue state between requests.
+
+Access rules live here, in one ``before_request`` hook, not in each view, so a new page cannot
+forget them: every page but the login form needs a signed-in user (else a redirect to the login
+page, or 401 for a POST); every POST needs the session's CSRF token (else 400); every POST but
+logging in and out needs the ``comms`` role (else 403).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from flask import Flask, Response, abort, g, redirect, request, session, url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ..clock import local_text, utcnow
+from ..db import open_db
+from ..platforms.base import Publisher
+from ..settings import Settings
+from ..users import User, get_user
+from .sessions import SqliteSessionInterface, secret_key
+
+# Endpoints anyone may reach without signing in.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+# POSTs a viewer may make: signing in and out change nothing in the queue.
+ANY_ROLE_POSTS = frozenset({"auth.login", "auth.logout"})
+
+# No inline script or style at all: if feed text ever slipped past escaping, the browser would
+# still refuse to run it. Photos come from the charity's site, so any https/http image is allowed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:;"
+    " object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def get_db() -> sqlite_utils.Database:
+    """This request's connection, opened on first use and closed when the request ends."""
+    if "db" not in g:
+        from flask import current_app
+
+        g.db = open_db(current_app.config["DATABASE_PATH"])
+    db: sqlite_utils.Database = g.db
+    return db
+
+
+def current_user() -> User | None:
+    user: User | None = g.get("user")
+    return user
+
+
+def csrf_token() -> str:
+    """The session's CSRF token, made on first use (the login form makes the first)."""
+    token = session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+    return str(token)
+
+
+def create_app(
+    settings: Settings,
+    publishers: Mapping[str, Publisher] | None = None,
+    *,
+    behind_proxy: bool = False,
+    clock: Callable[[], datetime] = utcnow,
+    testing: bool = False,
+) -> Flask:
+    """Build the dashboard.
+
+    ``publishers`` (from :func:`bot.runtime.start_runtime`) let "send now" and "delete now" act
+    at once; without them those buttons are hidden and the daemon does the work at its next
+    tick. ``behind_proxy`` trusts one reverse proxy's X-Forwarded-For/Proto/Host/Prefix headers
+    (werkzeug's ProxyFix): only set it when a proxy really is in front, or clients could forge
+    their address and scheme.
+    """
+    app = Flask(__name__)
+    app.config.update(
+        DATABASE_PATH=str(Path(settings.database_path)),
+        TESTING=testing,
+        MAX_CONTENT_LENGTH=256 * 1024,
+        SESSION_COOKIE_SECURE=False,
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    app.extensions["appeal_bot"] = {
+        "settings": settings,
+        "publishers": dict(publishers or {}),
+        "clock": clock,
+    }
+    with app.app_context():
+        app.secret_key = secret_key(get_db(), settings.web_secret_key)
+    app.session_interface = SqliteSessionInterface(get_db, clock)
+    if behind_proxy:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1
+        )
+
+    @app.teardown_appcontext
+    def _close_db(_: BaseException | None) -> None:
+        db = g.pop("db", None)
+        if db is not None:
+            db.close()
+
+    @app.before_request
+    def _guard() -> Any:
+        name = session.get("user")
+        g.user = get_user(get_db(), name) if name else None
+        if name and g.user is None:
+            session.clear()  # the account was removed: this session is over
+        endpoint = request.endpoint or ""
+        if g.user is None and endpoint not in PUBLIC_ENDPOINTS:
+            if request.method == "POST":
+                abort(401)
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if request.method == "POST":
+            sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+            expected = session.get("csrf") or ""
+            if not expected or not hmac.compare_digest(str(sent), str(expected)):
+                abort(400, "The form's security token is missing or out of date.")
+            if endpoint not in ANY_ROLE_POSTS and not (g.user and g.user.can_edit):
+                abort(403, "Your account can look but not change anything (viewer role).")
+        return None
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.context_processor
+    def _template_globals() -> dict[str, Any]:
+        return {
+            "csrf_token": csrf_token,
+            "user": current_user(),
+            "zone": settings.timezone.key,
+            "sandbox": settings.sandbox,
+        }
+
+    @app.template_filter("local")
+    def _local(value: str | None) -> str:
+        return local_text(value, settings.timezone)
+
+    from .errors import register_errors
+    from .views import auth, pages
+
+    app.register_blueprint(auth)
+    app.register_blueprint(pages)
+    register_errors(app)
+    return app

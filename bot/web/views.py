@@ -1,0 +1,402 @@
+"""The dashboard's pages. Each view reads the request, calls the library, renders a template.
+
+Access rules (sign-in, CSRF, roles) are enforced before any view runs, in :mod:`bot.web.app`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.wrappers import Response
+
+from .. import events
+from ..errors import AppealBotError, NotFound
+from ..lifecycle import close_appeal
+from ..manual import ManualPost, add_manual
+from ..queue import get_post, list_posts, transition
+from ..settings import Settings
+from ..states import PostStatus
+from ..status import gather_status
+from ..twitter_text import MAX_WEIGHTED_LENGTH
+from ..users import authenticate
+from ..withdrawal import process_deletions
+from . import actions
+from .app import current_user, get_db
+from .charts import bar_chart, shares_per_appeal
+from .sessions import purge_expired
+
+auth = Blueprint("auth", __name__)
+pages = Blueprint("pages", __name__)
+
+OPEN_STATUSES = ("draft", "queued", "sending", "failed", "deleting")
+LOG_OUTCOMES = (
+    "sent", "failed", "retry", "paused", "cancelled", "deleted", "duplicate", "queued",
+    "edited", "missed", "error", "pending", "resumed",
+)  # fmt: skip
+
+
+def _ctx() -> dict[str, Any]:
+    ctx: dict[str, Any] = current_app.extensions["appeal_bot"]
+    return ctx
+
+
+def _settings() -> Settings:
+    settings: Settings = _ctx()["settings"]
+    return settings
+
+
+def _now() -> datetime:
+    now: datetime = _ctx()["clock"]()
+    return now
+
+
+def _user_name() -> str:
+    user = current_user()
+    return user.name if user else "?"
+
+
+def _parse_local(text: str) -> datetime:
+    """A ``datetime-local`` field's value, read in TIMEZONE."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise AppealBotError(f"{text!r} is not a date and time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=_settings().timezone)
+
+
+def _back(default: str = "pages.queue") -> Response:
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(url_for(default))
+
+
+# --- signing in and out ----------------------------------------------------------------------
+@auth.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    if request.method == "POST":
+        name = request.form.get("username", "").strip()
+        user = authenticate(get_db(), name, request.form.get("password", ""), _now())
+        if user is None:
+            error = "That user name and password do not match."
+        else:
+            purge_expired(get_db(), _now())
+            session.clear()
+            session.rotate()  # type: ignore[attr-defined]
+            session["user"] = user.name
+            target = request.form.get("next", "")
+            if target.startswith("/") and not target.startswith("//"):
+                return redirect(target)
+            return redirect(url_for("pages.queue"))
+    status = 401 if error else 200
+    return (
+        render_template("login.html", error=error, next=request.values.get("next", "")),
+        status,
+    )
+
+
+@auth.route("/logout", methods=["POST"])
+def logout() -> Response:
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+# --- queue ------------------------------------------------------------------------------------
+@pages.route("/")
+def home() -> Response:
+    return redirect(url_for("pages.queue"))
+
+
+@pages.route("/queue")
+def queue() -> str:
+    show_all = request.args.get("show") == "all"
+    platform = request.args.get("platform") or None
+    if platform not in (None, "x", "facebook"):
+        platform = None
+    rows = list_posts(get_db(), None if show_all else OPEN_STATUSES, platform)
+    return render_template(
+        "queue.html",
+        rows=rows,
+        show_all=show_all,
+        platform=platform,
+        can_send=bool(_ctx()["publishers"]),
+    )
+
+
+def _post_action(post_id: int, action: Any, done: str) -> Response:
+    try:
+        action()
+    except NotFound as error:
+        flash(str(error), "error")
+    except AppealBotError as error:
+        flash(str(error), "error")
+    else:
+        flash(done.format(id=post_id), "ok")
+    return _back()
+
+
+@pages.post("/posts/<int:post_id>/approve")
+def approve(post_id: int) -> Response:
+    return _post_action(
+        post_id,
+        lambda: actions.approve(get_db(), post_id, _user_name(), _now()),
+        "Post {id} approved: it goes out at its time.",
+    )
+
+
+@pages.post("/posts/<int:post_id>/cancel")
+def cancel(post_id: int) -> Response:
+    return _post_action(
+        post_id,
+        lambda: actions.cancel(get_db(), post_id, _user_name(), _now()),
+        "Post {id} cancelled.",
+    )
+
+
+@pages.post("/posts/<int:post_id>/reschedule")
+def reschedule(post_id: int) -> Response:
+    return _post_action(
+        post_id,
+        lambda: actions.reschedule(
+            get_db(), post_id, _parse_local(request.form.get("when", "")), _user_name(), _now()
+        ),
+        "Post {id} rescheduled.",
+    )
+
+
+@pages.post("/posts/<int:post_id>/send")
+def send(post_id: int) -> Response:
+    def go() -> None:
+        status = actions.send_now(
+            get_db(), post_id, _ctx()["publishers"], _settings(), _user_name(), _now()
+        )
+        if status != "sent":
+            raise AppealBotError(f"post {post_id} did not go out: it is {status} (see the log)")
+
+    return _post_action(post_id, go, "Post {id} sent.")
+
+
+@pages.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+def edit(post_id: int) -> Any:
+    try:
+        post = get_post(get_db(), post_id)
+    except NotFound:
+        return render_template("error.html", code=404, title="Not found",
+                               message=f"No queue entry {post_id}."), 404  # fmt: skip
+    text = post.text
+    error = None
+    if request.method == "POST":
+        text = request.form.get("text", "")
+        try:
+            actions.edit_text(get_db(), post_id, text, _user_name(), _now())
+        except AppealBotError as problem:
+            error = str(problem)
+        else:
+            flash(f"Post {post_id} saved.", "ok")
+            return redirect(url_for("pages.queue"))
+    limit = MAX_WEIGHTED_LENGTH if post.platform == "x" else actions.FACEBOOK_MAX_LENGTH
+    return (
+        render_template(
+            "edit.html",
+            post=post,
+            text=text,
+            error=error,
+            limit=limit,
+            editable=post.status in actions.EDITABLE,
+        ),
+        400 if error else 200,
+    )
+
+
+# --- adding -----------------------------------------------------------------------------------
+@pages.route("/add", methods=["GET", "POST"])
+def add() -> Any:
+    settings = _settings()
+    form: dict[str, Any] = {
+        "kind": "appeal",
+        "platforms": list(settings.platforms),
+        "draft": settings.require_approval,
+    }
+    error = None
+    if request.method == "POST":
+        form = {
+            "kind": request.form.get("kind", "appeal"),
+            "title": request.form.get("title", ""),
+            "text": request.form.get("text", ""),
+            "link": request.form.get("link", "").strip(),
+            "image_url": request.form.get("image_url", "").strip(),
+            "image_alt": request.form.get("image_alt", "").strip(),
+            "region": request.form.get("region", "").strip(),
+            "urgent": bool(request.form.get("urgent")),
+            "draft": bool(request.form.get("draft")),
+            "platforms": request.form.getlist("platforms"),
+            "when": request.form.get("when", "").strip(),
+        }
+        try:
+            item_id = _add(settings, form)
+        except (AppealBotError, ValueError) as problem:
+            error = str(problem)
+        else:
+            held = "held as drafts for approval" if form["draft"] else "queued"
+            flash(f"Added {form['title'].strip()!r} ({item_id}): {held}.", "ok")
+            return redirect(url_for("pages.queue"))
+    return render_template("add.html", form=form, error=error, platforms=settings.platforms), (
+        400 if error else 200
+    )
+
+
+def _add(settings: Settings, form: dict[str, Any]) -> str:
+    if form["kind"] not in ("appeal", "news"):
+        raise AppealBotError("choose appeal or news")
+    platforms = tuple(form["platforms"])
+    if not platforms:
+        raise AppealBotError("choose at least one platform")
+    for platform in platforms:
+        if platform not in settings.platforms:
+            raise AppealBotError(f"{platform} is not enabled (PLATFORMS)")
+    for field in ("link", "image_url"):
+        if form[field] and not form[field].startswith(("https://", "http://")):
+            raise AppealBotError(f"the {field.replace('_', ' ')} must start with https://")
+    db = get_db()
+    now = _now()
+    item_id, ids = add_manual(
+        db,
+        settings,
+        ManualPost(
+            kind=form["kind"],
+            title=form["title"],
+            text=form["text"],
+            link=form["link"] or None,
+            image_url=form["image_url"] or None,
+            image_alt=form["image_alt"] or None,
+            platforms=platforms,
+            at=_parse_local(form["when"]) if form["when"] else None,
+            urgent=form["urgent"],
+            region=form["region"] or None,
+        ),
+        now,
+    )
+    if form["draft"]:
+        # add_manual queues at once; holding for approval is the queued → draft transition.
+        for post_id in ids:
+            transition(db, post_id, PostStatus.DRAFT)
+    outcome = "draft" if form["draft"] else "queued"
+    events.record(db, "add", outcome, f"added by {_user_name()}", item_id=item_id, now=now)
+    return item_id
+
+
+# --- appeals and withdrawal -------------------------------------------------------------------
+@pages.route("/appeals")
+def appeals() -> str:
+    db = get_db()
+    items = list(
+        db.query(
+            "SELECT id, title, summary, link, image_url, image_alt, urgent, region, status,"
+            " first_seen_at, closed_at, close_reason, purged_at FROM items WHERE kind = 'appeal'"
+            " ORDER BY closed_at IS NOT NULL, first_seen_at DESC LIMIT 200"
+        )
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for row in db.query(
+        "SELECT p.item_id, p.status, COUNT(*) AS n FROM posts p JOIN items i ON i.id = p.item_id"
+        " WHERE i.kind = 'appeal' GROUP BY p.item_id, p.status"
+    ):
+        counts.setdefault(row["item_id"], {})[row["status"]] = row["n"]
+    share_by_item = {row.item_id: row.value for row in shares_per_appeal(db, _now())}
+    return render_template(
+        "appeals.html",
+        items=items,
+        counts=counts,
+        shares=share_by_item,
+        can_delete_now=bool(_ctx()["publishers"]),
+    )
+
+
+@pages.post("/appeals/<item_id>/withdraw")
+def withdraw(item_id: str) -> Response:
+    reason = request.form.get("reason", "").strip()
+    if not reason:
+        flash("Say why the appeal is withdrawn (e.g. found safe and well).", "error")
+        return redirect(url_for("pages.appeals"))
+    db = get_db()
+    now = _now()
+    found = request.form.get("outcome") == "found"
+    try:
+        closure = close_appeal(
+            db, _settings(), item_id, f"{reason} (by {_user_name()})", now, found=found
+        )
+    except NotFound as error:
+        flash(str(error), "error")
+        return redirect(url_for("pages.appeals"))
+    affected = closure.affected
+    deleted = 0
+    publishers = _ctx()["publishers"]
+    if publishers and request.form.get("delete_now"):
+        deleted = process_deletions(db, publishers, now)
+    pending = db.execute(
+        "SELECT COUNT(*) FROM posts WHERE item_id = ? AND status = 'deleting'", [item_id]
+    ).fetchone()[0]
+    message = f"Withdrawn: {affected} posts cancelled or taken down, {deleted} deleted now."
+    if pending:
+        message += f" {pending} deletions pending: the bot retries until they are gone."
+    if closure.thanks:
+        message += " A thank-you update is queued (see the queue)."
+    flash(message, "ok")
+    return redirect(url_for("pages.appeals"))
+
+
+# --- log, status, shares ----------------------------------------------------------------------
+@pages.route("/log")
+def log() -> Any:
+    from ..cli import parse_since
+
+    platform = request.args.get("platform") or None
+    outcome = request.args.get("outcome") or None
+    since_text = request.args.get("since", "").strip()
+    error = None
+    since = None
+    if since_text:
+        try:
+            since = parse_since(since_text, _now())
+        except AppealBotError as problem:
+            error = str(problem).replace("--since ", "")
+    rows = events.list_events(
+        get_db(),
+        platform=platform if platform in ("x", "facebook") else None,
+        outcome=outcome,
+        since=since,
+        limit=300,
+    )
+    return render_template(
+        "log.html",
+        rows=rows,
+        platform=platform,
+        outcome=outcome,
+        since=since_text,
+        outcomes=LOG_OUTCOMES,
+        error=error,
+    ), (400 if error else 200)
+
+
+@pages.route("/status")
+def status() -> str:
+    return render_template("status.html", status=gather_status(get_db(), _settings(), _now()))
+
+
+@pages.route("/shares")
+def shares() -> str:
+    rows = shares_per_appeal(get_db(), _now())
+    chart = bar_chart([(row.title, row.value) for row in rows[:30]])
+    return render_template("shares.html", chart=chart, rows=rows)
