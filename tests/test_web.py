@@ -457,3 +457,37 @@ def test_cli_users_add_reads_the_password_from_stdin_never_argv(
     assert list_users(open_db(database)) == []
     with pytest.raises(SystemExit):
         cli.build_parser().parse_args(["users", "add", "dan", "--role", "comms", "--password", "x"])
+
+
+def test_a_javascript_link_never_becomes_an_href(
+    app: Flask, db: sqlite_utils.Database, settings: Settings
+) -> None:
+    item = make_item(5, link="javascript:window.pwned=1", image_url="javascript:x")
+    store_item(db, item, NOW)
+    client = app.test_client()
+    login(client, "alice")
+    page = client.get("/appeals").get_data(as_text=True)
+    assert "Person 5" in page
+    assert 'href="javascript:' not in page and 'src="javascript:' not in page
+
+
+def test_a_write_waits_for_the_daemon_holding_the_database(
+    app: Flask, db: sqlite_utils.Database, settings: Settings
+) -> None:
+    """Two processes, one database: the daemon's write lock makes the dashboard wait, not fail."""
+    import threading
+    import time
+
+    [post_id, *_] = draft_item(db, settings)
+    client = app.test_client()
+    token = login(client, "alice")
+    daemon = open_db(settings.database_path)
+    daemon.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.5, lambda: daemon.execute("COMMIT"))
+    release.start()
+    started = time.monotonic()
+    response = client.post(f"/posts/{post_id}/approve", data={"csrf_token": token})
+    release.join()
+    assert response.status_code == 302
+    assert time.monotonic() - started >= 0.4
+    assert get_post(db, post_id).status == PostStatus.QUEUED

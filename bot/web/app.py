@@ -149,6 +149,13 @@ def create_app(
             "sandbox": settings.sandbox,
         }
 
+    @app.template_filter("http_url")
+    def _http_url(value: str | None) -> str | None:
+        """Only http(s) links become hrefs: a feed's ``javascript:`` link must never be one."""
+        if value and value.strip().lower().startswith(("https://", "http://")):
+            return value
+        return None
+
     @app.template_filter("local")
     def _local(value: str | None) -> str:
         return local_text(value, settings.timezone)

@@ -25,9 +25,10 @@ from werkzeug.datastructures import CallbackDict
 from ..clock import to_iso
 
 COOKIE_NAME = "appeal_bot_session"
-# Signed-in sessions end after this long without a request; anonymous ones (a login form's CSRF
-# token) sooner, since nobody is behind them yet.
-IDLE_LIFETIME = timedelta(hours=8)
+# A signed-in session lasts a working day from sign-in (it is not extended by use, so a cookie
+# left on a shared computer dies the same evening); an anonymous one (a login form's CSRF token)
+# an hour, since nobody is behind it yet.
+LIFETIME = timedelta(hours=8)
 ANONYMOUS_LIFETIME = timedelta(hours=1)
 
 
@@ -108,7 +109,7 @@ class SqliteSessionInterface(SessionInterface):
         if not session.modified and not session.new:
             return
         now = self.clock()
-        lifetime = IDLE_LIFETIME if session.get("user") else ANONYMOUS_LIFETIME
+        lifetime = LIFETIME if session.get("user") else ANONYMOUS_LIFETIME
         if session.token is None:
             session.token = secrets.token_urlsafe(32)
         db.execute(
