@@ -5,4 +5,8 @@ The flow, one module a step: ``feeds`` → ``items`` → ``queue`` → ``schedul
 ``publishing`` (through ``platforms``) → ``events`` (the operators' log) and ``metrics``.
 """
 
+from ._imports import import_sqlite_utils_lean
+
+import_sqlite_utils_lean()
+
 __version__ = "0.1.0"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from bot.twitter_text import MAX_WEIGHTED_LENGTH, URL_WEIGHT, find_urls, weighted_length
@@ -103,5 +103,7 @@ def test_weighted_length_is_between_count_and_twice_count(text: str) -> None:
 @given(st.text(alphabet=st.characters(max_codepoint=0x10FF), max_size=300))
 def test_latin_text_without_urls_counts_one_per_character(text: str) -> None:
     normalised = unicodedata.normalize("NFC", text)
+    # NFC can compose two light characters into one outside the range (A + U+0323 → U+1EA0).
+    assume(all(ord(char) <= 0x10FF for char in normalised))
     if not find_urls(normalised):
         assert weighted_length(text) == len(normalised)
