@@ -3,7 +3,8 @@
 It starts the sandbox (fake X and Facebook servers and the sample feeds on 127.0.0.1), runs the
 real daemon (APScheduler jobs, SQLite, the tweepy and Graph API clients) on a fresh database in
 ``demo-output/``, lets one posting slot go out, marks one appeal FOUND in the feed and waits
-until its posts are deleted everywhere, then prints the operators' log.
+until its posts are deleted everywhere, then prints the operators' log; last, it reads share
+counts over a fast-forwarded week, prints the stats table and writes ``demo-shares.png``.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import sqlite_utils
+
 from .clock import local_text, utcnow
 from .db import open_db
 from .display import table
-from .runtime import start_runtime
+from .runtime import Runtime, start_runtime
 from .scheduler import Daemon
 from .settings import Settings
 
@@ -37,6 +40,46 @@ def mark_first_found(feed: bytes) -> bytes:
     """The sample feed with its first appeal's title turned 'FOUND: …', as a charity's CMS would."""
     text = feed.decode("utf-8")
     return re.sub(r"(<item>.*?<title>)", r"\1FOUND: ", text, count=1, flags=re.S).encode()
+
+
+def show_shares(runtime: Runtime, db: sqlite_utils.Database, folder: Path) -> Path:
+    """Read share counts as the daemon would over the week after posting, then print the stats
+    table and draw the plot.
+
+    A week cannot pass in a demo, so the sandbox's fake X and Facebook (whose counts grow with
+    each post's age) are told the time is each METRICS_SCHEDULE offset later, and the readings
+    are taken and stamped at those moments by the real polling code and clients.
+    """
+    from .metrics import take_due_readings
+    from .plots import write_plot
+    from .stats import stats_report, stats_text
+
+    assert runtime.sandbox is not None
+    settings = runtime.settings
+    start = utcnow()
+    print(
+        "\n4. fast-forwarding the sandbox's clock through METRICS_SCHEDULE"
+        f" ({', '.join(_duration_text(o) for o in settings.metrics_schedule)}) to read share"
+        " counts as the daemon would"
+    )
+    now = start
+    for offset in settings.metrics_schedule:
+        now = start + offset + timedelta(minutes=1)
+        runtime.sandbox.x.clock = runtime.sandbox.facebook.clock = now.timestamp
+        taken = take_due_readings(db, runtime.publishers, settings, now)
+        print(f"   +{_duration_text(offset)}: {taken} readings")
+    print("\nShares (`run_bot.py stats`):")
+    print(stats_text(stats_report(db, now), settings.timezone))
+    plot = write_plot(db, settings, now, folder / "demo-shares.png")
+    print(f"\nPlot of shares over time (`run_bot.py stats --plot FILE.png`): {plot}")
+    return plot
+
+
+def _duration_text(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440}d"
+    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
 
 
 def run_demo(settings: Settings, output: str = "demo-output") -> int:
@@ -159,4 +202,5 @@ def run_demo(settings: Settings, output: str = "demo-output") -> int:
             f"\nThe fake X holds {x_live} live posts; the fake Facebook {fb_live}. "
             "Nothing of the found appeal remains on either."
         )
+        show_shares(runtime, db, folder)
     return 0

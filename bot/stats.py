@@ -153,9 +153,16 @@ class StatsReport:
 
 
 def appeal_stats(histories: Sequence[PostHistory], now: datetime) -> list[AppealStats]:
-    """Per (appeal, platform), in the order the appeals were first posted. Pure."""
+    """Per (appeal, platform): appeals in the order they were first posted, then platforms by
+    name. Pure."""
+    first_sent: dict[str, datetime] = {}
+    for history in histories:
+        first_sent[history.item_id] = min(first_sent.get(history.item_id, now), history.sent_at)
     groups: dict[tuple[str, str], list[PostHistory]] = defaultdict(list)
-    for history in sorted(histories, key=lambda h: (h.sent_at, h.post_id)):
+    for history in sorted(
+        histories,
+        key=lambda h: (first_sent[h.item_id], h.item_id, h.platform, h.sent_at, h.post_id),
+    ):
         groups[(history.item_id, history.platform)].append(history)
     rows = []
     for (item_id, platform), posts in groups.items():
@@ -184,10 +191,14 @@ def appeal_stats(histories: Sequence[PostHistory], now: datetime) -> list[Appeal
 
 
 def top_appeals(rows: Sequence[AppealStats], n: int = 5) -> list[TopAppeal]:
-    """The appeals shared most in the last 7 days, all platforms together; none with 0."""
+    """The open appeals shared most in the last 7 days, all platforms together; none with 0.
+
+    A closed appeal (found, withdrawn) never ranks: its person's name does not belong in a
+    chart of what to promote; the table still counts its shares.
+    """
     totals: dict[str, list[Any]] = {}
     for row in rows:
-        if row.kind != "appeal":
+        if row.kind != "appeal" or row.closed:
             continue
         entry = totals.setdefault(row.item_id, [row.title, 0, 0])
         entry[1] += row.shares_7d
@@ -200,10 +211,18 @@ def top_appeals(rows: Sequence[AppealStats], n: int = 5) -> list[TopAppeal]:
     ][:n]
 
 
+def as_of(db: sqlite_utils.Database, now: datetime) -> datetime:
+    """``now``, or the newest reading if that is later, so a reading stamped by a clock ahead of
+    ours (another host's skew, the demo's fast-forwarded sandbox) counts instead of vanishing."""
+    row = db.execute("SELECT MAX(taken_at) FROM metrics").fetchone()
+    return max(now, from_iso(row[0])) if row and row[0] else now
+
+
 def stats_report(
     db: sqlite_utils.Database, now: datetime, top: int = 5, item_id: str | None = None
 ) -> StatsReport:
     """Everything ``run_bot.py stats`` shows; ``item_id`` narrows it to one appeal."""
+    now = as_of(db, now)
     rows = appeal_stats(load_histories(db, [item_id] if item_id else None), now)
     return StatsReport(now, rows, top_appeals(rows, top))
 
@@ -273,6 +292,7 @@ def table_rows(report: StatsReport, zone: tzinfo) -> list[dict[str, Any]]:
     return [
         {
             **_row_dict(row),
+            "title": f"{row.title} (closed)" if row.closed else row.title,
             "latest": row.latest_reading_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
             if row.latest_reading_at
             else "no reading yet",
@@ -292,8 +312,8 @@ def stats_text(report: StatsReport, zone: tzinfo) -> str:
         table(
             table_rows(report, zone),
             [
-                ("item_id", "appeal", 14),
-                ("title", "title", 36),
+                ("item_id", "appeal", 20),
+                ("title", "title", 45),
                 ("platform", "platform", 8),
                 ("posts", "posts", 5),
                 ("shares", "shares", 7),
@@ -340,7 +360,7 @@ def top_series(db: sqlite_utils.Database, now: datetime, n: int = 5) -> dict[str
     """The top ``n`` appeals (by shares in the last 7 days, else all time) over time, all
     platforms together; keyed by the appeal's title."""
     histories = load_histories(db)
-    rows = appeal_stats(histories, now)
+    rows = appeal_stats(histories, as_of(db, now))
     chosen = top_appeals(rows, n)
     if len(chosen) < n:  # a quiet week: fill up with the most shared appeals of all time
         seen = {t.item_id for t in chosen}
@@ -354,10 +374,10 @@ def top_series(db: sqlite_utils.Database, now: datetime, n: int = 5) -> dict[str
 
 
 def top_appeals_all_time(rows: Sequence[AppealStats]) -> list[TopAppeal]:
-    """Every appeal with its total shares, for filling a chart in a quiet week."""
+    """Every open appeal with its total shares, for filling a chart in a quiet week."""
     totals: dict[str, TopAppeal] = {}
     for row in rows:
-        if row.kind != "appeal":
+        if row.kind != "appeal" or row.closed:
             continue
         old = totals.get(row.item_id)
         totals[row.item_id] = TopAppeal(
@@ -385,6 +405,7 @@ def weekly_shares(
     """Shares gained per week (Monday to Monday in ``zone``) and platform, the last ``weeks``
     weeks up to ``now``, oldest first."""
     histories = load_histories(db)
+    now = as_of(db, now)
     platforms = sorted({h.platform for h in histories})
     this_week = week_start(now, zone)
     result = []

@@ -298,3 +298,24 @@ def test_stats_command_table_json_csv_and_plot(
     assert_real_png(tmp_path / "w.png")
     assert main([*run, "--plot", str(tmp_path / "x.png"), "--appeal", "nope"]) == 1
     assert "no appeal with id 'nope'" in capsys.readouterr().err
+
+
+def test_a_closed_appeal_never_ranks_but_still_counts(world: World) -> None:
+    busy_world(world)
+    world.db.execute("UPDATE items SET closed_at = ? WHERE id = 'item-2'", ["2026-12-01"])
+    now = T0 + timedelta(days=10)
+    report = stats_report(world.db, now)
+    assert [t.item_id for t in report.top] == ["item-1"]
+    assert any(r.item_id == "item-2" and r.shares > 0 for r in report.appeals)
+    assert "Person 2, 15, missing from Leeds (closed)" in stats_text(
+        report, world.settings.timezone
+    )
+
+
+def test_a_reading_from_a_clock_ahead_of_ours_still_counts(world: World) -> None:
+    """The demo fast-forwards the sandbox; another host's clock may run a little fast."""
+    world.send(1)
+    world.read_due(T0 + timedelta(hours=1))
+    report = stats_report(world.db, T0 + timedelta(minutes=30))
+    assert report.generated_at == T0 + timedelta(hours=1)
+    assert all(r.shares == 20 and r.latest_reading_age == timedelta(0) for r in report.appeals)
