@@ -236,14 +236,25 @@ def claim_next(
     owner: str,
     due_only: bool = True,
     max_priority: int | None = None,
+    daily_limit: int | None = None,
+    normal_limit: int | None = None,
 ) -> Post | None:
     """Claim the next due post on ``platform`` (queued → sending), or None when none is due.
 
     Order: urgent appeals, appeals, news; then the oldest scheduled first. ``max_priority=0``
-    claims urgent appeals only.
+    claims urgent appeals only. The daily budget is checked inside the same write transaction
+    as the claim, so two senders (a slot and the urgent job, or two processes) can never both
+    take the last post of the day: once ``daily_limit`` posts went out in 24 hours nothing is
+    claimed, and past ``normal_limit`` only urgent appeals are.
     """
     when = to_iso(now)
     with immediate(db):
+        if daily_limit is not None:
+            used = budget_used(db, platform, now)
+            if used >= daily_limit:
+                return None
+            if normal_limit is not None and used >= normal_limit:
+                max_priority = PRIORITY_URGENT
         due = "AND scheduled_at <= ?" if due_only else ""
         params: list[Any] = [platform, when] + ([when] if due_only else [])
         if max_priority is not None:

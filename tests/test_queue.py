@@ -139,3 +139,20 @@ def test_the_daily_budget_holds_across_a_restart(tmp_path: Path) -> None:
     assert run_slot(restarted, {"x": SandboxPublisher("x")}, settings, clock=tomorrow).sent == {
         "x": 3
     }
+
+
+def test_the_budget_is_checked_inside_the_claim_so_two_senders_cannot_overspend(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path, PLATFORMS="x")
+    db = open_db(settings.database_path)
+    queue_items(db, settings, [make_item(1), make_item(2, urgent=True), make_item(3)])
+    later = NOW + timedelta(minutes=1)
+    # A slot and the urgent job both saw one post left of the day's limit: only one may take it.
+    first = claim_next(db, "x", later, "slot", daily_limit=1, normal_limit=1)
+    second = claim_next(db, "x", later, "urgent-job", daily_limit=1, normal_limit=1)
+    assert first is not None and first.item_id == "item-2"  # urgent first
+    assert second is None  # the claimed post already counts against the budget
+    # Past the normal share only urgent appeals are claimed, and none is left.
+    assert claim_next(db, "x", later, "slot", daily_limit=3, normal_limit=1) is None
+    assert claim_next(db, "x", later, "slot", daily_limit=3, normal_limit=3) is not None
