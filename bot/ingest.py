@@ -18,12 +18,11 @@ import sqlite_utils
 
 from . import events
 from .clock import to_iso
-from .compose import compose
 from .errors import FeedError
 from .feeds import FeedRules, fetch_feed, parse_feed
 from .items import Item, Kind
 from .lifecycle import close_appeal
-from .planner import plan_posts, style_for_item
+from .planner import plan_posts, post_content
 from .queue import enqueue, store_item
 from .settings import Settings
 from .withdrawal import record_feed_presence, withdraw_item
@@ -152,9 +151,9 @@ def refresh_unsent_text(db: sqlite_utils.Database, item: Item, settings: Setting
         [item.id],
     ).fetchall()
     for post_id, platform in rows:
-        text = compose(item, platform, style_for_item(item, settings, platform))
+        text, link = post_content(item, settings, platform)
         db.execute(
             "UPDATE posts SET text = ?, link = ?, image_url = ? WHERE id = ? AND status IN"
             " ('queued', 'draft')",
-            [text, item.link, item.image_url, post_id],
+            [text, link, item.image_url, post_id],
         )

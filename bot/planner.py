@@ -40,6 +40,16 @@ def style_for_item(item: Item, settings: Settings, platform: str) -> PostStyle:
     return replace(style, hashtags=tags)
 
 
+def post_content(item: Item, settings: Settings, platform: str) -> tuple[str, str | None]:
+    """The text and link of an item's post on ``platform``, from its current details.
+
+    The text and the stored link carry the same tracked link, so reconciliation (which looks
+    for the link) finds what was sent.
+    """
+    link = tracked_link(item.link, platform, item.id, settings) if item.link else None
+    return compose(item, platform, style_for_item(item, settings, platform), link=link), link
+
+
 def plan_posts(
     item: Item,
     settings: Settings,
@@ -55,16 +65,13 @@ def plan_posts(
         return []
     planned = []
     for platform in platforms or settings.platforms:
-        style = style_for_item(item, settings, platform)
-        # The text and the stored link carry the same tracked link, so reconciliation (which
-        # looks for the link) finds what was sent.
-        link = tracked_link(item.link, platform, item.id, settings) if item.link else None
+        text, link = post_content(item, settings, platform)
         for target in targets_for(item, settings, platform):
             planned.append(
                 PlannedPost(
                     platform=platform,
                     target=target,
-                    text=compose(item, platform, style, link=link),
+                    text=text,
                     link=link,
                     image_url=item.image_url,
                     alt_text=alt_text(item) if item.image_url else None,

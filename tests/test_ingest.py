@@ -149,3 +149,19 @@ def test_found_in_the_feed_cancels_queued_and_deletes_published_posts(
     assert process_deletions(db, {"x": x}, NOW + timedelta(minutes=10)) == 1
     assert list_posts(db, item_id=sent)[0]["status"] == "deleted"
     assert all(stored.deleted for stored in x.posts.values())
+
+
+def test_an_edited_entry_keeps_the_tracking_parameters_on_waiting_posts(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    url = feed_server.serve("/a.xml", rss(("a1", "Sam, 15, missing", "Seen Monday.")), etag='"1"')
+    settings = make_settings(
+        tmp_path, APPEALS_FEED_URL=url, PLATFORMS="x", TRACKING_DOMAINS="charity.example"
+    )
+    db = open_db(settings.database_path)
+    poll_feeds(db, settings, NOW)
+    feed_server.serve("/a.xml", rss(("a1", "Sam, 15, missing", "Seen in York.")), etag='"2"')
+    poll_feeds(db, settings, NOW + timedelta(minutes=10))
+    [post] = list_posts(db)
+    assert "Seen in York." in post["text"]
+    assert "utm_source=x" in post["link"] and post["link"] in post["text"]
