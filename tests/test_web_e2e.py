@@ -24,6 +24,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 from waitress.server import create_server
 
+from bot.clock import to_iso
 from bot.db import open_db
 from bot.ingest import poll_feeds
 from bot.runtime import Runtime, start_runtime
@@ -255,8 +256,15 @@ def test_add_approve_send_withdraw_in_a_real_browser(
     page.get_by_role("link", name="Status").click()
     expect(page.get_by_role("heading", name="Platforms")).to_be_visible()
     shot(page, "10-status")
+    # The metrics job (another process) has read the shares meanwhile.
+    for platform, shares in (("x", 12), ("facebook", 30)):
+        db.execute(
+            "INSERT INTO metrics (post_id, platform, taken_at, shares) VALUES (?, ?, ?, ?)",
+            [posts[platform], platform, to_iso(datetime.now(UTC)), shares],
+        )
     page.get_by_role("link", name="Shares").click()
     expect(page.locator("svg[role=img]")).to_be_visible()
+    expect(page.locator("svg text.value")).to_have_text("42")
     shot(page, "11-shares")
 
     # On a phone the same pages still read top to bottom, nothing cut off.
