@@ -228,8 +228,14 @@ def run_slot(
                 # The rest of the day's allowance is kept for urgent appeals.
                 ceiling = PRIORITY_URGENT
             post = claim_next(
-                db, name, now, owner, due_only=due_only, max_priority=ceiling,
-                daily_limit=daily, normal_limit=normal_budget(daily, settings.urgent_budget_share),
+                db,
+                name,
+                now,
+                owner,
+                due_only=due_only,
+                max_priority=ceiling,
+                daily_limit=daily,
+                normal_limit=normal_budget(daily, settings.urgent_budget_share),
             )
             if post is None:
                 if ceiling != max_priority:

@@ -48,9 +48,7 @@ def download_image(
             if status >= 500 or status == 429:
                 raise TransientError(platform, f"the image server answered {status} for {url}")
             if status >= 400:
-                raise PhotoUnusable(
-                    platform, f"the image at {url} could not be fetched ({status})"
-                )
+                raise PhotoUnusable(platform, f"the image at {url} could not be fetched ({status})")
             content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
             if content_type not in IMAGE_TYPES:
                 shown = content_type or "of no stated type"
