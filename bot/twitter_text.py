@@ -147,8 +147,8 @@ def weighted_length(text: str) -> int:
         # The common case, and composing weighs many candidate texts per post: only light
         # characters that cannot begin an emoji, plus the ellipsis (weight 2). Then only the
         # URLs differ from one per character.
-        urls = sum(URL_WEIGHT - (end - start) for start, end in find_urls(text))
-        return len(text) + text.count("\u2026") + urls
+        url_extra = sum(URL_WEIGHT - (end - start) for start, end in find_urls(text))
+        return len(text) + text.count("\u2026") + url_extra
     text = unicodedata.normalize("NFC", text)
     urls = dict(find_urls(text))
     total = 0
