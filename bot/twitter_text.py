@@ -149,6 +149,11 @@ def weighted_length(text: str) -> int:
         # URLs differ from one per character.
         url_extra = sum(URL_WEIGHT - (end - start) for start, end in find_urls(text))
         return len(text) + text.count("\u2026") + url_extra
+    return weighted_length_by_character(text)
+
+
+def weighted_length_by_character(text: str) -> int:
+    """The general count, a character (or emoji sequence, or URL) at a time."""
     text = unicodedata.normalize("NFC", text)
     urls = dict(find_urls(text))
     total = 0

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from bot.twitter_text import MAX_WEIGHTED_LENGTH, URL_WEIGHT, find_urls, weighted_length
+from bot.twitter_text import (
+    MAX_WEIGHTED_LENGTH,
+    URL_WEIGHT,
+    find_urls,
+    weighted_length,
+    weighted_length_by_character,
+)
 
 
 def test_constants() -> None:
@@ -107,3 +113,18 @@ def test_latin_text_without_urls_counts_one_per_character(text: str) -> None:
     assume(all(ord(char) <= 0x10FF for char in normalised))
     if not find_urls(normalised):
         assert weighted_length(text) == len(normalised)
+
+
+PLAIN_AND_HEAVY = st.text(
+    alphabet=st.sampled_from(
+        list("abc XYZ.,:/-_é–’“…©®#*0123456789") + ["😀", "あ", "\ufe0f", "\u20e3", "\u0301"]
+    ),
+    max_size=120,
+)
+
+
+@given(PLAIN_AND_HEAVY, st.booleans())
+def test_the_fast_path_agrees_with_the_character_by_character_count(text: str, url: bool) -> None:
+    if url:
+        text += " https://charity.example/appeals/42 charity.org.uk/a…"
+    assert weighted_length(text) == weighted_length_by_character(text)
