@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+# Fixtures shared by several modules.
+from tests.regional_fakes import fakes  # noqa: F401
+
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 

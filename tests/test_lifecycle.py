@@ -6,8 +6,6 @@ X and Facebook clients run against the fake servers on 127.0.0.1.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,8 +16,6 @@ import pytest
 from bot.approval import approve, edit, reject
 from bot.db import open_db
 from bot.errors import AppealBotError
-from bot.fakes.facebook_server import FakeFacebook
-from bot.fakes.x_server import FakeX
 from bot.ingest import poll_feeds
 from bot.lifecycle import close_appeal
 from bot.manual import ManualPost, add_manual
@@ -28,49 +24,15 @@ from bot.publishing import normal_budget, run_slot
 from bot.queue import list_posts
 from bot.reappeals import due_at, next_round, queue_reappeals
 from bot.scheduler import Daemon
-from bot.settings import Settings
 from tests.factories import NOW, make_settings
+from tests.regional_fakes import MAIN, NORTH, Fakes, live_settings
 
 if TYPE_CHECKING:
     from tests.feed_server import FeedServer
 
 pytest_plugins = ["tests.feed_server"]
 
-MAIN, NORTH = "1000000001", "1000000002"
-TOKENS = {MAIN: "main-page-token", NORTH: "north-page-token"}
 LONDON = ZoneInfo("Europe/London")
-
-
-@dataclass
-class Fakes:
-    x: FakeX
-    facebook: FakeFacebook
-
-
-@pytest.fixture
-def fakes() -> Iterator[Fakes]:
-    with FakeX("live-key", "live-token") as x, FakeFacebook(pages=TOKENS) as facebook:
-        assert isinstance(x, FakeX) and isinstance(facebook, FakeFacebook)
-        yield Fakes(x, facebook)
-
-
-def live_settings(tmp_path: Path, fakes: Fakes, **env: str) -> Settings:
-    """Settings pointing the real clients at the fakes, as bot/sandbox.py does, with SANDBOX=0."""
-    return make_settings(
-        tmp_path,
-        SANDBOX="0",
-        X_API_KEY="live-key",
-        X_API_SECRET="live-secret",
-        X_ACCESS_TOKEN="live-token",
-        X_ACCESS_TOKEN_SECRET="live-token-secret",
-        X_API_BASE_URL=fakes.x.url,
-        FACEBOOK_PAGE_ID=MAIN,
-        FACEBOOK_PAGE_ACCESS_TOKEN=TOKENS[MAIN],
-        FACEBOOK_REGIONAL_PAGES=f"north-west={NORTH}",
-        **{f"FACEBOOK_PAGE_ACCESS_TOKEN_{NORTH}": TOKENS[NORTH]},
-        FACEBOOK_GRAPH_URL=fakes.facebook.url,
-        **env,
-    )
 
 
 def appeal(n: int, urgent: bool = False, region: str | None = None) -> ManualPost:

@@ -6,8 +6,6 @@ servers on 127.0.0.1; the feed comes from a local feed server; time is a control
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,8 +15,6 @@ import sqlite_utils
 
 from bot import health
 from bot.db import open_db
-from bot.fakes.facebook_server import FakeFacebook
-from bot.fakes.x_server import FakeX
 from bot.ingest import poll_feeds
 from bot.lifecycle import close_appeal
 from bot.manual import ManualPost, add_manual
@@ -26,17 +22,15 @@ from bot.platforms import build_publishers
 from bot.publishing import run_slot
 from bot.queue import list_posts
 from bot.retention import purge_expired
-from bot.settings import Settings
 from bot.withdrawal import list_withdrawals, process_deletions
-from tests.factories import NOW, make_settings
+from tests.factories import NOW
+from tests.regional_fakes import Fakes, live_settings
 
 if TYPE_CHECKING:
     from tests.feed_server import FeedServer
 
 pytest_plugins = ["tests.feed_server"]
 
-MAIN, NORTH = "1000000001", "1000000002"
-TOKENS = {MAIN: "main-page-token", NORTH: "north-page-token"}
 NAME = "Samira Okonkwo-Reyes"
 TITLE = f"{NAME}, 15, missing from Leeds"
 LINK = "https://charity.example/appeals/a1"
@@ -45,38 +39,6 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8"
     "ffff3f0005fe02fea7d2a0a90000000049454e44ae426082"
 )
-
-
-@dataclass
-class Fakes:
-    x: FakeX
-    facebook: FakeFacebook
-
-
-@pytest.fixture
-def fakes() -> Iterator[Fakes]:
-    with FakeX("live-key", "live-token") as x, FakeFacebook(pages=TOKENS) as facebook:
-        assert isinstance(x, FakeX) and isinstance(facebook, FakeFacebook)
-        yield Fakes(x, facebook)
-
-
-def live_settings(tmp_path: Path, fakes: Fakes, **env: str) -> Settings:
-    """Settings pointing the real clients at the fakes, as bot/sandbox.py does, with SANDBOX=0."""
-    return make_settings(
-        tmp_path,
-        SANDBOX="0",
-        X_API_KEY="live-key",
-        X_API_SECRET="live-secret",
-        X_ACCESS_TOKEN="live-token",
-        X_ACCESS_TOKEN_SECRET="live-token-secret",
-        X_API_BASE_URL=fakes.x.url,
-        FACEBOOK_PAGE_ID=MAIN,
-        FACEBOOK_PAGE_ACCESS_TOKEN=TOKENS[MAIN],
-        FACEBOOK_REGIONAL_PAGES=f"north-west={NORTH}",
-        **{f"FACEBOOK_PAGE_ACCESS_TOKEN_{NORTH}": TOKENS[NORTH]},
-        FACEBOOK_GRAPH_URL=fakes.facebook.url,
-        **env,
-    )
 
 
 def rss(*entries: str) -> bytes:
