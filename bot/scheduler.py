@@ -70,10 +70,13 @@ class Daemon:
         self.stop = stop or threading.Event()
         self.scheduler = BackgroundScheduler(
             timezone=settings.timezone,
-            executors={"default": ThreadPoolExecutor(3)},
+            # One thread a job, so a long slot never holds up the urgent or deletion jobs.
+            executors={"default": ThreadPoolExecutor(8)},
             job_defaults={"coalesce": True, "max_instances": 1},
         )
         self._slot_lock = threading.Lock()
+        # The poll and the deletions job both delete; one at a time, so no post is deleted twice.
+        self._deletions_lock = threading.Lock()
 
     # --- jobs ------------------------------------------------------------------------------
     def poll_job(self) -> None:
@@ -81,7 +84,8 @@ class Daemon:
         try:
             now = self.clock()
             poll_feeds(db, self.settings, now)
-            process_deletions(db, self.publishers, self.clock())
+            with self._deletions_lock:
+                process_deletions(db, self.publishers, self.clock())
             # Urgent appeals do not wait for a slot.
             run_slot(
                 db,
@@ -97,7 +101,8 @@ class Daemon:
     def deletions_job(self) -> None:
         db = open_db(self.settings.database_path)
         try:
-            process_deletions(db, self.publishers, self.clock())
+            with self._deletions_lock:
+                process_deletions(db, self.publishers, self.clock())
         finally:
             db.close()
 

@@ -106,9 +106,10 @@ def process_deletions(
                 db, post, "delete", "retry", f"{error.message}; next try {to_iso(retry_at)}", now
             )
             continue
-        transition(
+        if not transition(
             db, post.id, S.DELETED, deleted_at=to_iso(now), next_attempt_at=None, last_error=None
-        )
+        ):
+            continue  # another process finished this deletion first: it logged it
         events.record_post(
             db, post, "delete", "deleted", post.remote_url or post.remote_id or "", now
         )
