@@ -7,7 +7,6 @@ show the whole flow with no account and no internet.
 
 from __future__ import annotations
 
-import base64
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,6 +14,7 @@ from importlib import resources
 from typing import Any
 
 from .fakes.facebook_server import FakeFacebook
+from .fakes.images import png
 from .fakes.x_server import FakeX
 from .settings import FacebookPage, Settings
 
@@ -23,10 +23,8 @@ SANDBOX_PAGE_ID = "1000000001"
 SANDBOX_PAGE_TOKEN = "sandbox-page-token"
 SANDBOX_REGIONAL_PAGES = {"north-west": "1000000002", "scotland": "1000000003"}
 
-# A 1×1 PNG: the sample appeals' photos, so photo posts and alt text run end to end.
-PHOTO = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z/C/HgAGgwJ/lK3Q6wAAAABJRU5ErkJggg=="
-)
+# The sample appeals' photo, so photo posts and alt text run end to end.
+PHOTO = png(64, 64, (40, 90, 160))
 
 
 def sample_feed(name: str) -> bytes:

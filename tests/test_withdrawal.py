@@ -15,6 +15,7 @@ import sqlite_utils
 
 from bot import health
 from bot.db import open_db
+from bot.fakes.images import png
 from bot.ingest import poll_feeds
 from bot.lifecycle import close_appeal
 from bot.manual import ManualPost, add_manual
@@ -34,11 +35,8 @@ pytest_plugins = ["tests.feed_server"]
 NAME = "Samira Okonkwo-Reyes"
 TITLE = f"{NAME}, 15, missing from Leeds"
 LINK = "https://charity.example/appeals/a1"
-# A 1×1 PNG, served by the feed server so the X client can upload it.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8"
-    "ffff3f0005fe02fea7d2a0a90000000049454e44ae426082"
-)
+# A photo served by the feed server, so the X client can upload it.
+PNG = png()
 
 
 def rss(*entries: str) -> bytes:

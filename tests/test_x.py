@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import struct
 import threading
-import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +20,7 @@ from bot.errors import (
     RemoteGone,
     TransientError,
 )
+from bot.fakes.images import png
 from bot.fakes.x_server import FakeX, public_metrics
 from bot.platforms.base import Metrics, PostRequest, Published
 from bot.platforms.x import XPublisher
@@ -35,23 +34,6 @@ ACCESS_SECRET = "as-ACCESSSECRET-c4d2"
 SECRETS = (API_KEY, API_SECRET, ACCESS_TOKEN, ACCESS_SECRET)
 NOW = 1_700_000_000.0
 MAX_IMAGE = 2_000
-
-
-def png(width: int = 1, height: int = 1) -> bytes:
-    """A real, tiny PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
 
 
 PHOTO = png()
