@@ -172,6 +172,15 @@ class FakeServer:
             self._server.server_close()
             self._server = None
 
+    def serve_until_interrupted(self) -> None:
+        """Block until Ctrl-C or SIGTERM's KeyboardInterrupt, then stop (standalone runs)."""
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+
     def __enter__(self) -> FakeServer:
         return self.start()
 

@@ -746,13 +746,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"FACEBOOK_API_VERSION={args.api_version}", flush=True)
     print(f"FACEBOOK_PAGE_ID={args.page_id}", flush=True)
     print(f"FACEBOOK_PAGE_ACCESS_TOKEN={args.token}", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        fake.stop()
+    fake.serve_until_interrupted()
 
 
 if __name__ == "__main__":

@@ -705,12 +705,7 @@ def main(argv: list[str] | None = None) -> None:
     fake = FakeX(args.consumer_key, args.access_token, args.username, port=args.port)
     fake.start()
     print(fake.url, flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        fake.stop()
+    fake.serve_until_interrupted()
 
 
 if __name__ == "__main__":
