@@ -78,6 +78,28 @@ def reject(db: sqlite_utils.Database, ref: str, reason: str, now: datetime) -> l
     return rejected
 
 
+def retry(db: sqlite_utils.Database, ref: str, now: datetime) -> list[int]:
+    """Failed → queued, with a fresh count of tries: after the comms team fixed what the
+    platform refused (usually with ``edit`` first), or when a transient fault outlasted the
+    retries. It goes out in the next slot; an appeal withdrawn meanwhile is never retried."""
+    retried = []
+    for post_id in _waiting(db, ref, (S.FAILED,), "retry"):
+        post = get_post(db, post_id)
+        closed = db.execute("SELECT closed_at FROM items WHERE id = ?", [post.item_id]).fetchone()
+        if closed and closed[0]:
+            continue
+        if transition(
+            db, post_id, S.QUEUED, attempts=0, next_attempt_at=None, scheduled_at=post.scheduled_at
+        ):
+            events.record_post(
+                db, post, "retry", "queued", f"retry asked for: {post.last_error}", now
+            )
+            retried.append(post_id)
+    if not retried:
+        raise AppealBotError(f"nothing to retry for {ref}: its appeal was withdrawn")
+    return retried
+
+
 def check_text(platform: str, text: str) -> None:
     """Refuse a text the platform would refuse, before it waits hours for its slot."""
     if not text.strip():
@@ -90,10 +112,11 @@ def check_text(platform: str, text: str) -> None:
 
 
 def edit(db: sqlite_utils.Database, ref: str, text: str, now: datetime) -> list[int]:
-    """Replace the text of waiting (draft or queued) posts; marks them edited, so a later change
-    in the feed no longer overwrites what a person wrote. Checks every post before changing any.
+    """Replace the text of waiting (draft, queued or failed) posts; marks them edited, so a
+    later change in the feed no longer overwrites what a person wrote. Checks every post before
+    changing any.
     """
-    ids = _waiting(db, ref, (S.DRAFT, S.QUEUED), "edit")
+    ids = _waiting(db, ref, (S.DRAFT, S.QUEUED, S.FAILED), "edit")
     for post_id in ids:
         check_text(get_post(db, post_id).platform, text)
     edited = []
@@ -101,7 +124,7 @@ def edit(db: sqlite_utils.Database, ref: str, text: str, now: datetime) -> list[
         for post_id in ids:
             cursor = db.execute(
                 "UPDATE posts SET text = ?, edited = 1 WHERE id = ?"
-                " AND status IN ('draft', 'queued')",
+                " AND status IN ('draft', 'queued', 'failed')",
                 [text, post_id],
             )
             if cursor.rowcount:

@@ -408,6 +408,15 @@ def cmd_reject(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retry(settings: Settings, args: argparse.Namespace) -> int:
+    from .approval import retry
+    from .db import open_db
+
+    ids = retry(open_db(settings.database_path), args.id, utcnow())
+    print(f"queued again: {', '.join(map(str, ids))}; they go out in the next slot")
+    return 0
+
+
 def cmd_metrics(settings: Settings, args: argparse.Namespace) -> int:
     from .metrics import poll_metrics
 
@@ -533,6 +542,7 @@ COMMANDS: dict[str, tuple[Callable[[Settings, argparse.Namespace], int], str]] =
     "approve": (cmd_approve, "approve a draft post (or all of an item's drafts) for posting"),
     "edit": (cmd_edit, "change the text of a draft or queued post before it goes out"),
     "reject": (cmd_reject, "drop a draft or queued post: it will not be posted"),
+    "retry": (cmd_retry, "queue a failed post again (after `edit`, or once the fault is fixed)"),
     "demo": (cmd_demo, "run the sandbox demonstration end to end"),
     "metrics": (cmd_metrics, "read the share counts that are due now (--all: every sent post)"),
     "stats": (
@@ -609,7 +619,7 @@ def build_parser() -> argparse.ArgumentParser:
     wl = parsers["withdrawals"]
     wl.add_argument("--json", action="store_true", help="print a JSON array")
     wl.add_argument("--limit", type=int, default=200, help="at most this many appeals")
-    for name in ("approve", "edit", "reject"):
+    for name in ("approve", "edit", "reject", "retry"):
         parsers[name].add_argument(
             "id", metavar="ID", help="a queue id (see `queue`), or an item id for all its posts"
         )

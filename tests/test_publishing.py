@@ -6,10 +6,14 @@ import random
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot import health
+from bot.approval import edit, retry
 from bot.clock import from_iso
 from bot.db import open_db
 from bot.errors import (
+    AppealBotError,
     AuthExpired,
     DuplicatePost,
     OutcomeUnknown,
@@ -26,6 +30,7 @@ from bot.platforms.sandbox import SandboxPublisher
 from bot.policy import MAX_ATTEMPTS, backoff, decide
 from bot.publishing import reconcile_stale, run_slot
 from bot.queue import claim_next, enqueue, get_post, list_posts, store_item
+from bot.withdrawal import withdraw_item
 from tests.factories import NOW, make_item, make_settings
 
 LATER = NOW + timedelta(minutes=5)
@@ -176,3 +181,24 @@ def test_an_unusable_photo_sends_the_appeal_without_it_and_says_so(tmp_path: Pat
     [stored] = publisher.posts.values()
     assert stored.request.image_url is None
     assert "without its photo" in list_events(db, outcome="sent")[0]["detail"]
+
+
+def test_a_failed_post_can_be_edited_and_retried_but_not_once_withdrawn(tmp_path: Path) -> None:
+    settings, db = setup(tmp_path, n=2)
+    publisher = ScriptedPublisher(
+        PermanentError("x", "Your Tweet text is too long."),
+        PermanentError("x", "Your Tweet text is too long."),
+    )
+    run_slot(db, {"x": publisher}, settings, clock=lambda: LATER)
+    first, second = (row["id"] for row in list_posts(db, ("failed",)))
+    assert edit(db, str(first), "Shorter: Person 0, 15, missing from Leeds.", LATER) == [first]
+    assert retry(db, str(first), LATER) == [first]
+    again = get_post(db, first)
+    assert (again.status, again.attempts) == ("queued", 0)
+    assert run_slot(db, {"x": publisher}, settings, clock=lambda: LATER).sent == {"x": 1}
+    assert [s.request.text for s in publisher.posts.values()] == [
+        "Shorter: Person 0, 15, missing from Leeds."
+    ]
+    withdraw_item(db, get_post(db, second).item_id, "found", LATER)
+    with pytest.raises(AppealBotError):
+        retry(db, str(second), LATER)  # cancelled by the withdrawal: nothing to retry
