@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 
 MAX_WEIGHTED_LENGTH = 280
 URL_WEIGHT = 23
@@ -104,6 +105,17 @@ _EMOJI_RE = re.compile(
 )
 
 
+# Every URL has a host with a dot before a letter, and none spans whitespace: only the
+# whitespace-separated words holding ".<letter>" need the (much slower) URL pattern.
+_URL_CANDIDATE = re.compile(r"\S*\.[^\W\d_]\S*")
+
+
+def _url_matches(text: str) -> Iterator[re.Match[str]]:
+    for word in _URL_CANDIDATE.finditer(text):
+        # pos/endpos keep the lookbehind and lookahead seeing the real neighbours (whitespace).
+        yield from _URL_RE.finditer(text, word.start(), word.end())
+
+
 def find_urls(text: str) -> list[tuple[int, int]]:
     """The (start, end) spans of the URLs in ``text``, as X would link them.
 
@@ -111,7 +123,7 @@ def find_urls(text: str) -> list[tuple[int, int]]:
     itself, not its NFC form.
     """
     spans = []
-    for match in _URL_RE.finditer(text):
+    for match in _url_matches(text):
         url = match.group()
         has_protocol = url[:8].lower().startswith(("http://", "https://"))
         if len(url) + (0 if has_protocol else len("https://")) <= _MAX_URL_LENGTH:

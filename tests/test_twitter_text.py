@@ -9,6 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from bot.twitter_text import (
+    _URL_RE,
     MAX_WEIGHTED_LENGTH,
     URL_WEIGHT,
     find_urls,
@@ -128,3 +129,17 @@ def test_the_fast_path_agrees_with_the_character_by_character_count(text: str, u
     if url:
         text += " https://charity.example/appeals/42 charity.org.uk/a…"
     assert weighted_length(text) == weighted_length_by_character(text)
+
+
+URLISH = st.lists(
+    st.sampled_from(
+        [*"ab.:/-_@#?=&()!,1 \u00a0\u3000…éſ", "https://", "www.", ".org", ".co.uk", "1.2.3.4"]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@given(URLISH)
+def test_the_word_prefilter_finds_what_a_full_scan_finds(text: str) -> None:
+    full_scan = [match.span() for match in _URL_RE.finditer(text)]
+    assert find_urls(text) == full_scan
