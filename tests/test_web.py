@@ -143,6 +143,25 @@ def test_login_goes_back_to_the_page_asked_for_but_never_off_site(app: Flask) ->
     assert client.post("/login", data=form).headers["Location"] == "/queue"
 
 
+@pytest.mark.parametrize(
+    "target", ["/\t/evil.example/", "/\n/evil.example/", "/\r\n/evil.example/", "/\\evil.example/"]
+)
+def test_next_with_a_tab_newline_or_backslash_never_leaves_the_site(
+    app: Flask, db: sqlite_utils.Database, settings: Settings, target: str
+) -> None:
+    """Browsers drop tabs and newlines from a Location and read '\\' as '/': '/<TAB>/evil'
+    would become '//evil', another site."""
+    client = app.test_client()
+    token = csrf_of(client.get("/login").get_data(as_text=True))
+    form = {"username": "alice", "password": PASSWORD, "csrf_token": token, "next": target}
+    location = client.post("/login", data=form).headers["Location"]
+    assert location == "/queue"
+    token = csrf_of(client.get("/queue").get_data(as_text=True))
+    [post_id, *_] = draft_item(db, settings)
+    response = client.post(f"/posts/{post_id}/cancel", data={"csrf_token": token, "next": target})
+    assert response.headers["Location"] == "/queue"
+
+
 def test_session_cookie_is_httponly_lax_and_only_an_id(
     app: Flask, db: sqlite_utils.Database
 ) -> None:

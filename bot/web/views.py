@@ -75,9 +75,20 @@ def _parse_local(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=_settings().timezone)
 
 
+def _local_path(target: str) -> bool:
+    """A path on this site. Browsers drop tabs and newlines from a redirect and read '\\' as
+    '/', so '/<TAB>/evil.example' would become '//evil.example': such targets are refused."""
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ch.isspace() or ord(ch) < 32 for ch in target)
+    )
+
+
 def _back(default: str = "pages.queue") -> Response:
     target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
+    if _local_path(target):
         return redirect(target)
     return redirect(url_for(default))
 
@@ -97,7 +108,7 @@ def login() -> Any:
             session.rotate()  # type: ignore[attr-defined]
             session["user"] = user.name
             target = request.form.get("next", "")
-            if target.startswith("/") and not target.startswith("//"):
+            if _local_path(target):
                 return redirect(target)
             return redirect(url_for("pages.queue"))
     status = 401 if error else 200
