@@ -20,8 +20,8 @@ from . import events
 from .clock import to_iso
 from .errors import FeedError
 from .feeds import FeedRules, fetch_feed, parse_feed
-from .items import Item, Kind
-from .lifecycle import close_appeal
+from .items import CLOSED_STATUSES, Item, Kind
+from .lifecycle import close_appeal, reopen_appeal
 from .planner import plan_posts, post_content
 from .queue import enqueue, store_item
 from .settings import Settings
@@ -118,6 +118,8 @@ def poll_feed(
                 close_appeal(db, settings, item.id, reason, now, found=item.status == "found")
                 closed += 1
             else:
+                if not item.is_closed and result.previous_status in CLOSED_STATUSES:
+                    reopen_appeal(db, item.id, f"{item.status} again in the feed", now)
                 refresh_unsent_text(db, item, settings)
     if kind == "appeal" and parsed.complete and settings.withdraw_when_missing_from_feed:
         # Only a complete, well-formed, non-empty poll is evidence that an appeal was taken down.

@@ -84,6 +84,29 @@ def close_appeal(
     return Closure(affected, thanks)
 
 
+def reopen_appeal(db: sqlite_utils.Database, item_id: str, reason: str, now: datetime) -> int:
+    """A closed appeal is open again on the site (a CMS mistake put right): tell the comms team.
+
+    Nothing is posted again by the bot: whether the appeal goes back out is a person's decision.
+    A thank-you update saying the person was found is taken down (cancelled if still waiting,
+    deleted if published), as the public must not be told so when they were not. Returns how
+    many thank-you posts were affected.
+    """
+    thanks_id = item_id + THANKS_SUFFIX
+    affected = 0
+    if db.execute("SELECT 1 FROM items WHERE id = ?", [thanks_id]).fetchone():
+        affected = withdraw_item(db, thanks_id, f"appeal reopened: {reason}", now)
+    events.record(
+        db,
+        "reopen",
+        "held",
+        f"{reason}: not posted again; add it by hand if it should go out",
+        item_id=item_id,
+        now=now,
+    )
+    return affected
+
+
 def thanks_text(template: str, item: Item) -> str:
     """FOUND_THANKS_TEMPLATE with {title} and {link} filled in, and nothing else touched.
 

@@ -15,6 +15,7 @@ import sqlite_utils
 
 from bot import health
 from bot.db import open_db
+from bot.events import list_events
 from bot.fakes.images import png
 from bot.ingest import poll_feeds
 from bot.lifecycle import close_appeal
@@ -274,6 +275,50 @@ def test_the_thank_you_carries_the_name_and_link_only_if_the_template_asks(
     [post] = list_posts(db, item_id=f"{item_id}#thanks")
     assert closure.thanks == [post["id"]]
     assert post["text"] == f"Update: {TITLE} has been found. Thank you for sharing {LINK}"
+
+
+def test_found_then_unfound_takes_the_thank_you_down_and_posts_nothing_again(
+    tmp_path: Path, feed_server: FeedServer, fakes: Fakes
+) -> None:
+    # A CMS mistake: the appeal is marked FOUND, then put back. The public must not be told the
+    # person was found (the thank-you comes down, queued or published), and the appeal itself is
+    # not re-posted by the bot: a person decides that.
+    url = feed_server.serve(
+        "/appeals.xml",
+        rss(entry("a1", TITLE), entry("a2", "Jo Bloggs, 16, missing")),
+        etag='"1"',
+    )
+    settings = live_settings(tmp_path, fakes, APPEALS_FEED_URL=url, FOUND_THANKS="1")
+    db = open_db(settings.database_path)
+    publishers = build_publishers(settings)
+    poll_feeds(db, settings, NOW)
+    run_slot(db, publishers, settings, due_only=False, clock=lambda: NOW)
+    found = rss(entry("a1", f"FOUND: {TITLE}"), entry("a2", "Jo Bloggs, 16, missing"))
+    feed_server.serve("/appeals.xml", found, etag='"2"')
+    t1 = NOW + timedelta(hours=1)
+    poll_feeds(db, settings, t1)
+    process_deletions(db, publishers, t1)
+    run_slot(db, publishers, settings, due_only=False, clock=lambda: t1)  # a1's thanks go out
+    assert {p["status"] for p in list_posts(db, item_id="a1#thanks")} == {"sent"}
+    both = rss(entry("a1", f"FOUND: {TITLE}"), entry("a2", "FOUND: Jo Bloggs, 16, missing"))
+    feed_server.serve("/appeals.xml", both, etag='"3"')
+    t2 = t1 + timedelta(hours=1)
+    poll_feeds(db, settings, t2)  # a2's thanks are queued
+    assert {p["status"] for p in list_posts(db, item_id="a2#thanks")} == {"queued"}
+
+    unfound = rss(entry("a1", TITLE), entry("a2", "Jo Bloggs, 16, missing"))
+    feed_server.serve("/appeals.xml", unfound, etag='"4"')
+    t3 = t2 + timedelta(minutes=10)
+    poll_feeds(db, settings, t3)
+    process_deletions(db, publishers, t3)
+    assert run_slot(db, publishers, settings, due_only=False, clock=lambda: t3).total_sent() == 0
+    assert live_x_posts(fakes) == [] and live_fb_posts(fakes) == []
+    assert set(statuses(db, "a1#thanks")) == {"deleted"}
+    assert set(statuses(db, "a2#thanks")) == {"cancelled"}
+    for item_id in ("a1", "a2"):
+        assert set(statuses(db, item_id)) <= {"deleted", "cancelled"}
+    reopened = [e for e in list_events(db, action="reopen") if e["item_id"] in ("a1", "a2")]
+    assert len(reopened) == 2  # the comms team is told, so a person can decide
 
 
 # --- retention ----------------------------------------------------------------------------------
