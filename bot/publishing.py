@@ -105,6 +105,13 @@ def send_post(
                 detail = f"already on {post.platform}: {found.url}"
                 events.record_post(db, post, "reconcile", "sent", detail, now)
                 return "sent"
+        if _item_closed(db, post.item_id):
+            # Withdrawn after this post was queued again (a failed try in flight, a pause, a
+            # restart): a found person's appeal must never go out.
+            transition(db, post.id, S.QUEUED, claimed_by=None)
+            transition(db, post.id, S.CANCELLED, last_error="withdrawn", next_attempt_at=None)
+            events.record_post(db, post, "send", "cancelled", "appeal withdrawn: not sent", now)
+            return "cancelled"
         try:
             published = publisher.publish(request)
         except PhotoUnusable as error:
@@ -250,6 +257,8 @@ def run_slot(
                 report.sent[name] = report.sent.get(name, 0) + 1
             elif outcome == "failed":
                 report.failed[name] = report.failed.get(name, 0) + 1
+            elif outcome == "cancelled":
+                continue
             else:
                 report.retried[name] = report.retried.get(name, 0) + 1
                 if outcome == "paused" or health.get_health(db, name).held(clock()):

@@ -202,3 +202,43 @@ def test_a_failed_post_can_be_edited_and_retried_but_not_once_withdrawn(tmp_path
     withdraw_item(db, get_post(db, second).item_id, "found", LATER)
     with pytest.raises(AppealBotError):
         retry(db, str(second), LATER)  # cancelled by the withdrawal: nothing to retry
+
+
+class WithdrawnInFlightPublisher(SandboxPublisher):
+    """The appeal is withdrawn (on the dashboard, another connection) while its post is in
+    flight, and the platform then answers with ``error``."""
+
+    def __init__(self, path: Path, error: PublishError) -> None:
+        super().__init__("x")
+        self.path = path
+        self.error: PublishError | None = error
+
+    def publish(self, post: PostRequest) -> Published:
+        if self.error is not None:
+            error, self.error = self.error, None
+            other = open_db(self.path)
+            withdraw_item(other, "item-0", "found safe", LATER)
+            other.close()
+            raise error
+        return super().publish(post)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        TransientError("x", "503 Service Unavailable"),
+        RateLimited("x", "429 Too Many Requests", LATER + timedelta(minutes=1)),
+        AuthExpired("x", "Unauthorized"),
+    ],
+    ids=["transient", "rate-limited", "auth"],
+)
+def test_a_post_withdrawn_while_in_flight_is_never_sent_after_a_failed_try(
+    tmp_path: Path, error: PublishError
+) -> None:
+    settings, db = setup(tmp_path)
+    publisher = WithdrawnInFlightPublisher(settings.database_path, error)
+    run_slot(db, {"x": publisher}, settings, clock=lambda: LATER)
+    tomorrow = LATER + timedelta(days=1)
+    run_slot(db, {"x": publisher}, settings, clock=lambda: tomorrow)
+    assert publisher.posts == {}  # the found person's appeal never went out
+    assert [p["status"] for p in list_posts(db)] == ["cancelled"]
