@@ -123,6 +123,40 @@ def test_wrong_password_is_refused_and_signs_nobody_in(app: Flask) -> None:
     assert client.get("/queue").status_code == 302
 
 
+def test_repeated_wrong_passwords_lock_the_name_then_the_address_for_a_while(
+    settings: Settings, db: sqlite_utils.Database
+) -> None:
+    clock = [NOW]
+    app = create_app(settings, clock=lambda: clock[0], testing=True)
+    client = app.test_client()
+
+    def attempt(name: str, password: str, address: str = "192.0.2.1") -> int:
+        token = csrf_of(client.get("/login").get_data(as_text=True))
+        form = {"username": name, "password": password, "csrf_token": token}
+        response = client.post("/login", data=form, environ_base={"REMOTE_ADDR": address})
+        if response.status_code == 302:
+            client.post("/logout", data={"csrf_token": csrf_of(client.get("/queue").text)})
+        return response.status_code
+
+    for _ in range(5):
+        assert attempt("alice", "wrong password") == 401
+    # Locked: even the right password is refused, without saying whether it was right.
+    assert attempt("alice", PASSWORD) == 429
+    token = csrf_of(client.get("/login").text)
+    form = {"username": "alice", "password": PASSWORD, "csrf_token": token}
+    locked = client.post("/login", data=form, environ_base={"REMOTE_ADDR": "192.0.2.9"})
+    assert locked.status_code == 429
+    assert "Too many failed sign-ins: try again in 15 minutes." in locked.text
+    assert attempt("victor", PASSWORD) == 302  # another name from the same address still works
+    clock[0] += timedelta(minutes=16)
+    assert attempt("alice", PASSWORD) == 302
+    # Many names tried from one address: the address is locked for every name.
+    for n in range(20):
+        assert attempt(f"guess{n}", "wrong password", "198.51.100.7") == 401
+    assert attempt("victor", PASSWORD, "198.51.100.7") == 429
+    assert attempt("victor", PASSWORD, "192.0.2.1") == 302
+
+
 def test_signed_in_comms_sees_every_page(app: Flask) -> None:
     client = app.test_client()
     login(client, "alice")

@@ -29,6 +29,7 @@ from ..platforms.base import Publisher
 from ..settings import Settings
 from ..users import User, get_user
 from .sessions import SqliteSessionInterface, secret_key
+from .throttle import LoginThrottle
 
 # Endpoints anyone may reach without signing in.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
@@ -95,6 +96,7 @@ def create_app(
         "settings": settings,
         "publishers": dict(publishers or {}),
         "clock": clock,
+        "login_throttle": LoginThrottle(),
     }
     with app.app_context():
         app.secret_key = secret_key(get_db(), settings.web_secret_key)

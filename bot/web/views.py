@@ -35,6 +35,7 @@ from . import actions
 from .app import current_user, get_db
 from .charts import bar_chart, shares_per_appeal
 from .sessions import purge_expired
+from .throttle import LoginThrottle
 
 auth = Blueprint("auth", __name__)
 pages = Blueprint("pages", __name__)
@@ -97,12 +98,24 @@ def _back(default: str = "pages.queue") -> Response:
 @auth.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     error = None
+    status = 200
     if request.method == "POST":
         name = request.form.get("username", "").strip()
-        user = authenticate(get_db(), name, request.form.get("password", ""), _now())
-        if user is None:
+        address = request.remote_addr or "?"
+        throttle: LoginThrottle = _ctx()["login_throttle"]
+        wait = throttle.wait(name, address, _now())
+        if wait is not None:
+            minutes = max(1, -(-int(wait.total_seconds()) // 60))
+            error = f"Too many failed sign-ins: try again in {minutes} minute{'s' * (minutes > 1)}."
+            status = 429
+        elif (
+            user := authenticate(get_db(), name, request.form.get("password", ""), _now())
+        ) is None:
+            throttle.failed(name, address, _now())
             error = "That user name and password do not match."
+            status = 401
         else:
+            throttle.succeeded(name)
             purge_expired(get_db(), _now())
             session.clear()
             session.rotate()  # type: ignore[attr-defined]
@@ -111,7 +124,6 @@ def login() -> Any:
             if _local_path(target):
                 return redirect(target)
             return redirect(url_for("pages.queue"))
-    status = 401 if error else 200
     return (
         render_template("login.html", error=error, next=request.values.get("next", "")),
         status,
