@@ -81,6 +81,10 @@ def _extract(html: str) -> _Extractor:
     # Broken HTML keeps whatever was read before the parser gave up.
     with contextlib.suppress(Exception):
         parser.feed(html)
+        # HTML cut off inside a tag or a comment (a CMS excerpt cut at N characters) is left
+        # unparsed, and close() would hand it on as text: raw markup and half a URL in a post.
+        if parser.rawdata.startswith("<"):
+            parser.rawdata = ""
         parser.close()
     return parser
 

@@ -259,6 +259,26 @@ def test_hostile_html_becomes_plain_text() -> None:
         assert "alert" not in text and "<" not in text and "color" not in text
 
 
+@pytest.mark.parametrize(
+    "cut",
+    [
+        'near <a href="https://charity.example/appeals/sa',  # inside a tag
+        'near <a href="/park">the park</a',  # inside an end tag
+        "near the park <!-- editor's note: do not publ",  # inside a comment
+        'near <img src="/photo.jpg" alt="Sam Jo',  # inside an image tag
+        "near the park <",
+    ],
+)
+def test_a_summary_cut_off_inside_markup_leaks_no_markup(cut: str) -> None:
+    # CMS excerpts are often cut at N characters, in the middle of a tag or a comment.
+    item = parse_one(
+        "<title>Sam Jones</title><link>/a</link>"
+        f"<description><![CDATA[<p>Last seen {cut}]]></description>"
+    )
+    assert item.summary.startswith("Last seen near")
+    assert "<" not in item.summary and "href" not in item.summary, item.summary
+
+
 # --- status, urgency, region ----------------------------------------------------------------
 
 
