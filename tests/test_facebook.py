@@ -19,11 +19,13 @@ from bot.errors import (
     RemoteGone,
     TransientError,
 )
+from bot.fakes.base import Fault
 from bot.fakes.facebook_server import (
     COMMENT_EVERY,
     REACTION_EVERY,
     SHARE_EVERY,
     FakeFacebook,
+    GraphError,
 )
 from bot.platforms.base import Metrics, PostRequest, Publisher
 from bot.platforms.facebook import FacebookPublisher, classify_error, rate_limit_retry_at
@@ -276,6 +278,26 @@ def test_slow_post_is_outcome_unknown_and_slow_read_transient(
     with pytest.raises(TransientError) as read:
         client.check_credentials()
     assert not isinstance(read.value, OutcomeUnknown)
+
+
+def test_an_error_graph_marks_transient_is_retried_not_failed(
+    client: FacebookPublisher, fake: FakeFacebook
+) -> None:
+    # Graph's own word: is_transient means "retry later", whatever the code (here a temporary
+    # block for posting too fast). Failing the post for good would lose the appeal.
+    blocked = GraphError(
+        "It looks like you were misusing this feature by going too fast."
+        " You've been temporarily blocked from using it.",
+        368,
+        subcode=1390008,
+        transient=True,
+    )
+    fake.inject(Fault("temporarily_blocked", response=blocked.response(), method="POST"))
+    with pytest.raises(TransientError) as caught:
+        client.publish(text_post(1))
+    assert not isinstance(caught.value, OutcomeUnknown)
+    assert "temporarily blocked" in str(caught.value)
+    assert fake.posts == {}
 
 
 def test_nothing_listening_is_transient_not_unknown(clock: Clock) -> None:

@@ -127,7 +127,7 @@ def classify_error(
         return DuplicatePost(PLATFORM, message)
     if gone_means_done and ((code == 100 and subcode == 33) or status == 404):
         return RemoteGone(PLATFORM, message)
-    if status >= 500 or code in TRANSIENT_CODES:
+    if status >= 500 or code in TRANSIENT_CODES or error.get("is_transient") is True:
         return TransientError(PLATFORM, message)
     return PermanentError(PLATFORM, message)
 
