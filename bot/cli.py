@@ -49,11 +49,11 @@ def parse_since(text: str, now: datetime) -> datetime:
 def parse_local_time(text: str, settings: Settings, now: datetime) -> datetime:
     """``14:00`` (the next one), ``2026-11-25 14:00`` (in TIMEZONE) or an ISO time with offset."""
     zone = settings.timezone
-    if re.fullmatch(r"\d{1,2}:\d{2}", text):
-        hour, minute = map(int, text.split(":"))
-        local = now.astimezone(zone).replace(hour=hour, minute=minute, second=0, microsecond=0)
-        return local if local > now else local + timedelta(days=1)
     try:
+        if re.fullmatch(r"\d{1,2}:\d{2}", text):
+            hour, minute = map(int, text.split(":"))
+            local = now.astimezone(zone).replace(hour=hour, minute=minute, second=0, microsecond=0)
+            return local if local > now else local + timedelta(days=1)
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise AppealBotError(f"--at {text!r}: use 14:00 or 2026-11-25 14:00") from None

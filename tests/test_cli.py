@@ -155,6 +155,14 @@ def test_queue_filters_by_platform_and_status(cli: Cli) -> None:
     assert cli("queue", "--json", "--status", "sent").json() == []
 
 
+@pytest.mark.parametrize("at", ["25:00", "12:60", "2026-02-30 10:00"])
+def test_an_impossible_time_is_one_line_on_stderr(cli: Cli, at: str) -> None:
+    result = cli("add", "--title", "Sam Jones", "--at", at)
+    assert_one_error_line(result)
+    assert "--at" in result.err
+    assert cli("queue", "--json").json() == []
+
+
 # --- log ---------------------------------------------------------------------------------------
 
 
