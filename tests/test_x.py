@@ -20,8 +20,9 @@ from bot.errors import (
     RemoteGone,
     TransientError,
 )
+from bot.fakes.base import FakeResponse, Fault
 from bot.fakes.images import png
-from bot.fakes.x_server import FakeX, public_metrics
+from bot.fakes.x_server import FakeX, about_blank, public_metrics
 from bot.platforms.base import Metrics, PostRequest, Published
 from bot.platforms.x import XPublisher
 from bot.settings import load_settings
@@ -272,6 +273,43 @@ def test_expired_token(x: XPublisher, fake: FakeX) -> None:
     fake.inject_named("expired_token")
     with pytest.raises(AuthExpired):
         x.publish(request())
+
+
+# X's 403s that refuse the app or account, not the post: every post would be refused alike.
+ACCOUNT_REFUSALS = {
+    "read-only app": about_blank(403, "Forbidden", "You are not permitted to perform this action."),
+    "oauth1 permissions": FakeResponse(
+        403,
+        {
+            "title": "Forbidden",
+            "detail": "Your client app is not configured with the appropriate oauth1 app"
+            " permissions for this endpoint.",
+            "type": "https://api.twitter.com/2/problems/oauth1-permissions",
+        },
+    ),
+    "client forbidden": FakeResponse(
+        403,
+        {
+            "title": "Client Forbidden",
+            "detail": "When authenticating requests to the Twitter API v2 endpoints, you must use"
+            " keys and tokens from a Twitter developer App that is attached to a Project.",
+            "reason": "client-not-enrolled",
+            "type": "https://api.twitter.com/2/problems/client-forbidden",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("refusal", ACCOUNT_REFUSALS)
+def test_a_403_refusing_the_app_pauses_instead_of_failing_the_post(
+    x: XPublisher, fake: FakeX, refusal: str
+) -> None:
+    response = ACCOUNT_REFUSALS[refusal]
+    fake.inject(Fault(refusal, response=response, method="POST", path_contains="/2/tweets"))
+    with pytest.raises(AuthExpired) as caught:
+        x.publish(request())
+    assert str(response.body["detail"]) in str(caught.value)
+    assert fake.posts == {}
 
 
 def test_too_long_is_permanent_with_x_words(x: XPublisher) -> None:

@@ -344,11 +344,24 @@ def error_from_response(response: Any, creating: bool = False) -> PublishError:
         return AuthExpired(PLATFORM, f"X refused the credentials: {message}")
     if status == 403 and "duplicate content" in message.lower():
         return DuplicatePost(PLATFORM, message)
+    if status == 403 and _refuses_the_app(body, message):
+        # Not this post: the app or account may not post at all, so every post would fail.
+        return AuthExpired(PLATFORM, f"X refused to let this app post: {message}")
     if status == 404:
         return RemoteGone(PLATFORM, message)
     if status >= 500:
         return TransientError(PLATFORM, f"X is having trouble ({status}): {message}")
     return PermanentError(PLATFORM, message)
+
+
+# 403s that refuse the app or account, not the post (read-only app, app outside a Project).
+_APP_REFUSAL_TYPES = ("/client-forbidden", "/oauth1-permissions", "/unsupported-authentication")
+
+
+def _refuses_the_app(body: dict[str, Any], message: str) -> bool:
+    if str(body.get("type") or "").endswith(_APP_REFUSAL_TYPES):
+        return True
+    return "not permitted to perform this action" in message.lower()
 
 
 def network_error(exc: requests.RequestException, creating: bool) -> PublishError:
