@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import time
 import xml.etree.ElementTree as ET
 import xml.sax
@@ -45,8 +46,10 @@ ACCEPT = (
     "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
 )
 _CHUNK_BYTES = 64 * 1024
-# A title such as "FOUND: Sam Jones" or "Withdrawn - Sam Jones" closes the appeal.
-_PREFIX_SEPARATORS = (":", " -", " –", " —")
+# A title such as "FOUND: Sam Jones", "Withdrawn - Sam Jones" or (several words of one status)
+# "Found safe and well: Sam Jones" closes the appeal.
+_PREFIX_SEPARATOR = r"(?:\s*:|\s+[-–—])"
+_PREFIX_JOINER = r"(?:\s*,\s*|\s+)(?:and\s+)?"
 _MEDIA_NS = "http://search.yahoo.com/mrss/"
 _ENTRY_TAGS = frozenset(
     {
@@ -424,14 +427,16 @@ def _appeal_status(
 
 
 def _strip_prefix(title: str, words: Iterable[str]) -> str | None:
-    """The title without a leading "<word>:" or "<word> -"; None when it has no such prefix."""
-    lowered = title.lower()
-    for word in sorted(words, key=len, reverse=True):
-        for separator in _PREFIX_SEPARATORS:
-            prefix = word + separator
-            if lowered.startswith(prefix):
-                return title[len(prefix) :].strip()
-    return None
+    """The title without a leading "<word>:" or "<word> -"; None when it has no such prefix.
+
+    The prefix may chain several of ``words`` ("Found, safe and well:"), never anything else.
+    """
+    ordered = sorted(words, key=len, reverse=True)
+    if not ordered:
+        return None
+    word = "(?:" + "|".join(re.escape(w) for w in ordered) + ")"
+    prefix = re.match(f"{word}(?:{_PREFIX_JOINER}{word})*{_PREFIX_SEPARATOR}", title, re.I)
+    return title[prefix.end() :].strip() if prefix else None
 
 
 def _field_status(entry: Mapping[str, Any], rules: FeedRules) -> AppealStatus | None:

@@ -356,6 +356,25 @@ def test_id_fallback_survives_a_found_prefix() -> None:
     assert after.status == "found"
 
 
+@pytest.mark.parametrize(
+    "found_title",
+    [
+        "Found safe and well: Sam Jones",
+        "FOUND, SAFE AND WELL - Sam Jones",
+        "Located and safe and well: Sam Jones",
+        "Found : Sam Jones",
+    ],
+)
+def test_a_prefix_of_several_found_words_closes_the_appeal_and_keeps_its_id(
+    found_title: str,
+) -> None:
+    # Left as a missing appeal under a new id, "Found safe and well: Sam Jones" was queued and
+    # posted as a brand-new appeal while the old one stayed up.
+    before = parse_one("<title>Sam Jones</title><link>/appeals/sam</link>")
+    after = parse_one(f"<title>{found_title}</title><link>/appeals/sam</link>")
+    assert (after.status, after.title, after.id) == ("found", "Sam Jones", before.id)
+
+
 def test_entries_without_title_or_link_skipped_and_duplicates_dropped() -> None:
     body = rss(
         "<description>nothing to post</description>",
