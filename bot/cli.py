@@ -10,7 +10,7 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from . import events
@@ -33,8 +33,9 @@ log = logging.getLogger("appeal_bot")
 
 
 # --- argument helpers ------------------------------------------------------------------------
-def parse_since(text: str, now: datetime) -> datetime:
-    """``24h``, ``7d``, ``30m`` or a date/time like ``2026-11-20`` or ``2026-11-20T09:00``."""
+def parse_since(text: str, now: datetime, zone: tzinfo) -> datetime:
+    """``24h``, ``7d``, ``30m`` or a date/time like ``2026-11-20`` or ``2026-11-20T09:00``,
+    read in ``zone`` (TIMEZONE) unless it carries an offset."""
     match = re.fullmatch(r"(\d+)([mhd])", text.strip())
     if match:
         amount, unit = int(match.group(1)), match.group(2)
@@ -43,7 +44,7 @@ def parse_since(text: str, now: datetime) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise AppealBotError(f"--since {text!r}: use 24h, 7d or a date like 2026-11-20") from None
-    return moment if moment.tzinfo else moment.astimezone()
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def parse_local_time(text: str, settings: Settings, now: datetime) -> datetime:
@@ -213,7 +214,7 @@ def cmd_log(settings: Settings, args: argparse.Namespace) -> int:
         db,
         platform=args.platform,
         outcome=args.status,
-        since=parse_since(args.since, now) if args.since else None,
+        since=parse_since(args.since, now, settings.timezone) if args.since else None,
         limit=args.limit,
     )
     # Beside each sent post: how often it has been shared so far (its latest reading).

@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -209,6 +209,33 @@ def test_log_filters(logged: Cli) -> None:
 
     both = logged("log", "--json", "--platform", "facebook", "--status", "failed").json()
     assert [r["detail"] for r in both] == ["failed on facebook"]
+
+
+def test_since_a_date_means_midnight_in_timezone_not_the_machines(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import time
+
+    machine_zone = os.environ.get("TZ")
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    monkeypatch.setenv("TIMEZONE", "Pacific/Kiritimati")  # UTC+14
+    db = open_db(tmp_path / "cli.db")
+    # 2026-11-19 12:00 UTC is 2026-11-20 02:00 in Kiritimati: after its midnight.
+    at = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)
+    events.record(db, "send", "sent", "after local midnight", platform="x", now=at)
+    db.conn.close()
+    try:
+        rows = cli("log", "--json", "--since", "2026-11-20").json()
+        assert [r["detail"] for r in rows] == ["after local midnight"]
+        assert cli("log", "--json", "--since", "2026-11-20T03:00").json() == []
+    finally:
+        if machine_zone is None:
+            monkeypatch.delenv("TZ")
+        else:
+            monkeypatch.setenv("TZ", machine_zone)
+        time.tzset()
 
 
 def test_log_table_shows_the_reason(logged: Cli) -> None:

@@ -444,6 +444,22 @@ def test_log_filters_by_platform_outcome_and_since(
     assert client.get("/log?since=yesterday-ish").status_code == 400
 
 
+def test_log_since_a_date_is_read_in_timezone(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from bot import events
+
+    settings = make_settings(tmp_path, TIMEZONE="Pacific/Kiritimati")  # UTC+14
+    db = open_db(settings.database_path)
+    add_user(db, "alice", "comms", PASSWORD, NOW)
+    at = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)  # 2026-11-20 02:00 in Kiritimati
+    events.record(db, "send", "sent", "after local midnight", platform="x", now=at)
+    client = create_app(settings, clock=lambda: NOW, testing=True).test_client()
+    login(client, "alice")
+    assert "after local midnight" in client.get("/log?since=2026-11-20").text
+    assert "after local midnight" not in client.get("/log?since=2026-11-20T03:00").text
+
+
 def test_status_page_shows_paused_platforms(app: Flask, db: sqlite_utils.Database) -> None:
     from bot import health
 

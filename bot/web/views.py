@@ -392,7 +392,7 @@ def log() -> Any:
     since = None
     if since_text:
         try:
-            since = parse_since(since_text, _now())
+            since = parse_since(since_text, _now(), _settings().timezone)
         except AppealBotError as problem:
             error = str(problem).replace("--since ", "")
     rows = events.list_events(
