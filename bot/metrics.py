@@ -114,10 +114,14 @@ def due_readings(
 def reads_in_window(
     db: sqlite_utils.Database, platform: str, window: timedelta, now: datetime
 ) -> int:
-    """Readings stored for ``platform`` in the ``window`` before ``now`` (its read budget used)."""
+    """Reads of ``platform`` in the ``window`` before ``now`` (its read budget used): readings
+    stored, and reads answered 404 (the platform counted those too)."""
+    since, until = to_iso(now - window), to_iso(now)
     row = db.execute(
-        "SELECT COUNT(*) FROM metrics WHERE platform = ? AND taken_at > ? AND taken_at <= ?",
-        [platform, to_iso(now - window), to_iso(now)],
+        "SELECT (SELECT COUNT(*) FROM metrics WHERE platform = ? AND taken_at > ?"
+        " AND taken_at <= ?) + (SELECT COUNT(*) FROM metrics_polls mp JOIN posts p"
+        " ON p.id = mp.post_id WHERE p.platform = ? AND mp.stopped_at > ? AND mp.stopped_at <= ?)",
+        [platform, since, until, platform, since, until],
     ).fetchone()
     return int(row[0])
 

@@ -340,6 +340,24 @@ def test_a_404_stops_polling_and_the_log_says_deleted_remotely(
     assert take_all_readings(db, publishers, settings, clock.utc()).gone == {}
 
 
+def test_reads_answered_404_count_against_the_read_limit(
+    tmp_path: Path, env: dict[str, str], clock: Clock, fake_x: FakeX, fake_fb: FakeFacebook
+) -> None:
+    settings, db, publishers, ids = setup(
+        tmp_path, env, clock, items=4, PLATFORMS="x", X_METRICS_READS_PER_15_MINUTES="2"
+    )
+    sent = clock.utc()
+    for n in range(1, 5):
+        fake_x.posts[remote_id(db, ids[f"x-{n}"])]["deleted"] = True
+    reads = metric_reads(fake_x)
+    for minutes in (15, 16, 17, 29):
+        poll_metrics(db, publishers, settings, clock.at(sent + timedelta(minutes=minutes)))
+    # Each 404 was a read X counted: no more than 2 in 15 minutes, whatever the answer.
+    assert metric_reads(fake_x) - reads == 2
+    poll_metrics(db, publishers, settings, clock.at(sent + timedelta(minutes=30.5)))
+    assert metric_reads(fake_x) - reads == 4
+
+
 def test_the_log_command_shows_the_gone_event_and_latest_shares(
     tmp_path: Path,
     env: dict[str, str],
