@@ -364,6 +364,26 @@ def test_approve_edit_reschedule_and_cancel(
         assert f"{done} by alice" in log
 
 
+def test_a_failed_post_offers_edit_and_can_be_edited(
+    app: Flask, db: sqlite_utils.Database, settings: Settings
+) -> None:
+    """As `run_bot.py edit`: fix what the platform refused, then reschedule or retry."""
+    [post_id, *_] = queue_item(db, settings)
+    db.execute(
+        "UPDATE posts SET status = 'failed', last_error = 'too long' WHERE id = ?", [post_id]
+    )
+    client = app.test_client()
+    token = login(client, "alice")
+    assert f"/posts/{post_id}/edit" in client.get("/queue").text
+    assert 'name="text"' in client.get(f"/posts/{post_id}/edit").text
+    response = client.post(
+        f"/posts/{post_id}/edit", data={"csrf_token": token, "text": "Shorter text"}
+    )
+    assert response.status_code == 302
+    post = get_post(db, post_id)
+    assert post.text == "Shorter text" and post.status == PostStatus.FAILED
+
+
 def test_an_x_edit_over_280_as_x_counts_is_refused_by_the_server(
     app: Flask, db: sqlite_utils.Database, settings: Settings
 ) -> None:

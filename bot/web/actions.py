@@ -27,7 +27,7 @@ from ..states import PostStatus
 S = PostStatus
 FACEBOOK_MAX_LENGTH = 63_206
 # Statuses whose text a person may still change (bot.approval.edit's rule).
-EDITABLE = (S.DRAFT, S.QUEUED)
+EDITABLE = (S.DRAFT, S.QUEUED, S.FAILED)
 RESCHEDULABLE = (S.DRAFT, S.QUEUED, S.FAILED)
 
 
