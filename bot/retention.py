@@ -1,7 +1,8 @@
 """Forgetting a found person: RETENTION_DAYS after an appeal closes, its personal data goes.
 
-What goes: the item's title, summary, link, photo URL, alt text and categories; every post's
-text, link, photo and alt text; the details of its log rows (they quote titles and reasons).
+What goes: the item's title, summary, link, photo URL, alt text, categories and close reason;
+every post's text, link, photo, alt text and last error; the details of its log rows (they
+quote titles and reasons).
 What stays, for the audit trail: the rows themselves, with ids, platforms, statuses, remote ids
 and times, so the charity can still show when each post went out and came down.
 
@@ -110,13 +111,17 @@ def purge_item(db: sqlite_utils.Database, item_id: str, now: datetime) -> bool:
     with immediate(db):
         db.execute(
             "UPDATE items SET title = '', summary = '', link = NULL, image_url = NULL,"
-            " image_alt = NULL, categories = '[]', purged_at = ? WHERE id IN (?, ?)",
-            [to_iso(now), *ids],
+            " image_alt = NULL, categories = '[]', purged_at = ?,"
+            " close_reason = CASE WHEN close_reason IS NULL THEN NULL ELSE ? END"
+            " WHERE id IN (?, ?)",
+            [to_iso(now), PURGED, *ids],
         )
+        # Reasons typed by a person (withdraw, reject) can name the person: gone like log details.
         db.execute(
-            "UPDATE posts SET text = '', link = NULL, image_url = NULL, alt_text = NULL"
+            "UPDATE posts SET text = '', link = NULL, image_url = NULL, alt_text = NULL,"
+            " last_error = CASE WHEN last_error IS NULL THEN NULL ELSE ? END"
             " WHERE item_id IN (?, ?)",
-            ids,
+            [PURGED, *ids],
         )
         db.execute(
             f"UPDATE events SET detail = '{PURGED}' WHERE item_id IN (?, ?)"

@@ -392,6 +392,24 @@ def test_after_the_retention_period_nothing_of_the_found_person_is_left(
     assert len(list_posts(db, item_id="a1")) == len(rows)
 
 
+def test_the_purge_forgets_the_reason_a_person_typed_when_withdrawing(
+    tmp_path: Path, fakes: Fakes
+) -> None:
+    # The reason often names the person in a way no sweep can guess (a first name): the purge
+    # blanks it in the log, so it must not survive on the item or its posts either.
+    settings = live_settings(tmp_path, fakes, RETENTION_DAYS="30")
+    db = open_db(settings.database_path)
+    publishers = build_publishers(settings)
+    item_id, _ = add_manual(db, settings, ManualPost("appeal", TITLE, link=LINK), NOW)
+    run_slot(db, publishers, settings, limit=1, due_only=False, clock=lambda: NOW)
+    reason = "Samira is safe at her aunt's in York"
+    close_appeal(db, settings, item_id, reason, NOW, found=True)
+    process_deletions(db, publishers, NOW)
+    assert purge_expired(db, settings, NOW + timedelta(days=30)) == [item_id]
+    db.close()
+    assert "Samira" not in all_text(settings.database_path)
+
+
 # --- the commands -------------------------------------------------------------------------------
 
 
