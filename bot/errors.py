@@ -94,6 +94,12 @@ class PhotoUnusable(PermanentError):
     the sender publishes it without the photo rather than hold an appeal back."""
 
 
+class PhotoUnreachable(TransientError):
+    """The post's photo could not be downloaded this time (timeout, connection, 5xx): it may
+    work later, but after a retry the sender publishes without it rather than hold an appeal
+    back for a photo host that keeps failing."""
+
+
 class DuplicatePost(PublishError):
     """The platform says this exact post already exists; record it as sent, never re-send."""
 

@@ -18,7 +18,7 @@ import sqlite_utils
 
 from . import events, health
 from .clock import Clock, to_iso, utcnow
-from .errors import AuthExpired, PhotoUnusable, PublishError, RateLimited
+from .errors import AuthExpired, PhotoUnreachable, PhotoUnusable, PublishError, RateLimited
 from .platforms.base import PostRequest, Publisher
 from .policy import decide
 from .queue import (
@@ -34,6 +34,8 @@ from .settings import Settings
 from .states import PostStatus
 
 S = PostStatus
+# Tries with a photo that could not be downloaded (timeout, 5xx) before posting without it.
+PHOTO_TRIES = 2
 
 
 @dataclass
@@ -114,8 +116,11 @@ def send_post(
             return "cancelled"
         try:
             published = publisher.publish(request)
-        except PhotoUnusable as error:
-            # An appeal out on time without its photo beats an appeal held back by a dead link.
+        except (PhotoUnusable, PhotoUnreachable) as error:
+            # An appeal out on time without its photo beats an appeal held back by a dead link;
+            # a photo host that failed for now gets one retry first.
+            if isinstance(error, PhotoUnreachable) and post.attempts < PHOTO_TRIES:
+                raise
             published = publisher.publish(replace(request, image_url=None, alt_text=None))
             note = f" (without its photo: {error.message})"
     except PublishError as error:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.clock import from_iso
+from bot.db import open_db
 from bot.errors import (
     AuthExpired,
     DuplicatePost,
@@ -20,12 +24,18 @@ from bot.errors import (
     RemoteGone,
     TransientError,
 )
+from bot.events import list_events
 from bot.fakes.base import FakeResponse, Fault
 from bot.fakes.images import png
 from bot.fakes.x_server import FakeX, about_blank, public_metrics
+from bot.planner import plan_posts
 from bot.platforms.base import Metrics, PostRequest, Published
 from bot.platforms.x import XPublisher
+from bot.publishing import run_slot
+from bot.queue import enqueue, list_posts, store_item
 from bot.settings import load_settings
+from tests.factories import NOW as ITEM_NOW
+from tests.factories import make_item, make_settings
 
 # Distinctive credentials, so a leak into any error text is easy to spot.
 API_KEY = "ck-CONSUMERKEY-7f3a"
@@ -45,11 +55,17 @@ FILES: dict[str, tuple[str, bytes]] = {
 }
 
 
+SLOW_PHOTO_SECONDS = 0.6  # longer than the slow client's timeout below
+
+
 class _ImageHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         return
 
     def do_GET(self) -> None:
+        if self.path == "/slow.png":
+            time.sleep(SLOW_PHOTO_SECONDS)  # the charity's site hangs
+            self.path = "/photo.png"
         if self.path not in FILES:
             self.send_error(404)
             return
@@ -392,3 +408,29 @@ def test_no_secret_in_credential_and_validation_errors(fake: FakeX, images: str)
         errors.append(caught.value)
     for error in errors:
         assert_no_secret(error)
+
+
+def test_a_photo_that_keeps_timing_out_does_not_hold_the_appeal_back(
+    fake: FakeX, images: str, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path, PLATFORMS="x")
+    db = open_db(settings.database_path)
+    item = make_item(1, image_url=images + "/slow.png")
+    store_item(db, item, ITEM_NOW)
+    enqueue(db, item.id, plan_posts(item, settings, ITEM_NOW), ITEM_NOW)
+    slow = XPublisher(
+        API_KEY, API_SECRET, ACCESS_TOKEN, ACCESS_SECRET, base_url=fake.url, timeout=0.2
+    )
+    now = ITEM_NOW + timedelta(minutes=1)
+    for _ in range(3):
+        run_slot(db, {"x": slow}, settings, clock=lambda moment=now: moment)
+        [post] = list_posts(db)
+        if post["status"] != "queued":
+            break
+        now = from_iso(post["next_attempt_at"]) + timedelta(seconds=1)
+    # One retry for the photo, then the appeal goes out without it, minutes late, not days.
+    assert post["status"] == "sent" and post["attempts"] == 2
+    assert now - ITEM_NOW < timedelta(minutes=5)
+    [stored] = fake.posts.values()
+    assert stored["media_ids"] == []
+    assert "without its photo" in list_events(db, outcome="sent")[0]["detail"]

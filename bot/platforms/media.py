@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import requests
 
-from bot.errors import PhotoUnusable, TransientError
+from bot.errors import PhotoUnreachable, PhotoUnusable
 
 # The still-image types X and Facebook both accept.
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
@@ -38,7 +38,7 @@ def download_image(
 
     ``platform`` names the platform the error is reported for. A missing page, a non-image type
     or a file over ``max_bytes`` will not fix itself (``PhotoUnusable``); a timeout, connection
-    failure or 5xx might (``TransientError``).
+    failure or 5xx might (``PhotoUnreachable``).
     """
     if not url.lower().startswith(("http://", "https://")):
         raise PhotoUnusable(platform, f"the image address {url!r} is not an http(s) URL")
@@ -46,7 +46,7 @@ def download_image(
         with session.get(url, stream=True, timeout=timeout) as response:
             status = response.status_code
             if status >= 500 or status == 429:
-                raise TransientError(platform, f"the image server answered {status} for {url}")
+                raise PhotoUnreachable(platform, f"the image server answered {status} for {url}")
             if status >= 400:
                 raise PhotoUnusable(platform, f"the image at {url} could not be fetched ({status})")
             content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -68,7 +68,7 @@ def download_image(
     except requests.RequestException as exc:
         reason = type(exc).__name__
         message = f"the image at {url} could not be downloaded ({reason})"
-        raise TransientError(platform, message) from None
+        raise PhotoUnreachable(platform, message) from None
     if size == 0:
         raise PhotoUnusable(platform, f"the image at {url} is empty")
     return Image(b"".join(chunks), content_type)
