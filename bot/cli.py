@@ -7,6 +7,7 @@ import argparse
 import json
 import logging
 import re
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -15,6 +16,7 @@ from typing import Any
 
 from . import events
 from .clock import local_text, utcnow
+from .db import BUSY_TIMEOUT_MS
 from .display import table
 from .errors import AppealBotError, PublishError
 from .ingest import poll_feeds
@@ -690,5 +692,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AppealBotError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            print(
+                "error: the database is locked by another process"
+                f" (waited {BUSY_TIMEOUT_MS // 1000} s); try again",
+                file=sys.stderr,
+            )
+        else:
+            print(f"error: database: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130

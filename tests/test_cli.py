@@ -163,6 +163,21 @@ def test_an_impossible_time_is_one_line_on_stderr(cli: Cli, at: str) -> None:
     assert cli("queue", "--json").json() == []
 
 
+def test_a_database_locked_past_the_busy_timeout_is_one_line_on_stderr(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Another process holding the write lock for over 10 s: say so, no traceback."""
+    assert cli("queue").code == 0  # creates the database
+    holder = open_db(tmp_path / "cli.db")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = cli("add", "--title", "Sam Jones")
+    finally:
+        holder.execute("ROLLBACK")
+    assert_one_error_line(result)
+    assert "locked" in result.err and "try again" in result.err
+
+
 # --- log ---------------------------------------------------------------------------------------
 
 
