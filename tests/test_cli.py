@@ -178,6 +178,18 @@ def test_a_database_locked_past_the_busy_timeout_is_one_line_on_stderr(
     assert "locked" in result.err and "try again" in result.err
 
 
+def test_web_on_a_port_already_in_use_is_one_line_on_stderr(cli: Cli) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("web", "--host", "127.0.0.1", "--port", str(port))
+    assert_one_error_line(result)
+    assert f"127.0.0.1:{port}" in result.err
+
+
 # --- log ---------------------------------------------------------------------------------------
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 
-from waitress import serve as waitress_serve
+from waitress.server import create_server
 
+from ..errors import AppealBotError
 from ..runtime import start_runtime
 from ..settings import Settings
 from . import create_app
@@ -28,17 +29,24 @@ def serve(
     port = port or settings.web_port
     with start_runtime(settings, with_feeds=False) as runtime:
         app = create_app(runtime.settings, runtime.publishers, behind_proxy=behind_proxy)
+        try:
+            server = create_server(
+                app,
+                host=host,
+                port=port,
+                threads=8,
+                ident="appeal-bot",
+                # Only a trusted proxy's forwarded headers count, and only with --proxy.
+                trusted_proxy=None,
+                clear_untrusted_proxy_headers=False,
+            )
+        except OSError as error:
+            raise AppealBotError(
+                f"cannot listen on {host}:{port}: {error.strerror or error}"
+                " (another program has the port? try --port)"
+            ) from None
         log.info(
             "dashboard on http://%s:%s/%s", host, port, " (behind a proxy)" if behind_proxy else ""
         )
-        waitress_serve(
-            app,
-            host=host,
-            port=port,
-            threads=8,
-            ident="appeal-bot",
-            # Only a trusted proxy's forwarded headers count, and only with --proxy.
-            trusted_proxy=None,
-            clear_untrusted_proxy_headers=False,
-        )
+        server.run()
     return 0
