@@ -188,11 +188,21 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
 
 
 def _add_missing_columns(db: sqlite_utils.Database) -> None:
-    """Idempotent migration: ALTER TABLE ADD COLUMN for each ADDED_COLUMNS entry not yet there."""
+    """Idempotent migration: ALTER TABLE ADD COLUMN for each ADDED_COLUMNS entry not yet there.
+
+    Checked again under the write lock: processes started together (daemon, dashboard) must not
+    both add the column, or the second fails to open the database.
+    """
+
+    def present(table: str) -> set[str]:
+        return {row[1] for row in db.execute(f"PRAGMA table_info({table})").fetchall()}
+
     for table, column, declaration in ADDED_COLUMNS:
-        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})").fetchall()}
-        if column not in present:
-            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+        if column in present(table):
+            continue
+        with immediate(db):
+            if column not in present(table):
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
 
 @contextmanager
