@@ -236,6 +236,21 @@ def test_logout_ends_the_session_on_the_server(app: Flask) -> None:
     assert replay.get("/queue").status_code == 302
 
 
+def test_a_session_ends_8_hours_after_sign_in_however_busy(
+    settings: Settings, db: sqlite_utils.Database
+) -> None:
+    """Pressing buttons (each one flashes a message, changing the session) does not extend it."""
+    clock = [NOW]
+    client = create_app(settings, clock=lambda: clock[0], testing=True).test_client()
+    token = login(client, "alice")
+    [post_id, *_] = draft_item(db, settings)
+    clock[0] = NOW + timedelta(hours=7)
+    assert client.post(f"/posts/{post_id}/approve", data={"csrf_token": token}).status_code == 302
+    assert client.get("/queue").status_code == 200
+    clock[0] = NOW + timedelta(hours=8, minutes=1)
+    assert client.get("/queue").status_code == 302
+
+
 def test_removing_a_user_or_changing_their_password_signs_them_out(
     app: Flask, db: sqlite_utils.Database
 ) -> None:

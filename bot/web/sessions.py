@@ -108,6 +108,8 @@ class SqliteSessionInterface(SessionInterface):
             return
         if not session.modified and not session.new:
             return
+        # The expiry is set when the row is made (signing in always makes a new one) and never
+        # moved by later changes such as a flashed message, so use does not extend a session.
         now = self.clock()
         lifetime = LIFETIME if session.get("user") else ANONYMOUS_LIFETIME
         if session.token is None:
@@ -115,8 +117,7 @@ class SqliteSessionInterface(SessionInterface):
         db.execute(
             "INSERT INTO web_sessions (id_hash, user_name, data, created_at, expires_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (id_hash) DO UPDATE SET"
-            " user_name = excluded.user_name, data = excluded.data,"
-            " expires_at = excluded.expires_at",
+            " user_name = excluded.user_name, data = excluded.data",
             [
                 _hash(session.token),
                 session.get("user"),
