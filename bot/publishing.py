@@ -124,20 +124,33 @@ def send_post(
             published = publisher.publish(replace(request, image_url=None, alt_text=None))
             note = f" (without its photo: {error.message})"
     except PublishError as error:
-        return _handle_error(db, post, error, now, rng)
+        return _handle_error(db, post, error, now, rng, publisher)
     _mark_sent(db, post, published.remote_id, published.url, now)
     events.record_post(db, post, "send", "sent", published.url + note, now)
     return "sent"
 
 
 def _handle_error(
-    db: sqlite_utils.Database, post: Post, error: PublishError, now: datetime, rng: random.Random
+    db: sqlite_utils.Database,
+    post: Post,
+    error: PublishError,
+    now: datetime,
+    rng: random.Random,
+    publisher: Publisher,
 ) -> str:
     decision = decide(error, post.attempts, now, rng)
     health.record_error(db, post.platform, error.message, now)
     if decision.action == "duplicate":
-        remote_id = getattr(error, "remote_id", None)
-        _mark_sent(db, post, remote_id, None, now)
+        remote_id, url = getattr(error, "remote_id", None), None
+        if remote_id is None:
+            # A withdrawal can only delete a post whose id it knows: find the one already there.
+            try:
+                found = publisher.find_published(request_for(post))
+            except PublishError:
+                found = None
+            if found is not None:
+                remote_id, url = found.remote_id, found.url
+        _mark_sent(db, post, remote_id, url, now)
         events.record_post(
             db, post, "send", "duplicate", f"already posted, not re-sent: {error.message}", now=now
         )

@@ -34,6 +34,7 @@ from bot.platforms.x import XPublisher
 from bot.publishing import run_slot
 from bot.queue import enqueue, list_posts, store_item
 from bot.settings import load_settings
+from bot.withdrawal import process_deletions, withdraw_item
 from tests.factories import NOW as ITEM_NOW
 from tests.factories import make_item, make_settings
 
@@ -434,3 +435,23 @@ def test_a_photo_that_keeps_timing_out_does_not_hold_the_appeal_back(
     [stored] = fake.posts.values()
     assert stored["media_ids"] == []
     assert "without its photo" in list_events(db, outcome="sent")[0]["detail"]
+
+
+def test_a_duplicate_is_recorded_with_the_existing_posts_id_so_a_withdrawal_deletes_it(
+    x: XPublisher, fake: FakeX, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path, PLATFORMS="x")
+    db = open_db(settings.database_path)
+    item = make_item(1)
+    store_item(db, item, ITEM_NOW)
+    enqueue(db, item.id, plan_posts(item, settings, ITEM_NOW), ITEM_NOW)
+    [queued] = list_posts(db)
+    # It went out before (a send whose answer was lost), so X refuses it as a duplicate.
+    earlier = x.publish(request(queued["text"], marker=queued["link"]))
+    later = ITEM_NOW + timedelta(minutes=1)
+    assert run_slot(db, {"x": x}, settings, clock=lambda: later).sent == {"x": 1}
+    [post] = list_posts(db)
+    assert (post["status"], post["remote_id"]) == ("sent", earlier.remote_id)
+    withdraw_item(db, item.id, "found safe", later)
+    process_deletions(db, {"x": x}, later)
+    assert fake.posts[earlier.remote_id]["deleted"] is True  # the appeal is down
