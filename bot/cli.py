@@ -27,6 +27,7 @@ from .queue import list_posts
 from .runtime import start_runtime
 from .scheduler import Daemon, install_stop_signals
 from .settings import Settings, load_settings
+from .states import PostStatus
 from .stats import latest_shares
 from .status import gather_status
 from .withdrawal import list_withdrawals, process_deletions
@@ -146,7 +147,12 @@ def _queue_rows(settings: Settings, rows: list[dict[str, Any]]) -> list[dict[str
 def cmd_queue(settings: Settings, args: argparse.Namespace) -> int:
     from .db import open_db
 
-    statuses = tuple(args.status.split(",")) if args.status else None
+    statuses = tuple(s.strip() for s in (args.status or "").split(",") if s.strip()) or None
+    for status in statuses or ():
+        if status not in set(PostStatus):
+            raise AppealBotError(
+                f"--status {status!r}: use {', '.join(PostStatus)} (comma-separated)"
+            )
     if statuses is None and not args.everything:
         statuses = ("draft", "queued", "sending", "failed", "deleting")
     rows = _queue_rows(

@@ -190,6 +190,14 @@ def test_web_on_a_port_already_in_use_is_one_line_on_stderr(cli: Cli) -> None:
     assert f"127.0.0.1:{port}" in result.err
 
 
+def test_queue_status_takes_spaces_and_refuses_an_unknown_status(cli: Cli) -> None:
+    add_appeal(cli)
+    assert len(cli("queue", "--json", "--status", "sent, queued").json()) == 2
+    result = cli("queue", "--status", "qeued")
+    assert_one_error_line(result)
+    assert "qeued" in result.err and "queued" in result.err
+
+
 # --- log ---------------------------------------------------------------------------------------
 
 
