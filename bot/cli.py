@@ -484,8 +484,12 @@ def _read_password(args: argparse.Namespace) -> str:
 
     if getattr(args, "password_stdin", False):
         return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("Password: ")
-    if getpass.getpass("Password again: ") != first:
+    try:
+        first = getpass.getpass("Password: ")
+        again = getpass.getpass("Password again: ")
+    except EOFError:
+        raise AppealBotError("no password typed; nothing changed") from None
+    if again != first:
         raise AppealBotError("the two passwords differ; nothing changed")
     return first
 

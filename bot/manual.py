@@ -36,6 +36,9 @@ def add_manual(
     """Store the post as an item and queue it. Returns the item id and the queue ids."""
     if not post.title.strip():
         raise ValueError("a title is needed")
+    for name, url in (("link", post.link), ("image", post.image_url)):
+        if url and not url.startswith(("https://", "http://")):
+            raise ValueError(f"the {name} must be a web address starting https://, not {url!r}")
     item = Item(
         id=f"manual-{uuid.uuid4().hex[:10]}",
         kind=post.kind,

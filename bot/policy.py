@@ -54,7 +54,9 @@ def decide(error: PublishError, attempts: int, now: datetime, rng: random.Random
     if isinstance(error, AuthExpired):
         return Decision("pause", reason=error.message)
     if isinstance(error, TransientError):
-        if attempts >= MAX_ATTEMPTS and not isinstance(error, OutcomeUnknown):
+        # A rate limit is the platform saying "later", not a fault of the post: it never
+        # counts towards giving up (its reset time already spaces the tries).
+        if attempts >= MAX_ATTEMPTS and not isinstance(error, OutcomeUnknown | RateLimited):
             return Decision("failed", reason=f"gave up after {attempts} tries: {error.message}")
         retry_at = now + backoff(attempts, rng)
         if error.retry_at and error.retry_at > retry_at:

@@ -7,18 +7,26 @@ and looks them up on the platform before anything is sent again.
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlite_utils
 
 from . import events, health
-from .clock import Clock, to_iso, utcnow
-from .errors import AuthExpired, PhotoUnreachable, PhotoUnusable, PublishError, RateLimited
+from .clock import Clock, from_iso, to_iso, utcnow
+from .errors import (
+    AuthExpired,
+    OutcomeUnknown,
+    PhotoUnreachable,
+    PhotoUnusable,
+    PublishError,
+    RateLimited,
+)
 from .platforms.base import PostRequest, Publisher
 from .policy import decide
 from .queue import (
@@ -34,6 +42,7 @@ from .settings import Settings
 from .states import PostStatus
 
 S = PostStatus
+log = logging.getLogger("appeal_bot")
 # Tries with a photo that could not be downloaded (timeout, 5xx) before posting without it.
 PHOTO_TRIES = 2
 
@@ -60,6 +69,7 @@ def request_for(post: Post) -> PostRequest:
         alt_text=post.alt_text,
         target=post.target or None,
         marker=post.link or post.text[:60],
+        not_before=from_iso(post.created_at),
     )
 
 
@@ -125,6 +135,12 @@ def send_post(
             note = f" (without its photo: {error.message})"
     except PublishError as error:
         return _handle_error(db, post, error, now, rng, publisher)
+    except Exception as error:
+        # A bug or a library surprise must not strand the post in ``sending`` until a restart.
+        # Whether it went out is unknown, so it is looked for before any resend.
+        log.exception("unexpected error sending post %s", post.id)
+        unknown = OutcomeUnknown(post.platform, f"unexpected {type(error).__name__}: {error}")
+        return _handle_error(db, post, unknown, now, rng, publisher)
     _mark_sent(db, post, published.remote_id, published.url, now)
     events.record_post(db, post, "send", "sent", published.url + note, now)
     return "sent"
@@ -190,8 +206,22 @@ def _handle_error(
     return "failed"
 
 
-def try_resume(db: sqlite_utils.Database, publisher: Publisher, now: datetime) -> bool:
+# The daemon's frequent ticks check a paused platform's credentials at most this often: the
+# urgent job runs every 15 s, and a check a tick would spend hundreds of calls an hour on a
+# revoked token. A person running ``post`` gets a check every time.
+RESUME_CHECK_INTERVAL = timedelta(minutes=1)
+
+
+def try_resume(
+    db: sqlite_utils.Database,
+    publisher: Publisher,
+    now: datetime,
+    min_interval: timedelta | None = None,
+) -> bool:
     """A paused platform resumes as soon as its cheapest authenticated call works again."""
+    last_refusal = health.get_health(db, publisher.platform).last_error_at
+    if min_interval and last_refusal and now - from_iso(last_refusal) < min_interval:
+        return False
     try:
         account = publisher.check_credentials()
     except AuthExpired as error:
@@ -222,6 +252,7 @@ def run_slot(
     stop: threading.Event | None = None,
     rng: random.Random | None = None,
     max_priority: int | None = None,
+    resume_check_interval: timedelta | None = None,
 ) -> SlotReport:
     """Send up to ``limit`` due posts per platform (None: no per-slot limit), within budgets.
 
@@ -233,7 +264,7 @@ def run_slot(
     for name, publisher in publishers.items():
         now = clock()
         state = health.get_health(db, name)
-        if state.paused_reason and not try_resume(db, publisher, now):
+        if state.paused_reason and not try_resume(db, publisher, now, resume_check_interval):
             report.skipped[name] = f"paused: {state.paused_reason}"
             continue
         if state.held(now):

@@ -59,6 +59,7 @@ class Post:
     remote_id: str | None
     remote_url: str | None
     last_error: str | None
+    created_at: str
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Post:
@@ -80,6 +81,7 @@ class Post:
             remote_id=row["remote_id"],
             remote_url=row["remote_url"],
             last_error=row["last_error"],
+            created_at=row["created_at"],
         )
 
 

@@ -33,7 +33,7 @@ from .lifecycle import housekeeping
 from .lock import DaemonLock
 from .metrics import take_due_readings
 from .platforms.base import Publisher
-from .publishing import SlotReport, reconcile_stale, run_slot
+from .publishing import RESUME_CHECK_INTERVAL, SlotReport, reconcile_stale, run_slot
 from .settings import Settings
 from .slots import latest_slot, slot_key
 from .withdrawal import process_deletions
@@ -117,6 +117,7 @@ class Daemon:
                 clock=self.clock,
                 stop=self.stop,
                 max_priority=0,
+                resume_check_interval=RESUME_CHECK_INTERVAL,
             )
         finally:
             db.close()

@@ -163,6 +163,14 @@ def test_an_impossible_time_is_one_line_on_stderr(cli: Cli, at: str) -> None:
     assert cli("queue", "--json").json() == []
 
 
+@pytest.mark.parametrize("option", ["--link", "--image"])
+def test_add_refuses_a_link_that_is_not_a_web_address(cli: Cli, option: str) -> None:
+    result = cli("add", "--title", "Sam Jones", option, "javascript:alert(1)")
+    assert_one_error_line(result)
+    assert "https://" in result.err
+    assert cli("queue", "--json").json() == []
+
+
 def test_a_database_locked_past_the_busy_timeout_is_one_line_on_stderr(
     cli: Cli, tmp_path: Path
 ) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -174,6 +175,22 @@ def test_find_published_by_marker(backend: Backend) -> None:
 def test_find_published_is_none_for_an_unknown_marker(backend: Backend) -> None:
     backend.publisher.publish(a_post())
     assert backend.publisher.find_published(a_post()) is None
+
+
+def test_find_published_ignores_posts_older_than_the_queue_entry(backend: Backend) -> None:
+    """A re-appeal shares its link with the appeal's first post, made days before it was queued."""
+    post = a_post()
+    backend.publisher.publish(post)
+    queued_later = datetime.now(UTC) + timedelta(days=7)
+    assert backend.publisher.find_published(replace(post, not_before=queued_later)) is None
+
+
+def test_find_published_matches_the_link_whole(backend: Backend) -> None:
+    post = a_post()
+    backend.publisher.publish(post)
+    assert post.link
+    shorter = replace(post, post_id=post.post_id + 1, link=post.link[:-1], marker=post.link[:-1])
+    assert backend.publisher.find_published(shorter) is None
 
 
 def test_find_published_ignores_deleted_posts(backend: Backend) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from bot.planner import plan_posts
 from bot.platforms.base import PostRequest, Published
 from bot.platforms.sandbox import SandboxPublisher
 from bot.policy import MAX_ATTEMPTS, backoff, decide
-from bot.publishing import reconcile_stale, run_slot
+from bot.publishing import RESUME_CHECK_INTERVAL, reconcile_stale, run_slot
 from bot.queue import claim_next, enqueue, get_post, list_posts, store_item
 from bot.withdrawal import withdraw_item
 from tests.factories import NOW, make_item, make_settings
@@ -133,8 +134,21 @@ def test_expired_credentials_pause_the_platform_until_they_work(tmp_path: Path) 
         .startswith("paused")
     )
     publisher.credentials_ok = True
-    assert run_slot(db, {"x": publisher}, settings, clock=lambda: LATER).sent == {"x": 1}
+    # The daemon's 15-second urgent tick checks the credentials at most once a minute...
+    throttled = {"resume_check_interval": RESUME_CHECK_INTERVAL, "max_priority": 1}
+    held = run_slot(db, {"x": publisher}, settings, clock=lambda: LATER, **throttled)
+    assert held.skipped["x"].startswith("paused")
+    a_minute_on = LATER + RESUME_CHECK_INTERVAL
+    assert run_slot(db, {"x": publisher}, settings, clock=lambda: a_minute_on, **throttled).sent
     assert health.get_health(db, "x").paused_reason is None
+
+
+def test_a_person_running_post_gets_a_credentials_check_every_time(tmp_path: Path) -> None:
+    settings, db = setup(tmp_path)
+    publisher = ScriptedPublisher(AuthExpired("x", "Unauthorized"), credentials_ok=False)
+    run_slot(db, {"x": publisher}, settings, clock=lambda: LATER)
+    publisher.credentials_ok = True
+    assert run_slot(db, {"x": publisher}, settings, clock=lambda: LATER).sent == {"x": 1}
 
 
 def test_unknown_outcome_is_reconciled_not_resent(tmp_path: Path) -> None:
@@ -242,3 +256,44 @@ def test_a_post_withdrawn_while_in_flight_is_never_sent_after_a_failed_try(
     run_slot(db, {"x": publisher}, settings, clock=lambda: tomorrow)
     assert publisher.posts == {}  # the found person's appeal never went out
     assert [p["status"] for p in list_posts(db)] == ["cancelled"]
+
+
+class CrashingPublisher(SandboxPublisher):
+    """A client with a bug: something other than a PublishError escapes."""
+
+    def publish(self, post: PostRequest) -> Published:
+        raise KeyError("data")
+
+
+def test_an_unexpected_error_never_strands_a_post_in_sending(tmp_path: Path) -> None:
+    settings, db = setup(tmp_path)
+    run_slot(db, {"x": CrashingPublisher("x")}, settings, clock=lambda: LATER)
+    [post] = list_posts(db)
+    assert post["status"] == "queued" and post["next_attempt_at"]
+    assert get_post(db, post["id"]).needs_reconcile  # did it go out? look before resending
+    assert "unexpected KeyError" in list_events(db, outcome="retry")[0]["detail"]
+
+
+def test_rate_limits_never_make_a_post_give_up() -> None:
+    rng = random.Random(3)
+    decision = decide(RateLimited("x", "429"), MAX_ATTEMPTS + 5, NOW, rng)
+    assert decision.action == "retry"
+
+
+def test_reconciliation_ignores_an_older_post_with_the_same_link(tmp_path: Path) -> None:
+    """A re-appeal carries the link of the appeal's first post: that post is not the re-appeal."""
+    publisher = SandboxPublisher("x", clock=lambda: NOW.timestamp())
+    link = "https://charity.example/appeals/1"
+    publisher.publish(PostRequest(1, f"First appeal {link}", link, marker=link))
+    later = NOW + timedelta(days=7)
+    reappeal = PostRequest(2, f"Still missing {link}", link, marker=link, not_before=later)
+    assert publisher.find_published(reappeal) is None
+    assert publisher.find_published(replace(reappeal, not_before=NOW)) is not None
+
+
+def test_reconciliation_matches_a_link_whole_not_as_a_prefix() -> None:
+    publisher = SandboxPublisher("x")
+    twelve = "https://charity.example/appeals/12"
+    publisher.publish(PostRequest(1, f"Appeal twelve {twelve}", twelve, marker=twelve))
+    one = "https://charity.example/appeals/1"
+    assert publisher.find_published(PostRequest(2, f"Appeal one {one}", one, marker=one)) is None

@@ -7,7 +7,9 @@ library's own exception, so the failure policy lives in one place (:mod:`bot.pub
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
 
@@ -26,6 +28,31 @@ class PostRequest:
     # A string the published post is sure to contain, used after a crash to find out whether
     # the post went out (reconciliation). Usually the link, else the start of the text.
     marker: str = ""
+    # When this queue entry was made: a remote post older than that cannot be this one (a
+    # re-appeal carries the same link as the appeal's first post).
+    not_before: datetime | None = None
+
+
+# Remote clocks and ours may differ a little; a re-appeal is days apart from its first post.
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def is_same_post(
+    post: PostRequest, text: str, links: Iterable[str], created: datetime | None
+) -> bool:
+    """Whether a post found on the account is ``post`` (crash reconciliation).
+
+    A link marker must appear whole (one of the post's links, or a whole word of its text):
+    ``…/appeals/1`` is not ``…/appeals/12``. A remote post made before the queue entry existed
+    is never it.
+    """
+    if not post.marker:
+        return False
+    if post.not_before and created and created < post.not_before - CLOCK_SKEW:
+        return False
+    if post.link and post.marker == post.link:
+        return post.link in {*links, *text.split()}
+    return post.marker in text
 
 
 @dataclass(frozen=True)

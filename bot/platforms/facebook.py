@@ -27,7 +27,7 @@ from ..errors import (
     TransientError,
 )
 from ..settings import FacebookPage, Settings
-from .base import Metrics, PostRequest, Published
+from .base import Metrics, PostRequest, Published, is_same_post
 
 PLATFORM = "facebook"
 # Graph's throttling codes: 4 app, 17 user, 32 page, 613 per-API, 80001 page business use case.
@@ -242,10 +242,14 @@ class FacebookPublisher:
             params={"fields": RECENT_POSTS_FIELDS, "limit": str(RECENT_POSTS_LIMIT)},
         )
         for item in body.get("data") or []:
-            texts = [str(item.get("message") or "")]
-            for attachment in (item.get("attachments") or {}).get("data") or []:
-                texts += [str(attachment.get(k) or "") for k in ("unshimmed_url", "url")]
-            if any(post.marker in text for text in texts) and item.get("id"):
+            links = [
+                str(attachment.get(k) or "")
+                for attachment in (item.get("attachments") or {}).get("data") or []
+                for k in ("unshimmed_url", "url")
+            ]
+            created = _graph_when(item.get("created_time"))
+            message = str(item.get("message") or "")
+            if is_same_post(post, message, links, created) and item.get("id"):
                 remote_id = str(item["id"])
                 url = item.get("permalink_url") or f"https://www.facebook.com/{remote_id}"
                 return Published(remote_id, str(url))
@@ -336,3 +340,11 @@ def _summary_total(edge: Any) -> int:
     if isinstance(edge, dict) and isinstance(edge.get("summary"), dict):
         return _int(edge["summary"].get("total_count")) or 0
     return 0
+
+
+def _graph_when(value: Any) -> datetime | None:
+    """Graph's created_time ("2026-11-25T10:00:00+0000"), or None when absent or unreadable."""
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z") if value else None
+    except ValueError:
+        return None

@@ -12,9 +12,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from ..errors import DuplicatePost, PermanentError, RemoteGone
-from .base import Metrics, PostRequest, Published
+from .base import Metrics, PostRequest, Published, is_same_post
 
 MAX_TEXT = {"x": 280, "facebook": 63_206}
 
@@ -67,11 +68,9 @@ class SandboxPublisher:
 
     def find_published(self, post: PostRequest) -> Published | None:
         for remote_id, stored in self.posts.items():
-            if (
-                not stored.deleted
-                and post.marker
-                and post.marker in (stored.request.text + " " + (stored.request.link or ""))
-            ):
+            created = datetime.fromtimestamp(stored.created, UTC)
+            links = [stored.request.link] if stored.request.link else []
+            if not stored.deleted and is_same_post(post, stored.request.text, links, created):
                 return Published(remote_id, f"https://sandbox.invalid/{self.platform}/{remote_id}")
         return None
 

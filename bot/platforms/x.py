@@ -14,6 +14,7 @@ X's own explanation and never a credential.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -33,7 +34,7 @@ from bot.errors import (
     RemoteGone,
     TransientError,
 )
-from bot.platforms.base import Metrics, PostRequest, Published
+from bot.platforms.base import Metrics, PostRequest, Published, is_same_post
 from bot.platforms.media import download_image
 from bot.settings import Settings
 
@@ -182,7 +183,12 @@ class XPublisher:
         )
         for tweet in response.data or []:
             raw = _raw(tweet)
-            if marker in expanded_text(raw):
+            links = [
+                str(url.get("expanded_url") or "")
+                for url in (raw.get("entities") or {}).get("urls") or []
+            ]
+            found = replace(post, marker=marker)
+            if is_same_post(found, expanded_text(raw), links, _when(raw.get("created_at"))):
                 return Published(str(raw["id"]), status_url(str(raw["id"])))
         return None
 
@@ -288,6 +294,14 @@ def _raw(value: Any) -> dict[str, Any]:
         return value
     data = getattr(value, "data", None)
     return data if isinstance(data, dict) else {}
+
+
+def _when(value: Any) -> datetime | None:
+    """X's created_at ("2026-11-25T10:00:00.000Z"), or None when absent or unreadable."""
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
 
 
 def expanded_text(tweet: Mapping[str, Any]) -> str:
