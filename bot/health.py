@@ -52,9 +52,15 @@ def resume(db: sqlite_utils.Database, name: str) -> None:
 
 
 def hold(db: sqlite_utils.Database, name: str, until: datetime) -> None:
-    """Send nothing more on this platform before ``until`` (a rate limit's reset)."""
+    """Send nothing more on this platform before ``until`` (a rate limit's reset).
+
+    Only ever lengthens a hold: two jobs hitting different limits at once keep the later reset.
+    """
     _ensure(db, name)
-    db.execute("UPDATE platforms SET hold_until = ? WHERE name = ?", [to_iso(until), name])
+    db.execute(
+        "UPDATE platforms SET hold_until = MAX(COALESCE(hold_until, ''), ?) WHERE name = ?",
+        [to_iso(until), name],
+    )
 
 
 def record_success(db: sqlite_utils.Database, name: str, now: datetime) -> None:

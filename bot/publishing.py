@@ -350,13 +350,17 @@ def reconcile_stale(
     platform is searched for them before any resend. Returns their ids."""
     now = now or utcnow()
     stale = [
-        row["id"]
+        (row["id"], row["claimed_by"])
         for row in db.query("SELECT id, claimed_by FROM posts WHERE status = 'sending'")
         if not is_alive(row["claimed_by"]) or row["claimed_by"] == process_owner()
     ]
-    for post_id in stale:
+    recovered = []
+    for post_id, owner in stale:
         post = get_post(db, post_id)
-        if transition(db, post_id, S.QUEUED, needs_reconcile=1, claimed_by=None):
+        if transition(
+            db, post_id, S.QUEUED, claimed_by_was=owner, needs_reconcile=1, claimed_by=None
+        ):
+            recovered.append(post_id)
             events.record(
                 db,
                 "recover",
@@ -367,4 +371,4 @@ def reconcile_stale(
                 platform=post.platform,
                 now=now,
             )
-    return stale
+    return recovered

@@ -212,17 +212,28 @@ def get_post(db: sqlite_utils.Database, post_id: int) -> Post:
     return Post.from_row(rows[0])
 
 
-def transition(db: sqlite_utils.Database, post_id: int, new: PostStatus, **fields: Any) -> bool:
+def transition(
+    db: sqlite_utils.Database,
+    post_id: int,
+    new: PostStatus,
+    *,
+    claimed_by_was: str | None = None,
+    **fields: Any,
+) -> bool:
     """Move a post to ``new`` if the state machine allows it from its current status.
 
     Returns False (changing nothing) when the post has meanwhile moved somewhere the change no
-    longer applies, e.g. a withdrawal cancelled it while it was being sent.
+    longer applies, e.g. a withdrawal cancelled it while it was being sent. ``claimed_by_was``
+    also requires the claim to still be that process's: recovering a dead process's post must
+    never take over a live process's fresh claim of it.
     """
     with immediate(db):
-        row = db.execute("SELECT status FROM posts WHERE id = ?", [post_id]).fetchone()
+        row = db.execute("SELECT status, claimed_by FROM posts WHERE id = ?", [post_id]).fetchone()
         if row is None:
             raise NotFound(f"no queue entry {post_id}")
         if not can_move(PostStatus(row[0]), new):
+            return False
+        if claimed_by_was is not None and row[1] != claimed_by_was:
             return False
         assignments = ", ".join(f"{name} = ?" for name in ["status", *fields])
         db.execute(

@@ -19,7 +19,7 @@ from bot.errors import (
     RemoteGone,
     TransientError,
 )
-from bot.fakes.base import Fault
+from bot.fakes.base import FakeResponse, Fault
 from bot.fakes.facebook_server import (
     COMMENT_EVERY,
     REACTION_EVERY,
@@ -171,6 +171,20 @@ def test_delete_then_delete_again_is_remote_gone(
         client.delete(published.remote_id)
     with pytest.raises(RemoteGone):
         client.metrics(published.remote_id)
+
+
+def test_a_delete_answered_success_false_is_retried_not_taken_as_done(
+    client: FacebookPublisher, fake: FakeFacebook
+) -> None:
+    published = client.publish(text_post(1))
+    fake.inject(
+        Fault("not deleted", FakeResponse(200, {"success": False}), method="DELETE", times=1)
+    )
+    with pytest.raises(TransientError):
+        client.delete(published.remote_id)
+    assert fake.posts[published.remote_id]["deleted"] is False
+    client.delete(published.remote_id)
+    assert fake.posts[published.remote_id]["deleted"] is True
 
 
 def test_metrics_shares_absent_then_present(

@@ -30,7 +30,8 @@ from bot.platforms.base import PostRequest, Published
 from bot.platforms.sandbox import SandboxPublisher
 from bot.policy import MAX_ATTEMPTS, backoff, decide
 from bot.publishing import RESUME_CHECK_INTERVAL, reconcile_stale, run_slot
-from bot.queue import claim_next, enqueue, get_post, list_posts, store_item
+from bot.queue import claim_next, enqueue, get_post, list_posts, store_item, transition
+from bot.states import PostStatus
 from bot.withdrawal import withdraw_item
 from tests.factories import NOW, make_item, make_settings
 
@@ -297,3 +298,21 @@ def test_reconciliation_matches_a_link_whole_not_as_a_prefix() -> None:
     publisher.publish(PostRequest(1, f"Appeal twelve {twelve}", twelve, marker=twelve))
     one = "https://charity.example/appeals/1"
     assert publisher.find_published(PostRequest(2, f"Appeal one {one}", one, marker=one)) is None
+
+
+def test_recovering_a_dead_claim_never_takes_over_a_live_one(tmp_path: Path) -> None:
+    _, db = setup(tmp_path)
+    post = claim_next(db, "x", LATER, "otherhost:1")
+    assert post is not None
+    # Between reading the dead claim and recovering it, a live process re-claimed the post.
+    db.execute("UPDATE posts SET claimed_by = 'thishost:2' WHERE id = ?", [post.id])
+    assert not transition(db, post.id, PostStatus.QUEUED, claimed_by_was="otherhost:1")
+    assert get_post(db, post.id).status == "sending"
+    assert transition(db, post.id, PostStatus.QUEUED, claimed_by_was="thishost:2")
+
+
+def test_a_rate_limit_hold_is_only_ever_lengthened(tmp_path: Path) -> None:
+    _, db = setup(tmp_path)
+    health.hold(db, "x", LATER + timedelta(hours=6))  # the daily cap
+    health.hold(db, "x", LATER + timedelta(minutes=15))  # a 15-minute window, reported later
+    assert health.get_health(db, "x").held(LATER + timedelta(hours=5))

@@ -213,7 +213,10 @@ class FacebookPublisher:
     def delete(self, remote_id: str, target: str | None = None) -> None:
         """Delete with the token of the page the id belongs to; ``RemoteGone`` if already gone."""
         page = self._page_of(remote_id, target)
-        self._call("DELETE", remote_id, page, gone_means_done=True)
+        body = self._call("DELETE", remote_id, page, gone_means_done=True)
+        if body.get("success") is False:
+            # Graph answered but did not delete: the post is still up, so try again later.
+            raise TransientError(PLATFORM, f"Facebook did not delete post {remote_id}")
 
     def metrics(self, remote_id: str, target: str | None = None) -> Metrics:
         """Shares, reactions and comments; Graph leaves ``shares`` out while it is zero."""
