@@ -595,3 +595,21 @@ def test_a_write_waits_for_the_daemon_holding_the_database(
     assert response.status_code == 302
     assert time.monotonic() - started >= 0.4
     assert get_post(db, post_id).status == PostStatus.QUEUED
+
+
+def test_a_database_locked_past_the_busy_timeout_is_a_plain_busy_page(
+    app: Flask, db: sqlite_utils.Database, settings: Settings
+) -> None:
+    """Another process holding the write lock for over 10 s: a 503 saying so, nothing changed."""
+    [post_id, *_] = draft_item(db, settings)
+    client = app.test_client()
+    token = login(client, "alice")
+    holder = open_db(settings.database_path)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        response = client.post(f"/posts/{post_id}/approve", data={"csrf_token": token})
+    finally:
+        holder.execute("ROLLBACK")
+    assert response.status_code == 503
+    assert "The database is busy" in response.text and "try again" in response.text
+    assert get_post(db, post_id).status == PostStatus.DRAFT

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
@@ -27,4 +29,19 @@ def register_errors(app: Flask) -> None:
                 message=error.description,
             ),
             code,
+        )
+
+    @app.errorhandler(sqlite3.OperationalError)
+    def _database_busy(error: sqlite3.OperationalError) -> tuple[str, int]:
+        if "locked" not in str(error) and "busy" not in str(error):
+            raise error
+        return (
+            render_template(
+                "error.html",
+                code=503,
+                title="The database is busy",
+                message="Another process (the bot, or a command) held the database for over"
+                " 10 seconds. Nothing was changed; try again in a moment.",
+            ),
+            503,
         )
