@@ -21,7 +21,7 @@ from .clock import to_iso
 from .errors import FeedError
 from .feeds import FeedRules, fetch_feed, parse_feed
 from .items import CLOSED_STATUSES, Item, Kind
-from .lifecycle import close_appeal, reopen_appeal
+from .lifecycle import close_appeal, reopen_appeal, withdraw_thanks
 from .planner import plan_posts, post_content
 from .queue import enqueue, store_item
 from .settings import Settings
@@ -120,6 +120,8 @@ def poll_feed(
             else:
                 if not item.is_closed and result.previous_status in CLOSED_STATUSES:
                     reopen_appeal(db, item.id, f"{item.status} again in the feed", now)
+                elif item.status == "withdrawn" and result.previous_status == "found":
+                    withdraw_thanks(db, item.id, "changed from found to withdrawn", now)
                 refresh_unsent_text(db, item, settings)
     if kind == "appeal" and parsed.complete and settings.withdraw_when_missing_from_feed:
         # Only a complete, well-formed, non-empty poll is evidence that an appeal was taken down.

@@ -84,6 +84,18 @@ def close_appeal(
     return Closure(affected, thanks)
 
 
+def withdraw_thanks(db: sqlite_utils.Database, item_id: str, reason: str, now: datetime) -> int:
+    """Take an appeal's "found" thank-you down, waiting or published. Returns posts affected.
+
+    For whenever the site stops saying the person was found: the appeal reopened, or changed
+    from found to withdrawn (which can mean an outcome no one should be thanked for).
+    """
+    thanks_id = item_id + THANKS_SUFFIX
+    if not db.execute("SELECT 1 FROM items WHERE id = ?", [thanks_id]).fetchone():
+        return 0
+    return withdraw_item(db, thanks_id, reason, now)
+
+
 def reopen_appeal(db: sqlite_utils.Database, item_id: str, reason: str, now: datetime) -> int:
     """A closed appeal is open again on the site (a CMS mistake put right): tell the comms team.
 
@@ -92,10 +104,7 @@ def reopen_appeal(db: sqlite_utils.Database, item_id: str, reason: str, now: dat
     deleted if published), as the public must not be told so when they were not. Returns how
     many thank-you posts were affected.
     """
-    thanks_id = item_id + THANKS_SUFFIX
-    affected = 0
-    if db.execute("SELECT 1 FROM items WHERE id = ?", [thanks_id]).fetchone():
-        affected = withdraw_item(db, thanks_id, f"appeal reopened: {reason}", now)
+    affected = withdraw_thanks(db, item_id, f"appeal reopened: {reason}", now)
     events.record(
         db,
         "reopen",

@@ -456,3 +456,26 @@ def test_withdraw_withdrawals_edit_and_reject_commands(
     assert withdrawal["platforms"][0]["state"] in ("deleted", "pending")
     code, out, _ = run("withdrawals")
     assert code == 0 and sam in out and "found safe" in out
+
+
+def test_found_then_withdrawn_takes_the_thank_you_down(
+    tmp_path: Path, feed_server: FeedServer, fakes: Fakes
+) -> None:
+    # FOUND changed to WITHDRAWN can mean an outcome no one should be thanked for.
+    url = feed_server.serve("/appeals.xml", rss(entry("a1", TITLE)), etag='"1"')
+    settings = live_settings(tmp_path, fakes, APPEALS_FEED_URL=url, FOUND_THANKS="1")
+    db = open_db(settings.database_path)
+    publishers = build_publishers(settings)
+    poll_feeds(db, settings, NOW)
+    run_slot(db, publishers, settings, due_only=False, clock=lambda: NOW)
+    feed_server.serve("/appeals.xml", rss(entry("a1", f"FOUND: {TITLE}")), etag='"2"')
+    t1 = NOW + timedelta(hours=1)
+    poll_feeds(db, settings, t1)
+    assert set(statuses(db, "a1#thanks")) == {"queued"}
+    feed_server.serve("/appeals.xml", rss(entry("a1", f"WITHDRAWN: {TITLE}")), etag='"3"')
+    t2 = t1 + timedelta(minutes=10)
+    poll_feeds(db, settings, t2)
+    process_deletions(db, publishers, t2)
+    assert run_slot(db, publishers, settings, due_only=False, clock=lambda: t2).total_sent() == 0
+    assert set(statuses(db, "a1#thanks")) == {"cancelled"}
+    assert live_x_posts(fakes) == [] and live_fb_posts(fakes) == []
