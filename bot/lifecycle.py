@@ -8,47 +8,20 @@ The pieces live in small modules, one concept each: :mod:`bot.withdrawal` (takin
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlite_utils
 
 from . import events
-from .clock import from_iso
-from .errors import NotFound
 from .items import Item
-from .queue import PRIORITY_APPEAL, PlannedPost, enqueue, store_item
+from .queue import PRIORITY_APPEAL, PlannedPost, enqueue, get_item, store_item
 from .settings import Settings
 from .states import PostStatus
 from .withdrawal import withdraw_item
 
 THANKS_SUFFIX = "#thanks"
 THANKS_TITLE = "Found: thank-you update"
-
-
-def load_item(db: sqlite_utils.Database, item_id: str) -> Item:
-    """The item as stored now: re-appeals and thank-yous are composed from the latest details."""
-    rows = list(db.query("SELECT * FROM items WHERE id = ?", [item_id]))
-    if not rows:
-        raise NotFound(f"no appeal or news item {item_id}")
-    row = rows[0]
-    return Item(
-        id=row["id"],
-        kind=row["kind"],
-        title=row["title"],
-        summary=row["summary"],
-        link=row["link"],
-        image_url=row["image_url"],
-        image_alt=row["image_alt"],
-        published_at=from_iso(row["published_at"]) if row["published_at"] else None,
-        updated_at=from_iso(row["updated_at"]) if row["updated_at"] else None,
-        categories=tuple(json.loads(row["categories"] or "[]")),
-        status=row["status"],
-        urgent=bool(row["urgent"]),
-        region=row["region"],
-        feed_url=row["feed_url"],
-    )
 
 
 @dataclass(frozen=True)
@@ -136,7 +109,7 @@ def queue_found_thanks(
     """
     if not settings.found_thanks:
         return []
-    item = load_item(db, item_id)
+    item = get_item(db, item_id)
     if item.kind != "appeal":
         return []
     published = [

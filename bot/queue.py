@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlite_utils
 
-from .clock import to_iso
+from .clock import from_iso, to_iso
 from .db import immediate
 from .errors import NotFound
 from .items import Item
@@ -63,26 +63,11 @@ class Post:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Post:
-        return cls(
-            id=row["id"],
-            item_id=row["item_id"],
-            platform=row["platform"],
-            target=row["target"],
-            round=row["round"],
-            status=PostStatus(row["status"]),
-            text=row["text"],
-            link=row["link"],
-            image_url=row["image_url"],
-            alt_text=row["alt_text"],
-            scheduled_at=row["scheduled_at"],
-            priority=row["priority"],
-            attempts=row["attempts"],
-            needs_reconcile=bool(row["needs_reconcile"]),
-            remote_id=row["remote_id"],
-            remote_url=row["remote_url"],
-            last_error=row["last_error"],
-            created_at=row["created_at"],
+        values = {field.name: row[field.name] for field in fields(cls)}
+        values.update(
+            status=PostStatus(row["status"]), needs_reconcile=bool(row["needs_reconcile"])
         )
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -172,6 +157,30 @@ def store_item(
         [*row.values(), item.id],
     )
     return StoreResult(new=False, changed=changed, previous_status=old["status"])
+
+
+def get_item(db: sqlite_utils.Database, item_id: str) -> Item:
+    """The item as stored now: re-appeals and thank-yous are composed from the latest details."""
+    rows = list(db.query("SELECT * FROM items WHERE id = ?", [item_id]))
+    if not rows:
+        raise NotFound(f"no appeal or news item {item_id}")
+    row = rows[0]
+    return Item(
+        id=row["id"],
+        kind=row["kind"],
+        title=row["title"],
+        summary=row["summary"],
+        link=row["link"],
+        image_url=row["image_url"],
+        image_alt=row["image_alt"],
+        published_at=from_iso(row["published_at"]) if row["published_at"] else None,
+        updated_at=from_iso(row["updated_at"]) if row["updated_at"] else None,
+        categories=tuple(json.loads(row["categories"] or "[]")),
+        status=row["status"],
+        urgent=bool(row["urgent"]),
+        region=row["region"],
+        feed_url=row["feed_url"],
+    )
 
 
 def enqueue(

@@ -16,9 +16,8 @@ import sqlite_utils
 
 from . import events
 from .clock import from_iso
-from .lifecycle import load_item
 from .planner import plan_posts
-from .queue import PRIORITY_APPEAL, enqueue
+from .queue import PRIORITY_APPEAL, enqueue, get_item
 from .settings import Settings
 
 
@@ -110,7 +109,7 @@ def queue_reappeals(db: sqlite_utils.Database, settings: Settings, now: datetime
         )
         if not platforms:
             continue
-        item = load_item(db, item_id)
+        item = get_item(db, item_id)
         planned = [
             # A re-appeal is a reminder, not an emergency: it waits for a slot like any appeal.
             replace(post, priority=PRIORITY_APPEAL)
