@@ -13,15 +13,15 @@ import sqlite_utils
 from bot.clock import utcnow
 from bot.db import open_db
 from bot.feeds import FeedRules, parse_feed
-from bot.ingest import poll_feeds
+from bot.ingest import poll_feeds, store_entries
 from bot.planner import plan_posts
-from bot.queue import enqueue, store_item
 from bot.settings import Settings
 
 from .common import Result, appeals_feed, feed_server, settings_for, verdict
 
 ENTRIES = 5_000
 POLLS = 50
+ROUNDS = 3
 INGEST_TARGET = 1.3
 POLL_CPU_TARGET_MS = 5.0
 
@@ -33,44 +33,61 @@ def run(tmp: Path) -> list[Result]:
     (feeds / "appeals.xml").write_bytes(body)
     with feed_server(feeds) as base:
         url = f"{base}/appeals.xml"
-        settings = settings_for(tmp, APPEALS_FEED_URL=url)
+        ingest = _ingest(tmp, url, body)
+        settings = settings_for(tmp, APPEALS_FEED_URL=url, DATABASE_PATH=str(_round_db(tmp, 0)))
         db = open_db(settings.database_path)
         try:
-            ingest = _ingest(db, settings, body)
             poll = _not_modified(db, settings, url)
         finally:
             db.close()
     return [ingest, poll]
 
 
-def _ingest(db: sqlite_utils.Database, settings: Settings, body: bytes) -> Result:
-    started = time.perf_counter()
-    feedparser.parse(io.BytesIO(body))
-    bare = time.perf_counter() - started
+def _round_db(tmp: Path, number: int) -> Path:
+    return tmp / f"ingest-{number}.db"
 
-    started = time.perf_counter()
-    (report,) = poll_feeds(db, settings, utcnow())
-    total = time.perf_counter() - started
-    if report.outcome != "ok" or report.new != ENTRIES:
-        raise RuntimeError(f"ingest benchmark: unexpected poll {report}")
-    posts = db.execute("SELECT COUNT(*) FROM posts").fetchone()[0]
 
-    # Where the time goes: each step again on its own (a second, fresh database for storing).
+def _ingest(tmp: Path, url: str, body: bytes) -> Result:
+    # Best of ROUNDS, each the baseline then a first poll into a fresh database, interleaved so
+    # a slow spell on a shared machine weighs on both alike (the minimum is the least disturbed).
+    bare_runs: list[float] = []
+    total_runs: list[float] = []
+    posts = 0
+    for number in range(ROUNDS):
+        started = time.perf_counter()
+        feedparser.parse(io.BytesIO(body))
+        bare_runs.append(time.perf_counter() - started)
+
+        settings = settings_for(
+            tmp, APPEALS_FEED_URL=url, DATABASE_PATH=str(_round_db(tmp, number))
+        )
+        db = open_db(settings.database_path)
+        try:
+            started = time.perf_counter()
+            (report,) = poll_feeds(db, settings, utcnow())
+            total_runs.append(time.perf_counter() - started)
+            if report.outcome != "ok" or report.new != ENTRIES:
+                raise RuntimeError(f"ingest benchmark: unexpected poll {report}")
+            posts = db.execute("SELECT COUNT(*) FROM posts").fetchone()[0]
+        finally:
+            db.close()
+    bare, total = min(bare_runs), min(total_runs)
+
+    # Where the time goes: each step again on its own (storing into one more fresh database).
     rules = FeedRules.from_settings(settings)
     started = time.perf_counter()
-    parsed = parse_feed(body, "http://127.0.0.1/appeals.xml", "appeal", rules)
+    parsed = parse_feed(body, url, "appeal", rules)
     parse_s = time.perf_counter() - started
-    started = time.perf_counter()
     now = utcnow()
-    plans = [plan_posts(item, settings, now) for item in parsed.items]
+    started = time.perf_counter()
+    for item in parsed.items:
+        plan_posts(item, settings, now)
     plan_s = time.perf_counter() - started
-    spare = open_db(settings.database_path.with_name("steps.db"))
+    spare = open_db(tmp / "steps.db")
     try:
         started = time.perf_counter()
-        for item, planned in zip(parsed.items, plans, strict=True):
-            store_item(spare, item, now)
-            enqueue(spare, item.id, planned, now)
-        store_s = time.perf_counter() - started
+        store_entries(spare, settings, parsed.items, now)  # composes again as it queues
+        store_s = time.perf_counter() - started - plan_s
     finally:
         spare.close()
 
@@ -83,12 +100,14 @@ def _ingest(db: sqlite_utils.Database, settings: Settings, body: bytes) -> Resul
         target=f"<= {INGEST_TARGET}x",
         verdict=verdict(ratio <= INGEST_TARGET),
         detail=(
-            f"steps alone: parse_feed {parse_s:.2f} s, plan_posts (compose) {plan_s:.2f} s, "
-            f"store_item+enqueue {store_s:.2f} s"
+            f"best of {ROUNDS}; steps alone: parse_feed {parse_s:.2f} s, composing (plan_posts) "
+            f"{plan_s:.2f} s, storing and queueing {store_s:.2f} s"
         ),
         raw={
             "seconds": total,
             "baseline_seconds": bare,
+            "runs_seconds": total_runs,
+            "baseline_runs_seconds": bare_runs,
             "parse_feed_seconds": parse_s,
             "plan_posts_seconds": plan_s,
             "store_enqueue_seconds": store_s,

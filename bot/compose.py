@@ -20,8 +20,11 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from itertools import accumulate
 
 from .items import Item
 from .settings import Settings
@@ -39,6 +42,7 @@ _DANGLING = ",;:.!?([{–—…"
 _SENTENCE_END = ".!?…"
 _HASHTAG_RE = re.compile(r"[#＃]\w+")
 _WORD_RE = re.compile(r"\S+")
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 @dataclass(frozen=True)
@@ -64,8 +68,12 @@ def style_for(settings: Settings, platform: str, kind: str) -> PostStyle:
     return PostStyle(templates[platform], tuple(hashtags[kind]), settings.urgent_prefix)
 
 
-def _parse_template(template: str) -> list[tuple[str, str | None]]:
-    """The template as (literal text, field name or None) pairs, as str.format reads it."""
+@lru_cache(maxsize=64)
+def _parse_template(template: str) -> tuple[tuple[str, str | None], ...]:
+    """The template as (literal text, field name or None) pairs, as str.format reads it.
+
+    Cached: a poll composes every new item with the same few templates.
+    """
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as error:
@@ -78,7 +86,7 @@ def _parse_template(template: str) -> list[tuple[str, str | None]]:
             shown += (f":{spec}" if spec else "") + "}"
             raise ValueError(f"template {template!r} has unknown placeholder {shown}; use {known}")
         parts.append((literal, name))
-    return parts
+    return tuple(parts)
 
 
 def validate_template(template: str) -> None:
@@ -94,7 +102,7 @@ def validate_template(template: str) -> None:
 
 
 def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def _one_line(text: str) -> str:
@@ -104,13 +112,23 @@ def _one_line(text: str) -> str:
 def _paragraphs(text: str) -> str:
     """Keep paragraph breaks, collapse every other run of whitespace."""
     lines = [" ".join(line.split()) for line in _nfc(text).replace("\r\n", "\n").split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return _one_blank_line("\n".join(lines)).strip()
+
+
+def _one_blank_line(text: str) -> str:
+    return _BLANK_LINES.sub("\n\n", text) if "\n\n\n" in text else text
 
 
 def _tidy(text: str) -> str:
-    """No double spaces, no spaces at line ends, at most one blank line, nothing at either end."""
-    lines = [re.sub(r"[^\S\n]+", " ", line).strip() for line in text.split("\n")]
-    return _nfc(re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip())
+    """No double spaces, no spaces at line ends, at most one blank line, nothing at either end.
+
+    str.split() splits on exactly the whitespace that \\s matches, so each line is collapsed
+    the same way a regular expression would, only faster: composing renders many candidates.
+    """
+    if "\n" not in text:
+        return _nfc(" ".join(text.split()))
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return _nfc(_one_blank_line("\n".join(lines)).strip())
 
 
 def _with_ellipsis(kept: str) -> str:
@@ -208,41 +226,69 @@ class _Fitter:
         limit: int,
     ) -> None:
         self.parts = parts
+        self.fields = fields
         self.measure = measure
         self.limit = limit
-        allowed: set[str] = set()
-        for text in (fields.prefix, fields.title, fields.summary, fields.link, *fields.hashtags):
-            allowed.update(text[a:b] for a, b in find_urls(text))
-        full = _render(parts, fields)
-        allowed.update(full[a:b] for a, b in find_urls(full))
-        self.allowed_urls = allowed
+        self._weights: dict[str, int] = {}
+        self._allowed_urls: set[str] | None = None
+        self._full: str | None = None
+
+    @property
+    def full(self) -> str:
+        """The post with every field whole."""
+        if self._full is None:
+            self._full = self.render(self.fields)
+        return self._full
+
+    def weight(self, text: str) -> int:
+        """``measure(text)``, remembered: a search weighs the same candidate more than once."""
+        known = self._weights.get(text)
+        if known is None:
+            known = self._weights[text] = self.measure(text)
+        return known
 
     def fits(self, text: str) -> bool:
-        return self.measure(text) <= self.limit
+        return self.weight(text) <= self.limit
 
     def acceptable(self, text: str) -> bool:
-        """Fits, and every URL in it is one of ours: a cut must never make or break a URL."""
-        return self.fits(text) and all(text[a:b] in self.allowed_urls for a, b in find_urls(text))
+        """Fits, and every URL in it is one of ours: a cut must never make or break a URL.
 
-    def longest(self, count: int, build: Callable[[int], str]) -> str | None:
+        Ours are the URLs of the whole post as rendered, and of each field on its own; the
+        fields are only searched when a candidate holds a URL the whole post does not.
+        """
+        if not self.fits(text):
+            return False
+        urls = {text[a:b] for a, b in find_urls(text)}
+        if self._allowed_urls is None:
+            full = self.full
+            self._allowed_urls = {full[a:b] for a, b in find_urls(full)}
+        if urls <= self._allowed_urls:
+            return True
+        fields = self.fields
+        for field in (fields.prefix, fields.title, fields.summary, fields.link, *fields.hashtags):
+            self._allowed_urls.update(field[a:b] for a, b in find_urls(field))
+        return urls <= self._allowed_urls
+
+    def longest(
+        self, count: int, build: Callable[[int], str], guess: int | None = None
+    ) -> str | None:
         """build(k) for the largest k < count that is acceptable, or None.
 
-        Longer k never weighs less, so a binary search finds where the weight stops fitting;
-        stepping down from there covers the rare candidate a URL check turns away.
+        Longer k never weighs less, so a search finds where the weight stops fitting: a gallop
+        out from ``guess`` when the caller can estimate it (two or three candidates instead of
+        a dozen), else a binary search. Stepping down from there covers the rare candidate a
+        URL check turns away.
         """
-        low, high = 0, count - 1
-        if high < 0:
-            return None
-        if not self.fits(build(0)):
-            return None
-        while low < high:
-            middle = (low + high + 1) // 2
-            if self.fits(build(middle)):
-                low = middle
-            else:
-                high = middle - 1
+        built: dict[int, str] = {}
+
+        def build_once(k: int) -> str:
+            if k not in built:
+                built[k] = build(k)
+            return built[k]
+
+        low = _last_fitting(lambda k: self.fits(build_once(k)), count, guess)
         for k in range(low, -1, -1):
-            text = build(k)
+            text = build_once(k)
             if self.acceptable(text):
                 return text
         return None
@@ -251,14 +297,51 @@ class _Fitter:
         return _render(self.parts, fields)
 
 
+def _last_fitting(fits: Callable[[int], bool], count: int, guess: int | None) -> int:
+    """The largest k in [0, count) with fits(k), or -1; fits turns false once and stays false.
+
+    Galloping from a guess costs about 2·log2(error) + 2 calls, so a guess off by one or two
+    settles in two or three; with no guess (or a wild one) it is no worse than bisection.
+    """
+    low, high = -1, count  # fits(low) holds (or low is -1); high is the first k known not to
+    if count > 0 and guess is not None:
+        guess = min(max(guess, 0), count - 1)
+        step = 1
+        if fits(guess):
+            low = guess
+            while low + step < high and fits(low + step):
+                low += step
+                step *= 2
+            high = min(high, low + step)
+        else:
+            high = guess
+            while high - step > low and not fits(high - step):
+                high -= step
+                step *= 2
+            low = max(low, high - step)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
 def _word_ends(text: str) -> list[int]:
-    return [match.end() for match in _WORD_RE.finditer(text)]
+    """Where each word of ``text`` ends."""
+    words = text.split()
+    if " ".join(words) != text:
+        return [match.end() for match in _WORD_RE.finditer(text)]
+    # Single-spaced (as every one-line field is): each word ends one space before the next,
+    # so the ends are the running sum of (length + 1), less 1; map() keeps the loop in C.
+    return list(map((-1).__add__, accumulate(map((1).__add__, map(len, words)))))
 
 
 def _fit(fields: _Fields, fitter: _Fitter) -> str:
     """The first of ever-shorter versions of the post that fits (see the module docstring)."""
-    full = fitter.render(fields)
-    if fitter.acceptable(full):
+    full = fitter.full
+    if fitter.fits(full):  # its URLs are ours by definition
         return full
 
     def cut_words(text: str, ends: list[int], k: int) -> str:
@@ -270,7 +353,11 @@ def _fit(fields: _Fields, fitter: _Fitter) -> str:
     def by_summary_words(k: int) -> str:
         return fitter.render(replace(fields, summary=cut_words(fields.summary, summary_ends, k)))
 
-    found = fitter.longest(len(summary_ends), by_summary_words)
+    found = fitter.longest(
+        len(summary_ends),
+        by_summary_words,
+        _guess_words(fitter, full, fields.summary, summary_ends),
+    )
     if found is not None:
         return found
     bare = replace(fields, summary="")
@@ -311,6 +398,22 @@ def _fit(fields: _Fields, fitter: _Fitter) -> str:
         if fitter.acceptable(text):
             return text
     return _hard_cut(fitter.render(_Fields(fields.prefix, "", "", "", ())), fitter)
+
+
+def _guess_words(fitter: _Fitter, full: str, field: str, ends: list[int]) -> int | None:
+    """How many words of ``field`` should fit, reckoning its weight spread evenly over it.
+
+    ``full`` is the post with the whole field; the rest of it weighs what is left. Only a
+    guess (a separator or a URL across fields may shift it by a word): :func:`_last_fitting`
+    checks it.
+    """
+    if not ends:
+        return None
+    whole = fitter.weight(field)
+    room = fitter.limit - (fitter.weight(full) - whole) - fitter.weight(ELLIPSIS)
+    if room <= 0:
+        return 0
+    return bisect_right(ends, room * len(field) / whole)
 
 
 def _hard_cut(text: str, fitter: _Fitter) -> str:

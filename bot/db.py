@@ -209,8 +209,21 @@ def _add_missing_columns(db: sqlite_utils.Database) -> None:
 def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """A write transaction that takes the write lock up front, so a read-then-update is atomic.
 
-    Rolls back on any exception, including KeyboardInterrupt.
+    Rolls back on any exception, including KeyboardInterrupt. Inside another transaction it is
+    a savepoint, so a step that keeps its own writes atomic (queueing an item's posts) can run
+    within a bigger one (a poll storing many items) and still undo only its own part.
     """
+    if db.conn.in_transaction:
+        db.execute("SAVEPOINT immediate")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK TO immediate")
+            db.execute("RELEASE immediate")
+            raise
+        else:
+            db.execute("RELEASE immediate")
+        return
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db

@@ -12,6 +12,7 @@ Every failure is a :class:`bot.errors.FeedError` whose reason a comms officer ca
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -49,6 +50,9 @@ _CHUNK_BYTES = 64 * 1024
 # A title such as "FOUND: Sam Jones", "Withdrawn - Sam Jones" or (several words of one status)
 # "Found safe and well: Sam Jones" closes the appeal.
 _PREFIX_SEPARATOR = r"(?:\s*:|\s+[-–—])"
+# http(s)://host... that urljoin would give back unchanged: a lower-case scheme, no whitespace
+# (dropped), no IPv6 brackets (checked), no empty query or fragment (dropped).
+_ABSOLUTE_HTTP = re.compile(r"https?://[^/?#\s\[\]][^\s\[\]]*(?<![?#])")
 _PREFIX_JOINER = r"(?:\s*,\s*|\s+)(?:and\s+)?"
 _MEDIA_NS = "http://search.yahoo.com/mrss/"
 _ENTRY_TAGS = frozenset(
@@ -379,6 +383,8 @@ def _http_url(candidate: str, base: str) -> str | None:
     """``candidate`` made absolute against ``base``; None unless it is http(s)."""
     if not candidate:
         return None
+    if _ABSOLUTE_HTTP.fullmatch(candidate) and "?#" not in candidate:
+        return candidate  # absolute already, as most feeds write their links
     absolute = urljoin(base, candidate)
     parts = urlsplit(absolute)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
@@ -431,12 +437,18 @@ def _strip_prefix(title: str, words: Iterable[str]) -> str | None:
 
     The prefix may chain several of ``words`` ("Found, safe and well:"), never anything else.
     """
+    pattern = _prefix_pattern(tuple(words))
+    prefix = pattern.match(title) if pattern else None
+    return title[prefix.end() :].strip() if prefix else None
+
+
+@functools.lru_cache(maxsize=16)
+def _prefix_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
     ordered = sorted(words, key=len, reverse=True)
     if not ordered:
         return None
     word = "(?:" + "|".join(re.escape(w) for w in ordered) + ")"
-    prefix = re.match(f"{word}(?:{_PREFIX_JOINER}{word})*{_PREFIX_SEPARATOR}", title, re.I)
-    return title[prefix.end() :].strip() if prefix else None
+    return re.compile(f"{word}(?:{_PREFIX_JOINER}{word})*{_PREFIX_SEPARATOR}", re.I)
 
 
 def _field_status(entry: Mapping[str, Any], rules: FeedRules) -> AppealStatus | None:

@@ -10,6 +10,8 @@ feeds carry on.
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +20,7 @@ import sqlite_utils
 
 from . import events
 from .clock import to_iso
+from .db import immediate
 from .errors import FeedError
 from .feeds import FeedRules, fetch_feed, parse_feed
 from .items import CLOSED_STATUSES, Item, Kind
@@ -28,6 +31,9 @@ from .settings import Settings
 from .withdrawal import record_feed_presence, withdraw_item
 
 log = logging.getLogger("appeal_bot")
+
+# Items stored per write transaction in a poll (a few tenths of a second of work at most).
+STORE_BATCH = 250
 
 
 @dataclass(frozen=True)
@@ -101,28 +107,8 @@ def poll_feed(
         events.record(db, "fetch", "error", str(error), now=now)
         return FeedReport(url, kind, "error", error=error.reason)
 
-    new = updated = closed = 0
-    for item in parsed.items:
-        result = store_item(db, item, now)
-        if result.new:
-            planned = plan_posts(item, settings, now, draft=settings.require_approval)
-            if enqueue(db, item.id, planned, now):
-                new += 1
-            if item.is_closed:
-                # First seen already found: nothing was queued, but record it as closed.
-                withdraw_item(db, item.id, f"{item.status} in the feed", now)
-        elif result.changed:
-            updated += 1
-            if item.is_closed and result.previous_status not in ("found", "withdrawn"):
-                reason = f"{item.status} in the feed"
-                close_appeal(db, settings, item.id, reason, now, found=item.status == "found")
-                closed += 1
-            else:
-                if not item.is_closed and result.previous_status in CLOSED_STATUSES:
-                    reopen_appeal(db, item.id, f"{item.status} again in the feed", now)
-                elif item.status == "withdrawn" and result.previous_status == "found":
-                    withdraw_thanks(db, item.id, "changed from found to withdrawn", now)
-                refresh_unsent_text(db, item, settings)
+    counts = store_entries(db, settings, parsed.items, now)
+    new, updated, closed = counts["new"], counts["updated"] + counts["closed"], counts["closed"]
     if kind == "appeal" and parsed.complete and settings.withdraw_when_missing_from_feed:
         # Only a complete, well-formed, non-empty poll is evidence that an appeal was taken down.
         closed += len(
@@ -145,6 +131,52 @@ def poll_feed(
             db, "fetch", "ok", f"{url}: {new} new, {updated} updated, {closed} closed", now=now
         )
     return FeedReport(url, kind, "ok", new=new, updated=updated, closed=closed)
+
+
+def store_entries(
+    db: sqlite_utils.Database, settings: Settings, items: Sequence[Item], now: datetime
+) -> Counter[str | None]:
+    """Store a feed's entries (see :func:`store_entry`); how many were new, updated, closed.
+
+    A batch per transaction: a commit per entry costs more than the rest of a first poll of a
+    big feed, while a batch never holds the write lock long enough to delay a slot.
+    """
+    counts: Counter[str | None] = Counter()
+    for start in range(0, len(items), STORE_BATCH):
+        with immediate(db):
+            for item in items[start : start + STORE_BATCH]:
+                counts[store_entry(db, settings, item, now)] += 1
+    return counts
+
+
+def store_entry(
+    db: sqlite_utils.Database, settings: Settings, item: Item, now: datetime
+) -> str | None:
+    """Store one feed entry and act on what changed: "new", "updated", "closed" or None.
+
+    New: its posts are queued. Changed: a found or withdrawn appeal is closed everywhere, one
+    missing again is reopened, and posts not yet sent get the new text. Never queued twice.
+    """
+    result = store_item(db, item, now)
+    if result.new:
+        planned = plan_posts(item, settings, now, draft=settings.require_approval)
+        queued = enqueue(db, item.id, planned, now)
+        if item.is_closed:
+            # First seen already found: nothing was queued, but record it as closed.
+            withdraw_item(db, item.id, f"{item.status} in the feed", now)
+        return "new" if queued else None
+    if not result.changed:
+        return None
+    if item.is_closed and result.previous_status not in ("found", "withdrawn"):
+        reason = f"{item.status} in the feed"
+        close_appeal(db, settings, item.id, reason, now, found=item.status == "found")
+        return "closed"
+    if not item.is_closed and result.previous_status in CLOSED_STATUSES:
+        reopen_appeal(db, item.id, f"{item.status} again in the feed", now)
+    elif item.status == "withdrawn" and result.previous_status == "found":
+        withdraw_thanks(db, item.id, "changed from found to withdrawn", now)
+    refresh_unsent_text(db, item, settings)
+    return "updated"
 
 
 def refresh_unsent_text(db: sqlite_utils.Database, item: Item, settings: Settings) -> None:

@@ -135,23 +135,26 @@ def store_item(
 ) -> StoreResult:
     """Insert a new item or update a known one, keyed on its id. Never queues anything."""
     row = _item_row(item)
-    # Plain SQL, not sqlite-utils' insert/update: a first poll of a big feed stores thousands.
+    seen = to_iso(now)
+    # Plain SQL, not sqlite-utils' insert/update: a first poll of a big feed stores thousands,
+    # and trying the insert first spares a new item (the common case then) a lookup.
+    new_row = {**row, "id": item.id, "source": source, "first_seen_at": seen, "last_seen_at": seen}
+    inserted = db.execute(
+        f"INSERT INTO items ({', '.join(new_row)}) VALUES ({', '.join('?' * len(new_row))})"
+        " ON CONFLICT (id) DO NOTHING",
+        list(new_row.values()),
+    )
+    if inserted.rowcount:
+        return StoreResult(new=True, changed=False, previous_status=None)
     cursor = db.execute("SELECT * FROM items WHERE id = ?", [item.id])
     existing = cursor.fetchone()
-    if existing is None:
-        row.update(id=item.id, source=source, first_seen_at=to_iso(now), last_seen_at=to_iso(now))
-        db.execute(
-            f"INSERT INTO items ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-            list(row.values()),
-        )
-        return StoreResult(new=True, changed=False, previous_status=None)
     old = dict(zip([d[0] for d in cursor.description], existing, strict=True))
     if old["purged_at"]:
         # A purged appeal's personal data must not come back from a stale feed entry.
-        db.execute("UPDATE items SET last_seen_at = ? WHERE id = ?", [to_iso(now), item.id])
+        db.execute("UPDATE items SET last_seen_at = ? WHERE id = ?", [seen, item.id])
         return StoreResult(new=False, changed=False, previous_status=old["status"])
     changed = any(old[key] != row[key] for key in _ITEM_FIELDS)
-    row["last_seen_at"] = to_iso(now)
+    row["last_seen_at"] = seen
     db.execute(
         f"UPDATE items SET {', '.join(f'{name} = ?' for name in row)} WHERE id = ?",
         [*row.values(), item.id],
@@ -188,6 +191,7 @@ def enqueue(
 ) -> list[int]:
     """Queue planned posts; a post already queued for the same (platform, target, round) is kept."""
     ids: list[int] = []
+    created = to_iso(now)
     with immediate(db):
         for post in planned:
             cursor = db.execute(
@@ -204,9 +208,9 @@ def enqueue(
                     post.link,
                     post.image_url,
                     post.alt_text,
-                    to_iso(post.scheduled_at),
+                    created if post.scheduled_at == now else to_iso(post.scheduled_at),
                     post.priority,
-                    to_iso(now),
+                    created,
                 ],
             )
             if cursor.rowcount:

@@ -92,6 +92,8 @@ def _extract(html: str) -> _Extractor:
 @functools.lru_cache(maxsize=32)
 def _parsed(html: str) -> tuple[str, tuple[ImageTag, ...]]:
     """Text and images of ``html``, parsed once: parsing a feed asks for both, often twice."""
+    if "<" not in html and "&" not in html:
+        return " ".join(html.split()), ()  # plain text already (most titles): nothing to parse
     parser = _extract(html)
     return " ".join("".join(parser.parts).split()), tuple(parser.images)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 
 MAX_WEIGHTED_LENGTH = 280
 URL_WEIGHT = 23
@@ -107,13 +108,40 @@ _EMOJI_RE = re.compile(
 
 # Every URL has a host with a dot before a letter, and none spans whitespace: only the
 # whitespace-separated words holding ".<letter>" need the (much slower) URL pattern.
-_URL_CANDIDATE = re.compile(r"\S*\.[^\W\d_]\S*")
+_DOT_LETTER = re.compile(r"\.[^\W\d_]")
+_NON_SPACE = re.compile(r"\S*")
 
 
 def _url_matches(text: str) -> Iterator[re.Match[str]]:
-    for word in _URL_CANDIDATE.finditer(text):
+    backwards = None
+    word_end = 0
+    for dot in _DOT_LETTER.finditer(text):
+        if dot.start() < word_end:
+            continue  # another dot of a word already searched
+        if backwards is None:
+            backwards = text[::-1]
+        # The word around the dot: non-space characters on either side of it.
+        word_start = len(text) - _non_space_end(backwards, len(text) - dot.start())
+        word_end = _non_space_end(text, dot.start())
         # pos/endpos keep the lookbehind and lookahead seeing the real neighbours (whitespace).
-        yield from _URL_RE.finditer(text, word.start(), word.end())
+        yield from _URL_RE.finditer(text, word_start, word_end)
+
+
+def _non_space_end(text: str, start: int) -> int:
+    match = _NON_SPACE.match(text, start)  # \S* always matches, if only the empty string
+    return match.end() if match else start
+
+
+@lru_cache(maxsize=256)
+def _url_spans(text: str) -> tuple[tuple[int, int], ...]:
+    # Cached: composing measures a candidate post, then checks the URLs of the one it keeps.
+    spans = []
+    for match in _url_matches(text):
+        url = match.group()
+        has_protocol = url[:8].lower().startswith(("http://", "https://"))
+        if len(url) + (0 if has_protocol else len("https://")) <= _MAX_URL_LENGTH:
+            spans.append(match.span())
+    return tuple(spans)
 
 
 def find_urls(text: str) -> list[tuple[int, int]]:
@@ -122,13 +150,7 @@ def find_urls(text: str) -> list[tuple[int, int]]:
     The composer uses the spans to avoid cutting a post inside a URL; the spans index ``text``
     itself, not its NFC form.
     """
-    spans = []
-    for match in _url_matches(text):
-        url = match.group()
-        has_protocol = url[:8].lower().startswith(("http://", "https://"))
-        if len(url) + (0 if has_protocol else len("https://")) <= _MAX_URL_LENGTH:
-            spans.append(match.span())
-    return spans
+    return list(_url_spans(text))
 
 
 def find_emoji(text: str) -> list[tuple[int, int]]:
@@ -155,11 +177,11 @@ _PLAIN = re.compile(
 
 def weighted_length(text: str) -> int:
     """The length X gives ``text``; X refuses a post when this is over MAX_WEIGHTED_LENGTH."""
-    if _PLAIN.fullmatch(text) and unicodedata.is_normalized("NFC", text):
+    if text.isascii() or (_PLAIN.fullmatch(text) and unicodedata.is_normalized("NFC", text)):
         # The common case, and composing weighs many candidate texts per post: only light
         # characters that cannot begin an emoji, plus the ellipsis (weight 2). Then only the
         # URLs differ from one per character.
-        url_extra = sum(URL_WEIGHT - (end - start) for start, end in find_urls(text))
+        url_extra = sum(URL_WEIGHT - (end - start) for start, end in _url_spans(text))
         return len(text) + text.count("\u2026") + url_extra
     return weighted_length_by_character(text)
 
@@ -167,7 +189,7 @@ def weighted_length(text: str) -> int:
 def weighted_length_by_character(text: str) -> int:
     """The general count, a character (or emoji sequence, or URL) at a time."""
     text = unicodedata.normalize("NFC", text)
-    urls = dict(find_urls(text))
+    urls = dict(_url_spans(text))
     total = 0
     index = 0
     while index < len(text):

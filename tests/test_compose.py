@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import replace
 from typing import Any
 
@@ -15,6 +16,13 @@ from bot.compose import (
     ELLIPSIS,
     FACEBOOK_MAX_LENGTH,
     PostStyle,
+    _fields,
+    _fit,
+    _Fitter,
+    _last_fitting,
+    _parse_template,
+    _tidy,
+    _word_ends,
     alt_text,
     compose,
     compose_facebook,
@@ -352,3 +360,64 @@ def test_facebook_posts_always_fit_and_keep_the_link(summary: str, link: str) ->
     text = compose_facebook(item, FACEBOOK_STYLE, link=link)
     assert len(text.encode("utf-16-le")) // 2 <= FACEBOOK_MAX_LENGTH
     assert link in text.split()
+
+
+# --- the search and the fast paths behind it ---------------------------------------------------
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    count=st.integers(min_value=0, max_value=80),
+    data=st.data(),
+)
+def test_the_search_finds_the_last_fitting_candidate_from_any_guess(
+    count: int, data: st.DataObject
+) -> None:
+    last = data.draw(st.integers(min_value=-1, max_value=count - 1), label="last fitting")
+    guess = data.draw(st.one_of(st.none(), st.integers(-5, count + 5)), label="guess")
+    asked: list[int] = []
+
+    def fits(k: int) -> bool:
+        assert 0 <= k < count, "asked about a candidate that does not exist"
+        asked.append(k)
+        return k <= last
+
+    assert _last_fitting(fits, count, guess) == last
+    if guess is not None and last >= 0 and abs(guess - last) <= 1 and last + 1 < count:
+        # A guess off by one or less settles in two questions (or three from above).
+        assert len(asked) <= 3, asked
+
+
+@given(st.text(alphabet=" \t\n\r\x0b\x0c\x1c\u00a0\u2028\u3000ab…", max_size=40))
+def test_tidy_collapses_whitespace_exactly_as_the_regular_expression_did(text: str) -> None:
+    lines = [re.sub(r"[^\S\n]+", " ", line).strip() for line in text.split("\n")]
+    expected = unicodedata.normalize("NFC", re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip())
+    assert _tidy(text) == expected
+
+
+@given(st.text(alphabet=" \t\u00a0ab…", max_size=40))
+def test_word_ends_agree_with_the_regular_expression(text: str) -> None:
+    assert _word_ends(text) == [m.end() for m in re.finditer(r"\S+", text)]
+
+
+@pytest.mark.parametrize("words", [60, 400, 4000])
+def test_a_long_summary_is_cut_as_far_as_fits_with_a_handful_of_measurements(words: int) -> None:
+    # A poll of thousands of appeals composes each one: count the candidate texts weighed
+    # (not the time taken), and check the cut is still the longest that fits.
+    summary = " ".join(f"word{n}" for n in range(words))
+    item = Item(id="c", kind="appeal", title="Sam, 15, missing", summary=summary, link=URLS[0])
+    style = PostStyle(X_TEMPLATE, ("#missing",))
+    fields = _fields(item, style, None, paragraphs=False)
+    weighed: list[str] = []
+
+    def counting_length(text: str) -> int:
+        weighed.append(text)
+        return weighted_length(text)
+
+    text = _fit(fields, _Fitter(_parse_template(X_TEMPLATE), fields, counting_length, 280))
+    assert text == compose_x(item, style)
+    kept = text.split(ELLIPSIS)[0].split(". ", 1)[1].split()
+    assert kept == summary.split()[: len(kept)]
+    one_more = text.replace(f"{kept[-1]}{ELLIPSIS}", f"{kept[-1]} word{len(kept)}{ELLIPSIS}")
+    assert weighted_length(text) <= MAX_WEIGHTED_LENGTH < weighted_length(one_more)
+    assert len(weighed) <= 5, weighed

@@ -7,7 +7,9 @@ import threading
 import time
 from pathlib import Path
 
-from bot.db import open_db
+import pytest
+
+from bot.db import immediate, open_db
 
 
 def test_two_processes_upgrading_an_old_database_at_once_both_open_it(tmp_path: Path) -> None:
@@ -38,3 +40,27 @@ def test_two_processes_upgrading_an_old_database_at_once_both_open_it(tmp_path: 
     columns = [row[1] for row in conn.execute("PRAGMA table_info(items)")]
     assert columns.count("missing_polls") == 1
     conn.close()
+
+
+def test_immediate_inside_immediate_undoes_only_the_inner_part(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "a.db")
+    with immediate(db):
+        db.execute("INSERT INTO feeds (url, kind) VALUES ('outer', 'appeal')")
+        with pytest.raises(RuntimeError), immediate(db):
+            db.execute("INSERT INTO feeds (url, kind) VALUES ('inner', 'appeal')")
+            raise RuntimeError("a step fails")
+        with immediate(db):
+            db.execute("INSERT INTO feeds (url, kind) VALUES ('inner ok', 'appeal')")
+    assert not db.conn.in_transaction
+    urls = {row[0] for row in db.execute("SELECT url FROM feeds")}
+    assert urls == {"outer", "inner ok"}
+
+
+def test_an_error_in_the_outer_transaction_undoes_the_inner_parts_too(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "a.db")
+    with pytest.raises(RuntimeError), immediate(db):
+        with immediate(db):
+            db.execute("INSERT INTO feeds (url, kind) VALUES ('inner', 'appeal')")
+        raise RuntimeError("the poll fails later")
+    assert not db.conn.in_transaction
+    assert db.execute("SELECT COUNT(*) FROM feeds").fetchone()[0] == 0

@@ -7,12 +7,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from bot.errors import FeedError
-from bot.feeds import USER_AGENT, FeedRules, fetch_feed, parse_feed
+from bot.feeds import USER_AGENT, FeedRules, _http_url, fetch_feed, parse_feed
 from bot.items import Item
 from bot.settings import load_settings
 
@@ -603,3 +606,34 @@ def test_file_url_missing_and_too_big(session: requests.Session, tmp_path: Path)
         fetch_feed(session, big.as_uri(), None, None, 5, 1000)
     with pytest.raises(FeedError, match="folder"):
         fetch_feed(session, tmp_path.as_uri(), None, None, 5, 1000)
+
+
+LINK_PIECES = [
+    "http://", "https://", "HTTP://", "Https://", "charity.example", "/appeals", "/a b", "?", "#",
+    "?x=1", "#top", "[::1]", ":8080", "\t", "\n", "..", "/./", "mailto:", "javascript:", "//",
+    "é", "%20", ";p", "@",
+]  # fmt: skip
+
+
+@settings(max_examples=1000)
+@given(st.lists(st.sampled_from(LINK_PIECES), max_size=8).map("".join))
+@example("https://charity.example/appeals?#top")  # the empty query is dropped
+@example("https://charity.example/appeals?")
+@example("https://charity.example/appeals#")
+@example("HTTPS://charity.example/appeals")  # the scheme is lower-cased
+@example("https://charity.example/a\tb")  # the tab is dropped
+@example("https://[::1/appeals")  # refused
+def test_absolute_links_are_taken_as_written_only_when_urljoin_would_agree(candidate: str) -> None:
+    # _http_url skips urljoin for links that are absolute already (nearly all of a big feed);
+    # the result must be exactly what urljoin gives, or an item's id (a hash of its link when
+    # the feed has no guid) would change and the appeal would be posted again.
+    base = "https://charity.example/feed/"
+    if not candidate.strip():
+        return  # no link at all is no link, not the feed's own address
+    try:
+        joined = urljoin(base, candidate.strip())
+        parts = urlsplit(joined)
+    except ValueError:
+        return  # the long way refuses it too (an unbalanced IPv6 bracket)
+    expected = joined if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+    assert _http_url(candidate.strip(), base) == expected

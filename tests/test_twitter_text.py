@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.twitter_text import (
@@ -143,3 +144,34 @@ URLISH = st.lists(
 def test_the_word_prefilter_finds_what_a_full_scan_finds(text: str) -> None:
     full_scan = [match.span() for match in _URL_RE.finditer(text)]
     assert find_urls(text) == full_scan
+
+
+# The URL finder before it looked only around ".<letter>": every whitespace-separated word
+# holding one, searched with the full pattern. Kept here as the reference the fast one must match.
+_REFERENCE_WORDS = re.compile(r"\S*\.[^\W\d_]\S*")
+
+
+def _reference_find_urls(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for word in _REFERENCE_WORDS.finditer(text):
+        for match in _URL_RE.finditer(text, word.start(), word.end()):
+            url = match.group()
+            extra = 0 if url[:8].lower().startswith(("http://", "https://")) else len("https://")
+            if len(url) + extra <= 4096:
+                spans.append(match.span())
+    return spans
+
+
+URL_PIECES = [
+    "see", "example.org", "bit.ly/x", "https://a.b.co/x?y=1", "a.b", "x.y.z.com", "Hull.",
+    "U.K.", "e.g.", "www.charity.org.uk/appeal.", "(charity.org)", "foo@bar.com", "1.5km",
+    "https://x.com/a.b.c", "Ünï.çødé", "日本.jp", "a..b.com", "-x.com", ".com", "co.uk", "…",
+]  # fmt: skip
+SEPARATORS = [" ", "", "\t", "\u3000", "\u00a0", "\n", ". ", "/"]
+
+
+@settings(max_examples=1000)
+@given(st.lists(st.tuples(st.sampled_from(URL_PIECES), st.sampled_from(SEPARATORS)), max_size=12))
+def test_find_urls_agrees_with_the_whole_word_reference(pieces: list[tuple[str, str]]) -> None:
+    text = "".join(piece + separator for piece, separator in pieces)
+    assert find_urls(text) == _reference_find_urls(text)
