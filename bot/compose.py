@@ -21,7 +21,7 @@ import re
 import string
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import accumulate
@@ -300,25 +300,31 @@ class _Fitter:
 def _last_fitting(fits: Callable[[int], bool], count: int, guess: int | None) -> int:
     """The largest k in [0, count) with fits(k), or -1; fits turns false once and stays false.
 
-    Galloping from a guess costs about 2·log2(error) + 2 calls, so a guess off by one or two
-    settles in two or three; with no guess (or a wild one) it is no worse than bisection.
+    From a guess it gallops (steps of 1, 1, 2, 4...) until it brackets the answer, then
+    bisects: an exact guess settles in two calls, one off by one in three, one off by e in
+    about 2·log2(e) + 2; with no guess it is plain bisection.
     """
     low, high = -1, count  # fits(low) holds (or low is -1); high is the first k known not to
     if count > 0 and guess is not None:
         guess = min(max(guess, 0), count - 1)
-        step = 1
         if fits(guess):
             low = guess
-            while low + step < high and fits(low + step):
+            for step in _gallop():
+                if low + step >= high:
+                    break
+                if not fits(low + step):
+                    high = low + step
+                    break
                 low += step
-                step *= 2
-            high = min(high, low + step)
         else:
             high = guess
-            while high - step > low and not fits(high - step):
+            for step in _gallop():
+                if high - step <= low:
+                    break
+                if fits(high - step):
+                    low = high - step
+                    break
                 high -= step
-                step *= 2
-            low = max(low, high - step)
     while high - low > 1:
         middle = (low + high) // 2
         if fits(middle):
@@ -326,6 +332,14 @@ def _last_fitting(fits: Callable[[int], bool], count: int, guess: int | None) ->
         else:
             high = middle
     return low
+
+
+def _gallop() -> Iterator[int]:
+    yield 1
+    step = 1
+    while True:
+        yield step
+        step *= 2
 
 
 def _word_ends(text: str) -> list[int]:

@@ -190,6 +190,30 @@ def test_relative_link_resolved_against_feed_url() -> None:
     assert item.link == "http://127.0.0.1:8000/appeals/7?ref=feed"
 
 
+def test_an_appeals_id_stays_put_when_the_feed_moves() -> None:
+    # A guid without isPermaLink="false" is still the CMS's own id ("12345"), not a link to
+    # resolve: were it made absolute against the feed's address, moving the feed to https
+    # would give every appeal a new id, and every appeal would be posted again.
+    entry = "<guid>12345</guid><title>Sam Jones, 15</title><link>/appeals/sam</link>"
+    before = parse_one(entry, url="http://charity.example/feeds/appeals.xml")
+    after = parse_one(entry, url="https://www.charity.example/rss/appeals")
+    assert before.id == after.id == "12345"
+    assert after.link == "https://www.charity.example/appeals/sam"
+
+
+def test_a_relative_xml_base_is_taken_against_the_feed_url() -> None:
+    item = parse_one('<title>T</title><link xml:base="/blog/">posts/7</link>')
+    assert item.link == "http://127.0.0.1:8000/blog/posts/7"  # the base of the link's own text
+    body = rss("<title>T</title><link>posts/7</link>").replace(
+        b"<item>", b'<item xml:base="/blog/">'
+    )
+    (item,) = parse_feed(body, FEED_URL, "appeal", RULES).items
+    assert item.link == "http://127.0.0.1:8000/blog/posts/7"
+    hostile = body.replace(b'xml:base="/blog/"', b'xml:base="javascript:alert(1)//"')
+    (item,) = parse_feed(hostile, FEED_URL, "appeal", RULES).items
+    assert item.link == "http://127.0.0.1:8000/feeds/posts/7"  # the feed's URL, not the script
+
+
 def test_non_http_link_dropped() -> None:
     item = parse_one("<title>T</title><link>javascript:alert(1)</link>")
     assert item.link is None
