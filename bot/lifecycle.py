@@ -14,10 +14,12 @@ from datetime import datetime
 import sqlite_utils
 
 from . import events
+from .compose import PostStyle, compose
 from .items import Item
 from .queue import PRIORITY_APPEAL, PlannedPost, enqueue, get_item, store_item
 from .settings import Settings
 from .states import PostStatus
+from .tracking import tracked_link
 from .withdrawal import withdraw_item
 
 THANKS_SUFFIX = "#thanks"
@@ -89,23 +91,32 @@ def reopen_appeal(db: sqlite_utils.Database, item_id: str, reason: str, now: dat
     return affected
 
 
-def thanks_text(template: str, item: Item) -> str:
-    """FOUND_THANKS_TEMPLATE with {title} and {link} filled in, and nothing else touched.
+def thanks_text(
+    template: str, item: Item, platform: str = "facebook", link: str | None = None
+) -> str:
+    """FOUND_THANKS_TEMPLATE with {title} and {link} filled in, fitted to ``platform``.
 
-    Literal replacement, not str.format: a brace elsewhere in the charity's text must not break
-    the update, and no other field of the item (summary, photo) can ever get in.
+    Only those two placeholders are fields: any other brace in the charity's text stays as
+    written, and no other field of the item (summary, photo) can ever get in. On X a long name
+    is cut at a word, as in any post, so the update always fits; the link is kept whole.
     """
-    return template.replace("{title}", item.title).replace("{link}", item.link or "").strip()
+    fields_only = template.replace("{", "{{").replace("}", "}}")
+    for name in ("title", "link"):
+        fields_only = fields_only.replace("{{" + name + "}}", "{" + name + "}")
+    about = Item(id=item.id, kind="news", title=item.title, link=link or item.link)
+    return compose(about, platform, PostStyle(fields_only, hashtags=()), link=link)
 
 
 def queue_found_thanks(
     db: sqlite_utils.Database, settings: Settings, item_id: str, now: datetime
 ) -> list[int]:
-    """Queue FOUND_THANKS' update once on each platform where the appeal was published.
+    """Queue FOUND_THANKS' update once wherever the appeal was published.
 
-    It is its own item (``<id>#thanks``), so it is not taken down with the appeal, and it never
-    carries the photo; the name and link only if the template asks for them. A platform where
-    the appeal never went out gets no thanks: nobody there shared it.
+    On each platform and page (a regional Facebook page too) that carried the appeal, as the
+    people who shared it there are the ones to thank; a platform where it never went out gets
+    none. It is its own item (``<id>#thanks``), so it is not taken down with the appeal, and it
+    never carries the photo; the name and link only if the template asks for them, the link
+    with the platform's tracking parameters, attributed to the appeal.
     """
     if not settings.found_thanks:
         return []
@@ -113,39 +124,46 @@ def queue_found_thanks(
     if item.kind != "appeal":
         return []
     published = [
-        row[0]
-        for row in db.execute(
-            "SELECT DISTINCT platform FROM posts WHERE item_id = ? AND sent_at IS NOT NULL"
-            " ORDER BY platform",
+        (platform, target)
+        for platform, target in db.execute(
+            "SELECT DISTINCT platform, target FROM posts WHERE item_id = ? AND sent_at IS NOT NULL"
+            " ORDER BY platform, target",
             [item_id],
         ).fetchall()
-        if row[0] in settings.platforms
+        if platform in settings.platforms
     ]
     if not published:
         return []
     update = Item(id=item_id + THANKS_SUFFIX, kind="news", title=THANKS_TITLE)
     store_item(db, update, now, source="thanks")
-    text = thanks_text(settings.found_thanks_template, item)
-    link = item.link if "{link}" in settings.found_thanks_template else None
+    template = settings.found_thanks_template
     status = PostStatus.DRAFT if settings.require_approval else PostStatus.QUEUED
-    planned = [
-        PlannedPost(
-            platform=platform,
-            text=text,
-            scheduled_at=now,
-            priority=PRIORITY_APPEAL,
-            link=link,
-            status=status,
+    planned = []
+    for platform, target in published:
+        link = None
+        if item.link and "{link}" in template:
+            link = tracked_link(item.link, platform, item_id, settings)
+        planned.append(
+            PlannedPost(
+                platform=platform,
+                target=target,
+                text=thanks_text(template, item, platform, link),
+                scheduled_at=now,
+                priority=PRIORITY_APPEAL,
+                link=link,
+                status=status,
+            )
         )
-        for platform in published
-    ]
     ids = enqueue(db, update.id, planned, now)
     if ids:
+        where = sorted({platform for platform, _ in published})
+        pages = len(published) - len(where)
+        extra = f" and {pages} regional page{'s' if pages > 1 else ''}" if pages else ""
         events.record(
             db,
             "thanks",
             str(status),
-            f"found: thank-you update on {', '.join(published)}",
+            f"found: thank-you update on {', '.join(where)}{extra}",
             item_id=update.id,
             now=now,
         )

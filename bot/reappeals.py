@@ -10,7 +10,7 @@ impossible, whichever process runs the job.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import sqlite_utils
 
@@ -21,16 +21,30 @@ from .queue import PRIORITY_APPEAL, enqueue, get_item
 from .settings import Settings
 
 
-def due_at(first_post: datetime, round: int, days: tuple[int, ...], every: int) -> datetime | None:
-    """When re-appeal ``round`` (1, 2, …) falls due, or None if the cadence never reaches it."""
+def due_at(
+    first_post: datetime,
+    round: int,
+    days: tuple[int, ...],
+    every: int,
+    zone: tzinfo = UTC,
+) -> datetime | None:
+    """When re-appeal ``round`` (1, 2, …) falls due, or None if the cadence never reaches it.
+
+    Days are calendar days in ``zone``: an appeal first posted at 09:00 is due again at 09:00
+    local time, across a change to or from summer time (not an hour early or late, which could
+    push it past the morning slot).
+    """
     days = tuple(sorted(days))
     if round < 1 or not days:
         return None
     if round <= len(days):
-        return first_post + timedelta(days=days[round - 1])
-    if every <= 0:
+        offset = days[round - 1]
+    elif every > 0:
+        offset = days[-1] + (round - len(days)) * every
+    else:
         return None
-    return first_post + timedelta(days=days[-1] + (round - len(days)) * every)
+    local = first_post.astimezone(zone).replace(tzinfo=None) + timedelta(days=offset)
+    return local.replace(tzinfo=zone).astimezone(UTC)
 
 
 def next_round(
@@ -55,7 +69,7 @@ def next_round(
         return None
     due: int | None = None
     candidate = last_round + 1
-    while (at := due_at(first_post, candidate, days, every)) is not None and at <= now:
+    while (at := due_at(first_post, candidate, days, every, zone)) is not None and at <= now:
         due = candidate
         candidate += 1
     return due

@@ -123,6 +123,18 @@ def test_due_at_follows_reappeal_days_then_every() -> None:
     assert due_at(first, 1, (), 30) is None
 
 
+def test_reappeals_fall_due_at_the_same_local_time_across_summer_time() -> None:
+    # First posted at 09:00 in London on a Saturday before the clocks go forward (29 March
+    # 2026): a week later it is due at 09:00 local again, which is 08:00 UTC, not 09:00 UTC.
+    first = datetime(2026, 3, 21, 9, tzinfo=UTC)
+    week = due_at(first, 1, (7,), 0, LONDON)
+    assert week is not None
+    assert week.astimezone(LONDON).hour == 9 and week == datetime(2026, 3, 28, 9, tzinfo=UTC)
+    month = due_at(first, 2, (7, 30), 0, LONDON)
+    assert month is not None and month.astimezone(LONDON).strftime("%d %H:%M") == "20 09:00"
+    assert month == datetime(2026, 4, 20, 8, tzinfo=UTC)
+
+
 def test_next_round_never_twice_a_day_and_only_the_latest_after_downtime() -> None:
     first = datetime(2026, 1, 1, 9, tzinfo=UTC)
     day = timedelta(days=1)

@@ -24,9 +24,10 @@ from bot.platforms import build_publishers
 from bot.publishing import run_slot
 from bot.queue import list_posts
 from bot.retention import purge_expired
+from bot.twitter_text import MAX_WEIGHTED_LENGTH, weighted_length
 from bot.withdrawal import list_withdrawals, process_deletions
 from tests.factories import NOW
-from tests.regional_fakes import Fakes, live_settings
+from tests.regional_fakes import NORTH, Fakes, live_settings
 
 if TYPE_CHECKING:
     from tests.feed_server import FeedServer
@@ -275,6 +276,44 @@ def test_the_thank_you_carries_the_name_and_link_only_if_the_template_asks(
     [post] = list_posts(db, item_id=f"{item_id}#thanks")
     assert closure.thanks == [post["id"]]
     assert post["text"] == f"Update: {TITLE} has been found. Thank you for sharing {LINK}"
+
+
+def test_the_thank_you_goes_wherever_the_appeal_went_fitted_and_tracked(
+    tmp_path: Path, fakes: Fakes
+) -> None:
+    # The appeal went out on X, the main page and the north-west page: the people to thank are
+    # on all three. A long name still fits X; the link is whole and tracked per platform; a
+    # brace that is not {title} or {link} is the charity's own text.
+    template = "Update {{at last}}: {title} has been found safe. Thank you for sharing {link}"
+    settings = live_settings(
+        tmp_path,
+        fakes,
+        FOUND_THANKS="1",
+        FOUND_THANKS_TEMPLATE=template,
+        TRACKING_DOMAINS="charity.example",
+    )
+    db = open_db(settings.database_path)
+    long_title = TITLE + ", " + " ".join(["last seen near the old mill by the canal"] * 8)
+    item_id, _ = add_manual(
+        db, settings, ManualPost("appeal", long_title, link=LINK, region="north-west"), NOW
+    )
+    publishers = build_publishers(settings)
+    run_slot(db, publishers, settings, due_only=False, clock=lambda: NOW)
+    close_appeal(db, settings, item_id, "found", NOW, found=True)
+    thanks = list_posts(db, item_id=f"{item_id}#thanks")
+    assert sorted((p["platform"], p["target"]) for p in thanks) == [
+        ("facebook", ""),
+        ("facebook", NORTH),
+        ("x", ""),
+    ]
+    for post in thanks:
+        assert post["text"].startswith("Update {{at last}}: Samira")
+        assert post["link"].startswith(f"{LINK}?utm_source={post['platform']}")
+        assert post["text"].endswith(f"Thank you for sharing {post['link']}")
+    [x_thanks] = [p for p in thanks if p["platform"] == "x"]
+    assert weighted_length(x_thanks["text"]) <= MAX_WEIGHTED_LENGTH and "…" in x_thanks["text"]
+    run_slot(db, publishers, settings, due_only=False, clock=lambda: NOW + timedelta(hours=1))
+    assert {p["status"] for p in list_posts(db, item_id=f"{item_id}#thanks")} == {"sent"}
 
 
 def test_found_then_unfound_takes_the_thank_you_down_and_posts_nothing_again(
