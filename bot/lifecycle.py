@@ -135,7 +135,13 @@ def queue_found_thanks(
     if not published:
         return []
     update = Item(id=item_id + THANKS_SUFFIX, kind="news", title=THANKS_TITLE)
+    round = _next_thanks_round(db, update.id)
+    if round is None:
+        return []  # thanked already, and the thank-you still stands
     store_item(db, update, now, source="thanks")
+    # Found again after a "found" the site took back: the earlier thank-you was taken down
+    # (its item closed with it), so this one is a new round on a reopened item.
+    db.execute("UPDATE items SET closed_at = NULL, close_reason = NULL WHERE id = ?", [update.id])
     template = settings.found_thanks_template
     status = PostStatus.DRAFT if settings.require_approval else PostStatus.QUEUED
     planned = []
@@ -151,6 +157,7 @@ def queue_found_thanks(
                 scheduled_at=now,
                 priority=PRIORITY_APPEAL,
                 link=link,
+                round=round,
                 status=status,
             )
         )
@@ -168,6 +175,14 @@ def queue_found_thanks(
             now=now,
         )
     return ids
+
+
+def _next_thanks_round(db: sqlite_utils.Database, thanks_id: str) -> int | None:
+    """The round for a new thank-you update, or None while an earlier one is waiting or up."""
+    rows = db.execute("SELECT round, status FROM posts WHERE item_id = ?", [thanks_id]).fetchall()
+    if any(status not in (PostStatus.CANCELLED, PostStatus.DELETED) for _, status in rows):
+        return None
+    return max((round for round, _ in rows), default=-1) + 1
 
 
 def housekeeping(db: sqlite_utils.Database, settings: Settings, now: datetime) -> dict[str, int]:

@@ -359,6 +359,20 @@ def test_found_then_unfound_takes_the_thank_you_down_and_posts_nothing_again(
     reopened = [e for e in list_events(db, action="reopen") if e["item_id"] in ("a1", "a2")]
     assert len(reopened) == 2  # the comms team is told, so a person can decide
 
+    # Later Sam really is found: the public is thanked again, once, and the update stays up.
+    feed_server.serve("/appeals.xml", found, etag='"5"')
+    t4 = t3 + timedelta(days=2)
+    poll_feeds(db, settings, t4)
+    poll_feeds(db, settings, t4 + timedelta(minutes=10))  # nothing more on a second poll
+    again = [p for p in list_posts(db, item_id="a1#thanks") if p["round"] == 1]
+    assert sorted(p["platform"] for p in again) == ["facebook", "x"]
+    process_deletions(db, publishers, t4)
+    run_slot(db, publishers, settings, due_only=False, clock=lambda: t4)
+    process_deletions(db, publishers, t4)
+    assert {p["status"] for p in list_posts(db, item_id="a1#thanks") if p["round"] == 1} == {"sent"}
+    assert len(live_x_posts(fakes)) == 1 and len(live_fb_posts(fakes)) == 1
+    assert close_appeal(db, settings, "a1", "found", t4, found=True).thanks == []  # once
+
 
 # --- retention ----------------------------------------------------------------------------------
 
