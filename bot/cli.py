@@ -290,6 +290,9 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
                 else "ok"
             )
         )
+        if row["reads_limited_until"]:
+            until = local_text(row["reads_limited_until"], zone)
+            row["paused_text"] += f"; share counts wait until {until}"
         row["budget"] = f"{row['sent_last_24h']}/{row['daily_limit']}"
         row["success"] = local_text(row["last_success_at"], zone)
         row["error"] = (

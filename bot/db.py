@@ -98,6 +98,7 @@ CREATE TABLE IF NOT EXISTS platforms (
     paused_reason TEXT,
     paused_at TEXT,
     hold_until TEXT,
+    reads_hold_until TEXT,
     last_success_at TEXT,
     last_error TEXT,
     last_error_at TEXT
@@ -184,6 +185,7 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
 # for new databases; open_db adds them to older ones, so an upgrade needs no manual step.
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("items", "missing_polls", "INTEGER NOT NULL DEFAULT 0"),
+    ("platforms", "reads_hold_until", "TEXT"),
 )
 
 

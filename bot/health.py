@@ -1,5 +1,6 @@
 """Per-platform health in the ``platforms`` table: paused (bad credentials), held back (rate
-limited), last success and last error. Shown by ``status``; read before every send.
+limited: posting and share-count reads each have their own limit), last success and last error.
+Shown by ``status``; read before every send and every metrics run.
 """
 
 from __future__ import annotations
@@ -22,9 +23,13 @@ class PlatformHealth:
     last_success_at: str | None
     last_error: str | None
     last_error_at: str | None
+    reads_hold_until: str | None = None
 
     def held(self, now: datetime) -> bool:
         return bool(self.hold_until) and from_iso(self.hold_until or "") > now
+
+    def reads_held(self, now: datetime) -> bool:
+        return bool(self.reads_hold_until) and from_iso(self.reads_hold_until or "") > now
 
 
 def _ensure(db: sqlite_utils.Database, name: str) -> None:
@@ -59,6 +64,20 @@ def hold(db: sqlite_utils.Database, name: str, until: datetime) -> None:
     _ensure(db, name)
     db.execute(
         "UPDATE platforms SET hold_until = MAX(COALESCE(hold_until, ''), ?) WHERE name = ?",
+        [to_iso(until), name],
+    )
+
+
+def hold_reads(db: sqlite_utils.Database, name: str, until: datetime) -> None:
+    """Read no share counts on this platform before ``until`` (its read limit's reset).
+
+    Apart from :func:`hold`: X counts reads and posts against different limits, so a refused
+    read must not stop an appeal going out. Only ever lengthens a hold.
+    """
+    _ensure(db, name)
+    db.execute(
+        "UPDATE platforms SET reads_hold_until = MAX(COALESCE(reads_hold_until, ''), ?)"
+        " WHERE name = ?",
         [to_iso(until), name],
     )
 

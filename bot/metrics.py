@@ -8,8 +8,10 @@ taken at the same moment would say the same thing.
 Reads are rationed: at most X_METRICS_READS_PER_15_MINUTES on X and
 FACEBOOK_METRICS_READS_PER_HOUR on Facebook, counted from the ``metrics`` table itself, so the
 daemon and a ``metrics`` command run by hand share one budget. What does not fit stays due and
-is read on a later tick. A post deleted on the platform (404) is never read again, and the
-operators' log says so; any other error leaves it due.
+is read on a later tick. A platform that refuses a read for its rate limit is not asked again
+before the reset it gave (kept in the ``platforms`` table, so every process honours it). A post
+deleted on the platform (404) is never read again, and the operators' log says so; any other
+error leaves it due.
 
 The rows written here are read by :mod:`bot.stats`; nothing here knows about tables or plots.
 """
@@ -24,9 +26,9 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from . import events, health
-from .clock import from_iso, to_iso
+from .clock import from_iso, local_text, to_iso
 from .db import immediate
-from .errors import PublishError, RemoteGone
+from .errors import PublishError, RateLimited, RemoteGone
 from .platforms.base import Metrics, Publisher
 from .settings import Settings
 
@@ -232,8 +234,13 @@ def poll_metrics(
         if publisher is None or platform in report.stopped:
             continue
         if platform not in budget:
-            if health.get_health(db, platform).paused_reason:
+            state = health.get_health(db, platform)
+            if state.paused_reason:
                 report.stopped[platform] = "paused (credentials); readings wait"
+                continue
+            if state.reads_held(now):
+                shown = local_text(state.reads_hold_until, settings.timezone)
+                report.stopped[platform] = f"read limit reached; readings wait until {shown}"
                 continue
             limit, window = read_limit(settings, platform)
             budget[platform] = max(0, limit - reads_in_window(db, platform, window, now))
@@ -257,7 +264,15 @@ def poll_metrics(
                 now=now,
             )
             continue
-        except PublishError as error:  # rate limited, credentials, outage, refusal
+        except RateLimited as error:
+            # Remember the reset, so no run before it asks (and is refused) again.
+            reset = error.retry_at or now + READ_WINDOWS.get(platform, timedelta(minutes=15))
+            health.hold_reads(db, platform, reset)
+            shown = local_text(to_iso(reset), settings.timezone)
+            report.stopped[platform] = f"readings wait until {shown}: {error.message}"
+            log.warning("metrics %s: %s; readings wait until %s", platform, error, shown)
+            continue
+        except PublishError as error:  # credentials, outage, refusal
             report.stopped[platform] = f"readings wait: {error.message}"
             log.warning("metrics %s: %s; due readings wait for the next run", platform, error)
             continue

@@ -36,6 +36,7 @@ def gather_status(db: sqlite_utils.Database, settings: Settings, now: datetime) 
                 "paused": bool(state.paused_reason),
                 "paused_reason": state.paused_reason,
                 "rate_limited_until": state.hold_until if state.held(now) else None,
+                "reads_limited_until": (state.reads_hold_until if state.reads_held(now) else None),
                 "sent_last_24h": budget_used(db, name, now),
                 "daily_limit": settings.daily_limit(name),
                 "queued": queued,

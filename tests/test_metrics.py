@@ -13,6 +13,7 @@ import pytest
 import requests
 import sqlite_utils
 
+from bot import health
 from bot.cli import main
 from bot.db import open_db
 from bot.events import list_events
@@ -32,6 +33,7 @@ from bot.publishing import run_slot
 from bot.queue import enqueue, store_item
 from bot.scheduler import Daemon
 from bot.settings import Settings
+from bot.status import gather_status
 from tests.factories import make_item, make_settings
 
 X_KEY, X_TOKEN = "metrics-key", "metrics-token"
@@ -405,6 +407,33 @@ def test_rate_limited_platform_waits_and_others_carry_on(
     assert metric_reads(fake_x) - x0 == 1  # one refused read, then X is left alone this run
     assert report.taken == {"facebook": 3}
     assert len(due_readings(db, settings, clock.utc())) == 3
+
+
+def test_a_read_refused_for_the_rate_limit_is_not_asked_again_before_the_reset(
+    tmp_path: Path, env: dict[str, str], clock: Clock, fake_x: FakeX
+) -> None:
+    # X says when its read window resets (x-rate-limit-reset, 15 minutes on): every run before
+    # then, in this process or another, leaves X alone; posting is not held back by it.
+    settings, db, publishers, ids = setup(tmp_path, env, clock, items=2)
+    sent = clock.utc()
+    refused_at = clock.at(sent + timedelta(minutes=15))
+    fake_x.inject_named("rate_limit")  # its reset: 15 minutes from now
+    poll_metrics(db, publishers, settings, refused_at)
+    reads = metric_reads(fake_x)
+    for minutes in (16, 22, 29):
+        report = poll_metrics(db, publishers, settings, clock.at(sent + timedelta(minutes=minutes)))
+        assert "wait until" in report.stopped["x"] and "x" not in report.taken
+    assert metric_reads(fake_x) == reads  # not asked again
+    state = health.get_health(db, "x")
+    assert state.reads_held(clock.utc()) and not state.held(clock.utc())
+    [x_status] = [
+        p for p in gather_status(db, settings, clock.utc())["platforms"] if p["platform"] == "x"
+    ]
+    assert x_status["reads_limited_until"] and not x_status["rate_limited_until"]
+
+    after = clock.at(refused_at + timedelta(seconds=901))
+    assert poll_metrics(db, publishers, settings, after).taken == {"x": 2}
+    assert [r["offset_seconds"] for r in readings(db, ids["x-1"])] == [900]
 
 
 # --- --all, the daemon, the CLI --------------------------------------------------------------
