@@ -432,12 +432,14 @@ def cmd_retry(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_metrics(settings: Settings, args: argparse.Namespace) -> int:
     from .metrics import poll_metrics
 
-    if settings.sandbox:
-        raise AppealBotError(
-            "metrics: the sandbox's fake X and Facebook last only as long as one command, so"
-            " posts sent earlier cannot be read; `run` and `demo` take readings as they go"
-        )
     with start_runtime(settings, with_feeds=False) as runtime:
+        if runtime.sandbox is not None and not runtime.sandbox.joined:
+            # Fresh fakes know no post: every reading would wrongly say "deleted remotely".
+            raise AppealBotError(
+                "metrics: no sandbox is running (start `run_bot.py run` first); the sandbox's"
+                " X and Facebook live as long as the process serving them, and `run` and `demo`"
+                " take readings as they go"
+            )
         report = poll_metrics(
             runtime.db(), runtime.publishers, runtime.settings, utcnow(), everything=args.all
         )

@@ -97,7 +97,7 @@ def run_demo(settings: Settings, output: str = "demo-output") -> int:
     )
     print(f"appeal-bot demo: sandbox X and Facebook on 127.0.0.1, database {database}\n")
     # Its own free port: the demo must not depend on, or disturb, a sandbox daemon running.
-    with start_runtime(settings, feed_port=0) as runtime:
+    with start_runtime(settings, share=False) as runtime:
         assert runtime.sandbox is not None and runtime.sandbox.feeds is not None
         settings = runtime.settings
         db = open_db(database)

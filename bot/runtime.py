@@ -27,17 +27,19 @@ class Runtime:
 
 @contextmanager
 def start_runtime(
-    settings: Settings, with_feeds: bool = True, feed_port: int | None = None
+    settings: Settings, with_feeds: bool = True, *, share: bool = True
 ) -> Iterator[Runtime]:
     """Start the sandbox if configured, then build the real clients pointed at it or the APIs.
 
     The sandbox always serves the sample feeds and their photos, so photos queued by an earlier
     command can still be fetched; ``with_feeds=False`` only skips them when nothing needs them.
+    ``share`` (the default) joins the sandbox another process already runs, so the daemon, the
+    dashboard and each command see the same posts; the demo and tests keep their own.
     """
     sandbox = None
     if settings.sandbox:
         sandbox = Sandbox().start(
-            with_feeds=with_feeds, feed_port=SANDBOX_FEED_PORT if feed_port is None else feed_port
+            with_feeds=with_feeds, feed_port=SANDBOX_FEED_PORT if share else 0, share=share
         )
     try:
         if sandbox is not None:

@@ -7,12 +7,15 @@ show the whole flow with no account and no internet.
 
 from __future__ import annotations
 
+import json
 import threading
+import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
+from .fakes.base import FakeServer
 from .fakes.facebook_server import FakeFacebook
 from .fakes.images import png
 from .fakes.x_server import FakeX
@@ -39,6 +42,14 @@ class _FeedHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = self.path.split("?")[0]
+        if path == "/_fake/kind":  # see _serving: lets another process find this server
+            body = json.dumps({"fake": FEEDS_KIND}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if path.startswith("/images/"):
             body, kind = PHOTO, "image/png"
         else:
@@ -61,9 +72,25 @@ class _FeedHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-# The sample feed server prefers a fixed port, so the feed and photo URLs stored by one command
-# (``fetch``) still work in the next (``post``); it falls back to any free port.
+# Fixed ports, so the commands, the daemon and the dashboard running at the same time share one
+# sandbox: the first to start serves it, the others find it there (GET /_fake/kind). A post sent
+# from the dashboard is then the one the daemon reads share counts of and deletes, and feed and
+# photo URLs stored by one command work in the next. Any other program on a port: a free one.
 SANDBOX_FEED_PORT = 8765
+SANDBOX_X_PORT = 8766
+SANDBOX_FACEBOOK_PORT = 8767
+FEEDS_KIND = "sample-feeds"
+
+
+def _serving(port: int, kind: str) -> str | None:
+    """The URL of the sandbox's ``kind`` server another process runs on ``port``, if it is one."""
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with urllib.request.urlopen(f"{url}/_fake/kind", timeout=2) as response:
+            answer = json.load(response)
+    except (OSError, ValueError):
+        return None
+    return url if isinstance(answer, dict) and answer.get("fake") == kind else None
 
 
 class FeedServer(ThreadingHTTPServer):
@@ -71,11 +98,8 @@ class FeedServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, port: int = SANDBOX_FEED_PORT) -> None:
-        try:
-            super().__init__(("127.0.0.1", port), _FeedHandler)
-        except OSError:
-            super().__init__(("127.0.0.1", 0), _FeedHandler)
+    def __init__(self, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _FeedHandler)
         self.files: dict[str, bytes] = {
             "/appeals.xml": sample_feed("sample_appeals.xml"),
             "/news.xml": sample_feed("sample_news.xml"),
@@ -93,7 +117,12 @@ class FeedServer(ThreadingHTTPServer):
 
 @dataclass
 class Sandbox:
-    """Fake X, fake Facebook (a main page and two regional pages) and the sample feed server."""
+    """Fake X, fake Facebook (a main page and two regional pages) and the sample feed server.
+
+    Started with ``share=True`` (every command, the daemon, the dashboard), it uses the fixed
+    ports, or the servers another process already runs there; ``x``, ``facebook`` and ``feeds``
+    are then only this process's own, and may not be the ones in use (see ``*_url``).
+    """
 
     x: FakeX = field(default_factory=lambda: FakeX(SANDBOX_X["key"], SANDBOX_X["token"]))
     facebook: FakeFacebook = field(
@@ -105,19 +134,59 @@ class Sandbox:
         )
     )
     feeds: FeedServer | None = None
+    x_url: str = ""
+    facebook_url: str = ""
+    feeds_url: str | None = None
+    _own: list[FakeServer | FeedServer] = field(default_factory=list)
 
-    def start(self, with_feeds: bool = True, feed_port: int = SANDBOX_FEED_PORT) -> Sandbox:
-        self.x.start()
-        self.facebook.start()
+    def start(
+        self, with_feeds: bool = True, feed_port: int = SANDBOX_FEED_PORT, *, share: bool = False
+    ) -> Sandbox:
+        self.x_url = self._start_fake(self.x, SANDBOX_X_PORT if share else 0)
+        self.facebook_url = self._start_fake(self.facebook, SANDBOX_FACEBOOK_PORT if share else 0)
         if with_feeds:
-            self.feeds = FeedServer(feed_port)
+            self.feeds_url = self._start_feeds(feed_port, share)
         return self
 
+    def _start_fake(self, fake: FakeX | FakeFacebook, port: int) -> str:
+        if port:
+            fake.port = port
+            try:
+                fake.start()
+            except OSError:
+                found = _serving(port, fake.KIND)
+                if found:
+                    return found
+            else:
+                self._own.append(fake)
+                return fake.url
+        fake.port = 0
+        fake.start()
+        self._own.append(fake)
+        return fake.url
+
+    def _start_feeds(self, port: int, share: bool) -> str:
+        if port:
+            try:
+                self.feeds = FeedServer(port)
+            except OSError:
+                found = _serving(port, FEEDS_KIND) if share else None
+                if found:
+                    return found
+        if self.feeds is None:
+            self.feeds = FeedServer(0)
+        self._own.append(self.feeds)
+        return self.feeds.url
+
+    @property
+    def joined(self) -> bool:
+        """True when the fake X and Facebook in use are another process's (a running daemon's)."""
+        return self.x not in self._own and self.facebook not in self._own
+
     def stop(self) -> None:
-        self.x.stop()
-        self.facebook.stop()
-        if self.feeds is not None:
-            self.feeds.stop()
+        for server in self._own:
+            server.stop()
+        self._own.clear()
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -139,11 +208,11 @@ class Sandbox:
             "x_api_secret": SANDBOX_X["secret"],
             "x_access_token": SANDBOX_X["token"],
             "x_access_token_secret": SANDBOX_X["secret"],
-            "x_api_base_url": self.x.url,
+            "x_api_base_url": self.x_url,
             "facebook_pages": pages,
-            "facebook_graph_url": self.facebook.url,
+            "facebook_graph_url": self.facebook_url,
         }
-        if self.feeds is not None and not (settings.appeals_feed_urls or settings.news_feed_urls):
-            changes["appeals_feed_urls"] = (f"{self.feeds.url}/appeals.xml",)
-            changes["news_feed_urls"] = (f"{self.feeds.url}/news.xml",)
+        if self.feeds_url and not (settings.appeals_feed_urls or settings.news_feed_urls):
+            changes["appeals_feed_urls"] = (f"{self.feeds_url}/appeals.xml",)
+            changes["news_feed_urls"] = (f"{self.feeds_url}/news.xml",)
         return settings.replace(**changes)

@@ -73,7 +73,7 @@ def runtime(tmp_path: Path, feed_server: FeedServer) -> Iterator[Runtime]:
     settings = make_settings(
         tmp_path, APPEALS_FEED_URL=url, REQUIRE_APPROVAL="1", PLATFORMS="x,facebook"
     )
-    with start_runtime(settings, with_feeds=True) as runtime:
+    with start_runtime(settings, with_feeds=True, share=False) as runtime:
         db = open_db(settings.database_path)
         add_user(db, "casey", "comms", PASSWORD, datetime.now(UTC))
         poll_feeds(db, runtime.settings, datetime.now(UTC))

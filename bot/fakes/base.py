@@ -3,7 +3,8 @@
 A fake subclasses :class:`FakeServer` and implements :meth:`FakeServer.route`. Faults are queued
 with :meth:`FakeServer.inject` (in-process) or ``POST /_fake/faults`` with a JSON body
 ``{"name": ..., "times": 1}`` (from another process, e.g. a bot under test in a subprocess);
-``GET /_fake/state`` returns the fake's stored posts for the same reason.
+``GET /_fake/state`` returns the fake's stored posts for the same reason, and ``GET /_fake/kind``
+names the fake ("x", "facebook"), so a sandbox can find one another process already serves.
 """
 
 from __future__ import annotations
@@ -139,9 +140,12 @@ class _Server(ThreadingHTTPServer):
 class FakeServer:
     """Base of the fakes: start/stop on 127.0.0.1, fault queue, request log, injected clock."""
 
+    # Answered at GET /_fake/kind, so a sandbox in another process can tell it is ours.
+    KIND = "fake"
+
     def __init__(self, clock: Clock = time.time, port: int = 0) -> None:
         self.clock = clock
-        self._port = port
+        self.port = port  # to listen on; 0 = any free port
         self._lock = threading.RLock()
         self._faults: list[Fault] = []
         self.requests: list[FakeRequest] = []
@@ -157,7 +161,7 @@ class FakeServer:
         return f"http://127.0.0.1:{port}"
 
     def start(self) -> FakeServer:
-        self._server = _Server(("127.0.0.1", self._port), _Handler)
+        self._server = _Server(("127.0.0.1", self.port), _Handler)
         self._server.fake = self
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -254,6 +258,8 @@ class FakeServer:
             except KeyError:
                 return FakeResponse(400, {"error": f"unknown fault {spec.get('name')!r}"})
             return FakeResponse(200, {"ok": True})
+        if request.path == "/_fake/kind" and request.method == "GET":
+            return FakeResponse(200, {"fake": self.KIND})
         if request.path == "/_fake/state" and request.method == "GET":
             with self._lock:
                 return FakeResponse(200, self.state())

@@ -231,6 +231,8 @@ class FakeFacebook(FakeServer):
     deleted, published.
     """
 
+    KIND = "facebook"
+
     def __init__(
         self,
         pages: dict[str, str] | None = None,

@@ -303,6 +303,8 @@ def _parse_multipart(content_type: str, body: bytes) -> dict[str, str | bytes] |
 class FakeX(FakeServer):
     """The fake X API. ``posts`` and ``media`` hold what was created, for tests to inspect."""
 
+    KIND = "x"
+
     def __init__(
         self,
         consumer_key: str = "sandbox-key",

@@ -1,0 +1,107 @@
+"""The built-in sandbox: one per machine, shared by the daemon, the dashboard and each command."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.cli import main
+from bot.platforms.base import PostRequest
+from bot.runtime import start_runtime
+from bot.sandbox import SANDBOX_FACEBOOK_PORT, SANDBOX_FEED_PORT, SANDBOX_X_PORT
+from tests.factories import make_settings
+
+PORTS = (SANDBOX_FEED_PORT, SANDBOX_X_PORT, SANDBOX_FACEBOOK_PORT)
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_ports_free() -> None:
+    busy = [port for port in PORTS if not _free(port)]
+    if busy:
+        pytest.skip(f"a sandbox (or something else) already listens on {busy} on this machine")
+
+
+class _NotOurs(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_error(404)
+
+    def log_message(self, *args: object) -> None:
+        return
+
+
+@pytest.fixture
+def stranger_on_the_x_port() -> Iterator[None]:
+    server = ThreadingHTTPServer(("127.0.0.1", SANDBOX_X_PORT), _NotOurs)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_dashboard_and_the_daemon_share_one_sandbox(tmp_path: Path) -> None:
+    # The daemon starts first and serves the sandbox; the dashboard, started next, joins it, so
+    # a post it sends now is one the daemon can read share counts of and delete.
+    settings = make_settings(tmp_path)
+    with start_runtime(settings) as daemon:
+        with start_runtime(settings) as dashboard:
+            assert daemon.sandbox is not None and dashboard.sandbox is not None
+            assert not daemon.sandbox.joined and dashboard.sandbox.joined
+            for name in ("x_api_base_url", "facebook_graph_url", "appeals_feed_urls"):
+                assert getattr(dashboard.settings, name) == getattr(daemon.settings, name)
+            request = PostRequest(post_id=1, text="Sam Jones, 15, missing from Leeds")
+            published = dashboard.publishers["x"].publish(request)
+            assert published.remote_id in daemon.sandbox.x.posts
+        # The dashboard stops: the daemon's sandbox carries on, with the post.
+        counts = daemon.publishers["x"].metrics(published.remote_id)
+        assert counts.likes >= 0
+        feed = requests.get(daemon.settings.appeals_feed_urls[0], timeout=5)
+        assert feed.status_code == 200
+
+
+def test_something_else_on_a_sandbox_port_is_left_alone(
+    tmp_path: Path, stranger_on_the_x_port: None
+) -> None:
+    with start_runtime(make_settings(tmp_path)) as runtime:
+        assert runtime.sandbox is not None and not runtime.sandbox.joined
+        assert runtime.settings.x_api_base_url != f"http://127.0.0.1:{SANDBOX_X_PORT}"
+        request = PostRequest(post_id=1, text="Sam Jones, 15, missing from Leeds")
+        assert runtime.publishers["x"].publish(request).remote_id in runtime.sandbox.x.posts
+
+
+def test_the_demo_and_tests_keep_a_sandbox_of_their_own(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    with start_runtime(settings) as shared, start_runtime(settings, share=False) as own:
+        assert own.sandbox is not None and not own.sandbox.joined
+        assert own.settings.x_api_base_url != shared.settings.x_api_base_url
+        assert own.settings.appeals_feed_urls != shared.settings.appeals_feed_urls
+
+
+def test_metrics_reads_a_running_sandbox_and_refuses_a_fresh_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env_file = tmp_path / "sandbox.env"
+    env_file.write_text(f"DATABASE_PATH={tmp_path / 'bot.db'}\nSANDBOX=1\n")
+    # Alone, its fakes would know no post and call every one "deleted remotely": refused.
+    assert main(["--env-file", str(env_file), "metrics"]) == 1
+    assert "no sandbox is running" in capsys.readouterr().err
+    with start_runtime(make_settings(tmp_path)):  # a daemon serving the sandbox
+        assert main(["--env-file", str(env_file), "metrics"]) == 0
+    assert "took 0 readings" in capsys.readouterr().out
