@@ -6,15 +6,17 @@ quote titles and reasons).
 What stays, for the audit trail: the rows themselves, with ids, platforms, statuses, remote ids
 and times, so the charity can still show when each post went out and came down.
 
-Then every text column of every table is swept for the title, the name, the link and the photo
-URL, so a table added later (metrics, the dashboard) cannot keep a copy by accident. SQLite's
-``secure_delete`` zeroes the old cells and a WAL checkpoint truncates the journal, so the text is
-gone from the file too, not only from query results.
+Then every text column of every table is swept for the title, the name (as :func:`names_in`
+reads it from the title), the link and the photo URL, so a table added later (metrics, the
+dashboard) cannot keep a copy by accident. SQLite's ``secure_delete`` zeroes the old cells and a
+WAL checkpoint truncates the journal, so the text is gone from the file too, not only from query
+results.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 from datetime import datetime, timedelta
 
@@ -36,9 +38,35 @@ MIN_SWEEP_LENGTH = 5
 KEPT_COLUMNS = frozenset({"id", "item_id"})
 
 
-def name_of(title: str) -> str:
-    """The person's name as appeal titles give it first: "Sam Jones, 15, missing from Leeds"."""
-    return title.split(",")[0].strip()
+# What appeal titles put before the name: "Missing: ", "URGENT - ", "Have you seen ", ...
+_BEFORE_NAME = re.compile(
+    r"^(?:[^:]{1,40}:\s*)?(?:(?:urgent|missing|appeal(?:\s+(?:to\s+find|for))?|have\s+you\s+seen"
+    r"|(?:can\s+you\s+)?help\s+(?:us\s+)?find|please\s+share)\b[\s:,.!–—-]*)*",
+    re.IGNORECASE,
+)
+# What ends it: punctuation, an age, or the words that usually follow a name in a title.
+_AFTER_NAME = re.compile(
+    r"\s*(?:[,(?!;:–—]|\s-\s|\d|\b(?:aged?|missing|from|last|who|has|have|was|is|in|of)\b)",
+    re.IGNORECASE,
+)
+# Two to four capitalised words, as a name is written ("Sam Jones", "Mary-Ann O'Neil").
+_NAME = re.compile(r"[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){1,3}")
+
+
+def names_in(title: str) -> set[str]:
+    """The person's name as the appeal title gives it, by two guesses, for the purge's sweep.
+
+    "Sam Jones, 15, missing from Leeds" and "Missing: Sam Jones (15)" both give "Sam Jones". A
+    guess must look like a name (capitalised words) or be the title's first part before a comma,
+    so a title such as "Have you seen this man?" never sweeps "this man" from other texts.
+    """
+    guesses = {title.split(",")[0].strip()}
+    rest = _BEFORE_NAME.sub("", title.strip(), count=1)
+    end = _AFTER_NAME.search(rest)
+    guess = (rest[: end.start()] if end else rest).strip()
+    if _NAME.fullmatch(guess) and all(word[0].isupper() for word in guess.split()):
+        guesses.add(guess)
+    return {guess for guess in guesses if guess}
 
 
 def due_for_purge(db: sqlite_utils.Database, retention_days: int, now: datetime) -> list[str]:
@@ -105,7 +133,7 @@ def purge_item(db: sqlite_utils.Database, item_id: str, now: datetime) -> bool:
             "SELECT DISTINCT link FROM posts WHERE item_id IN (?, ?) AND link IS NOT NULL", ids
         ).fetchall()
     ]
-    personal = {title, name_of(title), summary, link, image_url, image_alt, *post_links}
+    personal = {title, *names_in(title), summary, link, image_url, image_alt, *post_links}
     sweep = sorted((s for s in personal if s and len(s) >= MIN_SWEEP_LENGTH), key=len, reverse=True)
     db.execute("PRAGMA secure_delete = ON")
     with immediate(db):
