@@ -492,12 +492,3 @@ def test_metrics_command_reads_now(
     assert main([*args, "metrics", "--all"]) == 0
     assert "took 2 readings" in capsys.readouterr().out
     assert len(readings(db)) == 4
-
-
-def test_metrics_command_refuses_the_throwaway_sandbox(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    env_file = tmp_path / "sandbox.env"
-    env_file.write_text(f"DATABASE_PATH={tmp_path / 'bot.db'}\nSANDBOX=1\n")
-    assert main(["--env-file", str(env_file), "metrics"]) == 1
-    assert "sandbox" in capsys.readouterr().err
