@@ -503,6 +503,30 @@ def alt_text(item: Item) -> str:
     return _with_ellipsis(text[: points[-1]]) if points else text[:room] + ELLIPSIS
 
 
+def fit_around(fill: Callable[[str], str], value: str, platform: str) -> str:
+    """``fill(value)`` if that fits ``platform``; else ``value`` cut at a word with "…" (the
+    longest that fits), else left out.
+
+    For a text the charity wrote whole around one field, such as the found thank-you's "Update:
+    {title} has been found": its own words are kept as written, only the field gives way.
+    """
+    measure, limit = (
+        (weighted_length, MAX_WEIGHTED_LENGTH)
+        if platform == "x"
+        else (_utf16_length, FACEBOOK_MAX_LENGTH)
+    )
+    text = fill(value)
+    if measure(text) <= limit:
+        return text
+    ends = _word_ends(value)
+
+    def shortened(k: int) -> str:
+        return fill(_with_ellipsis(value[: ends[k]]))
+
+    kept = _last_fitting(lambda k: measure(shortened(k)) <= limit, len(ends), None)
+    return shortened(kept) if kept >= 0 else fill("")
+
+
 def compose(item: Item, platform: str, style: PostStyle, link: str | None = None) -> str:
     """The post text for ``platform`` ("x" or "facebook")."""
     if platform == "x":

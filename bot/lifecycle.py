@@ -14,7 +14,7 @@ from datetime import datetime
 import sqlite_utils
 
 from . import events
-from .compose import PostStyle, compose
+from .compose import fit_around
 from .items import Item
 from .queue import PRIORITY_APPEAL, PlannedPost, enqueue, get_item, store_item
 from .settings import Settings
@@ -96,15 +96,16 @@ def thanks_text(
 ) -> str:
     """FOUND_THANKS_TEMPLATE with {title} and {link} filled in, fitted to ``platform``.
 
-    Only those two placeholders are fields: any other brace in the charity's text stays as
-    written, and no other field of the item (summary, photo) can ever get in. On X a long name
-    is cut at a word, as in any post, so the update always fits; the link is kept whole.
+    Literal replacement, not str.format: the charity's words stay exactly as written (a brace
+    elsewhere, an empty link), and no other field of the item (summary, photo) can ever get in.
+    On X a long name gives way, cut at a word, so the update always fits; the link stays whole.
     """
-    fields_only = template.replace("{", "{{").replace("}", "}}")
-    for name in ("title", "link"):
-        fields_only = fields_only.replace("{{" + name + "}}", "{" + name + "}")
-    about = Item(id=item.id, kind="news", title=item.title, link=link or item.link)
-    return compose(about, platform, PostStyle(fields_only, hashtags=()), link=link)
+    shown_link = link or item.link or ""
+
+    def fill(title: str) -> str:
+        return template.replace("{title}", title).replace("{link}", shown_link).strip()
+
+    return fit_around(fill, item.title, platform)
 
 
 def queue_found_thanks(
@@ -121,8 +122,10 @@ def queue_found_thanks(
     if not settings.found_thanks:
         return []
     item = get_item(db, item_id)
-    if item.kind != "appeal":
-        return []
+    purged = db.execute("SELECT purged_at FROM items WHERE id = ?", [item_id]).fetchone()[0]
+    if item.kind != "appeal" or purged:
+        return []  # a purged appeal's name and link are gone, and so is the time for thanks
+    page_ids = {page.page_id for page in settings.facebook_pages}
     published = [
         (platform, target)
         for platform, target in db.execute(
@@ -130,7 +133,9 @@ def queue_found_thanks(
             " ORDER BY platform, target",
             [item_id],
         ).fetchall()
-        if platform in settings.platforms
+        # Only where the bot still posts: a regional page since removed from the settings
+        # would refuse the update.
+        if platform in settings.platforms and (not target or target in page_ids)
     ]
     if not published:
         return []
@@ -164,8 +169,8 @@ def queue_found_thanks(
     ids = enqueue(db, update.id, planned, now)
     if ids:
         where = sorted({platform for platform, _ in published})
-        pages = len(published) - len(where)
-        extra = f" and {pages} regional page{'s' if pages > 1 else ''}" if pages else ""
+        regional = len(published) - len(where)
+        extra = f" and {regional} regional page{'s' if regional > 1 else ''}" if regional else ""
         events.record(
             db,
             "thanks",
@@ -178,9 +183,14 @@ def queue_found_thanks(
 
 
 def _next_thanks_round(db: sqlite_utils.Database, thanks_id: str) -> int | None:
-    """The round for a new thank-you update, or None while an earlier one is waiting or up."""
+    """The round for a new thank-you update, or None while an earlier one is waiting or up.
+
+    One being deleted counts as taken down: its deletion carries on, and a person found again
+    meanwhile must still be thanked.
+    """
     rows = db.execute("SELECT round, status FROM posts WHERE item_id = ?", [thanks_id]).fetchall()
-    if any(status not in (PostStatus.CANCELLED, PostStatus.DELETED) for _, status in rows):
+    gone = (PostStatus.CANCELLED, PostStatus.DELETING, PostStatus.DELETED)
+    if any(status not in gone for _, status in rows):
         return None
     return max((round for round, _ in rows), default=-1) + 1
 

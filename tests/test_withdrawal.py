@@ -18,7 +18,7 @@ from bot.db import open_db
 from bot.events import list_events
 from bot.fakes.images import png
 from bot.ingest import poll_feeds
-from bot.lifecycle import close_appeal
+from bot.lifecycle import close_appeal, reopen_appeal
 from bot.manual import ManualPost, add_manual
 from bot.platforms import build_publishers
 from bot.publishing import run_slot
@@ -314,6 +314,59 @@ def test_the_thank_you_goes_wherever_the_appeal_went_fitted_and_tracked(
     assert weighted_length(x_thanks["text"]) <= MAX_WEIGHTED_LENGTH and "…" in x_thanks["text"]
     run_slot(db, publishers, settings, due_only=False, clock=lambda: NOW + timedelta(hours=1))
     assert {p["status"] for p in list_posts(db, item_id=f"{item_id}#thanks")} == {"sent"}
+
+
+def test_the_thank_you_keeps_the_charitys_words_when_there_is_no_link(
+    tmp_path: Path, fakes: Fakes
+) -> None:
+    template = "Good news: {title} is safe and well. Read more: {link}"
+    settings = live_settings(
+        tmp_path, fakes, PLATFORMS="x", FOUND_THANKS="1", FOUND_THANKS_TEMPLATE=template
+    )
+    db = open_db(settings.database_path)
+    item_id, _ = add_manual(db, settings, ManualPost("appeal", "Sam Jones, 15"), NOW)
+    run_slot(db, build_publishers(settings), settings, due_only=False, clock=lambda: NOW)
+    close_appeal(db, settings, item_id, "found", NOW, found=True)
+    [post] = list_posts(db, item_id=f"{item_id}#thanks")
+    assert post["text"] == "Good news: Sam Jones, 15 is safe and well. Read more:"
+
+
+def test_thanks_skip_a_page_no_longer_configured_and_a_purged_appeal(
+    tmp_path: Path, fakes: Fakes
+) -> None:
+    settings = live_settings(tmp_path, fakes, FOUND_THANKS="1", RETENTION_DAYS="30")
+    db = open_db(settings.database_path)
+    item_id, _ = add_manual(db, settings, ManualPost("appeal", TITLE, region="north-west"), NOW)
+    run_slot(db, build_publishers(settings), settings, due_only=False, clock=lambda: NOW)
+    assert len(list_posts(db, ("sent",), item_id=item_id)) == 3  # X, main page, north page
+    # The north-west page is dropped from the settings: the update goes where the bot posts.
+    fewer = settings.replace(facebook_pages=settings.facebook_pages[:1])
+    close_appeal(db, fewer, item_id, "found", NOW, found=True)
+    thanks = list_posts(db, item_id=f"{item_id}#thanks")
+    assert sorted((p["platform"], p["target"]) for p in thanks) == [("facebook", ""), ("x", "")]
+    # Purged: nothing more is ever said about the person, whatever a comms officer types.
+    db.execute("UPDATE posts SET status = 'cancelled' WHERE item_id = ?", [f"{item_id}#thanks"])
+    assert purge_expired(db, settings, NOW + timedelta(days=30)) == [item_id]
+    assert close_appeal(db, settings, item_id, "found", NOW, found=True).thanks == []
+
+
+def test_found_again_while_the_first_thank_you_is_still_being_deleted(
+    tmp_path: Path, fakes: Fakes
+) -> None:
+    settings = live_settings(tmp_path, fakes, PLATFORMS="x", FOUND_THANKS="1")
+    db = open_db(settings.database_path)
+    publishers = build_publishers(settings)
+    item_id, _ = add_manual(db, settings, ManualPost("appeal", TITLE), NOW)
+    run_slot(db, publishers, settings, due_only=False, clock=lambda: NOW)
+    close_appeal(db, settings, item_id, "found", NOW, found=True)
+    run_slot(db, publishers, settings, due_only=False, clock=lambda: NOW)  # thanks go out
+    reopen_appeal(db, item_id, "put back on the site", NOW)  # the thanks: being deleted
+    assert statuses(db, f"{item_id}#thanks") == ["deleting"]
+    # Found again before the deletions job has run: thanked again all the same.
+    assert close_appeal(db, settings, item_id, "found", NOW, found=True).thanks
+    process_deletions(db, publishers, NOW)
+    run_slot(db, publishers, settings, due_only=False, clock=lambda: NOW)
+    assert sorted(statuses(db, f"{item_id}#thanks")) == ["deleted", "sent"]
 
 
 def test_found_then_unfound_takes_the_thank_you_down_and_posts_nothing_again(
