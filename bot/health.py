@@ -5,7 +5,7 @@ Shown by ``status``; read before every send and every metrics run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -39,7 +39,9 @@ def _ensure(db: sqlite_utils.Database, name: str) -> None:
 def get_health(db: sqlite_utils.Database, name: str) -> PlatformHealth:
     _ensure(db, name)
     row: dict[str, Any] = next(db.query("SELECT * FROM platforms WHERE name = ?", [name]))
-    return PlatformHealth(**row)
+    # Only the fields this code knows: a column a newer version adds must not break it.
+    known: dict[str, Any] = {f.name: row.get(f.name) for f in fields(PlatformHealth)}
+    return PlatformHealth(**known)
 
 
 def pause(db: sqlite_utils.Database, name: str, reason: str, now: datetime) -> None:

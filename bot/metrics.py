@@ -266,7 +266,11 @@ def poll_metrics(
             continue
         except RateLimited as error:
             # Remember the reset, so no run before it asks (and is refused) again.
-            reset = error.retry_at or now + READ_WINDOWS.get(platform, timedelta(minutes=15))
+            # At least a minute, whatever the header says (a clock a little behind X's).
+            reset = max(
+                error.retry_at or now + READ_WINDOWS.get(platform, timedelta(minutes=15)),
+                now + timedelta(minutes=1),
+            )
             health.hold_reads(db, platform, reset)
             shown = local_text(to_iso(reset), settings.timezone)
             report.stopped[platform] = f"readings wait until {shown}: {error.message}"

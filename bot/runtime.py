@@ -11,7 +11,7 @@ import sqlite_utils
 from .db import open_db
 from .platforms import build_publishers
 from .platforms.base import Publisher
-from .sandbox import SANDBOX_FEED_PORT, Sandbox
+from .sandbox import SANDBOX_FEED_PORT, Sandbox, sandbox_key
 from .settings import Settings
 
 
@@ -33,13 +33,16 @@ def start_runtime(
 
     The sandbox always serves the sample feeds and their photos, so photos queued by an earlier
     command can still be fetched; ``with_feeds=False`` only skips them when nothing needs them.
-    ``share`` (the default) joins the sandbox another process already runs, so the daemon, the
-    dashboard and each command see the same posts; the demo and tests keep their own.
+    ``share`` (the default) joins the sandbox another process already runs on the same database,
+    so the daemon, the dashboard and each command see the same posts; the demo keeps its own.
     """
     sandbox = None
     if settings.sandbox:
         sandbox = Sandbox().start(
-            with_feeds=with_feeds, feed_port=SANDBOX_FEED_PORT if share else 0, share=share
+            with_feeds=with_feeds,
+            feed_port=SANDBOX_FEED_PORT if share else 0,
+            share=share,
+            key=sandbox_key(settings.database_path),
         )
     try:
         if sandbox is not None:

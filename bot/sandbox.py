@@ -7,12 +7,14 @@ show the whole flow with no account and no internet.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from .fakes.base import FakeServer
@@ -43,7 +45,7 @@ class _FeedHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path.split("?")[0]
         if path == "/_fake/kind":  # see _serving: lets another process find this server
-            body = json.dumps({"fake": FEEDS_KIND}).encode()
+            body = json.dumps({"fake": FEEDS_KIND, "sandbox": self.server.sandbox_key}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -72,25 +74,35 @@ class _FeedHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-# Fixed ports, so the commands, the daemon and the dashboard running at the same time share one
-# sandbox: the first to start serves it, the others find it there (GET /_fake/kind). A post sent
-# from the dashboard is then the one the daemon reads share counts of and deletes, and feed and
-# photo URLs stored by one command work in the next. Any other program on a port: a free one.
+# Fixed ports, so the commands, the daemon and the dashboard running at the same time on one
+# database share one sandbox: the first to start serves it, the others find it there (GET
+# /_fake/kind, which names the database by its key). A post sent from the dashboard is then the
+# one the daemon reads share counts of and deletes, and feed and photo URLs stored by one command
+# work in the next. Anything else on a port (another database's sandbox): a free port instead.
 SANDBOX_FEED_PORT = 8765
 SANDBOX_X_PORT = 8766
 SANDBOX_FACEBOOK_PORT = 8767
 FEEDS_KIND = "sample-feeds"
 
 
-def _serving(port: int, kind: str) -> str | None:
-    """The URL of the sandbox's ``kind`` server another process runs on ``port``, if it is one."""
+def sandbox_key(database_path: str | Path) -> str:
+    """Which sandbox a process belongs to: one per database, so two bots on one machine (or a
+    test beside a running daemon) never post into, read from or delete in each other's."""
+    return hashlib.sha256(str(Path(database_path).resolve()).encode()).hexdigest()[:16]
+
+
+def _serving(port: int, kind: str, key: str) -> str | None:
+    """The URL of the sandbox's ``kind`` server another process runs on ``port`` for the same
+    database (``key``), if that is what listens there."""
     url = f"http://127.0.0.1:{port}"
     try:
         with urllib.request.urlopen(f"{url}/_fake/kind", timeout=2) as response:
             answer = json.load(response)
     except (OSError, ValueError):
         return None
-    return url if isinstance(answer, dict) and answer.get("fake") == kind else None
+    if not isinstance(answer, dict):
+        return None
+    return url if answer.get("fake") == kind and answer.get("sandbox") == key else None
 
 
 class FeedServer(ThreadingHTTPServer):
@@ -98,8 +110,9 @@ class FeedServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, key: str = "") -> None:
         super().__init__(("127.0.0.1", port), _FeedHandler)
+        self.sandbox_key = key
         self.files: dict[str, bytes] = {
             "/appeals.xml": sample_feed("sample_appeals.xml"),
             "/news.xml": sample_feed("sample_news.xml"),
@@ -137,11 +150,20 @@ class Sandbox:
     x_url: str = ""
     facebook_url: str = ""
     feeds_url: str | None = None
+    key: str = ""
     _own: list[FakeServer | FeedServer] = field(default_factory=list)
 
     def start(
-        self, with_feeds: bool = True, feed_port: int = SANDBOX_FEED_PORT, *, share: bool = False
+        self,
+        with_feeds: bool = True,
+        feed_port: int = SANDBOX_FEED_PORT,
+        *,
+        share: bool = False,
+        key: str = "",
     ) -> Sandbox:
+        """Start (or, with ``share``, join) the servers; ``key`` names the database they serve
+        (:func:`sandbox_key`): only a sandbox for the same database is joined."""
+        self.key = key
         self.x_url = self._start_fake(self.x, SANDBOX_X_PORT if share else 0)
         self.facebook_url = self._start_fake(self.facebook, SANDBOX_FACEBOOK_PORT if share else 0)
         if with_feeds:
@@ -149,12 +171,13 @@ class Sandbox:
         return self
 
     def _start_fake(self, fake: FakeX | FakeFacebook, port: int) -> str:
+        fake.sandbox_key = self.key
         if port:
             fake.port = port
             try:
                 fake.start()
             except OSError:
-                found = _serving(port, fake.KIND)
+                found = _serving(port, fake.KIND, self.key)
                 if found:
                     return found
             else:
@@ -168,13 +191,13 @@ class Sandbox:
     def _start_feeds(self, port: int, share: bool) -> str:
         if port:
             try:
-                self.feeds = FeedServer(port)
+                self.feeds = FeedServer(port, self.key)
             except OSError:
-                found = _serving(port, FEEDS_KIND) if share else None
+                found = _serving(port, FEEDS_KIND, self.key) if share else None
                 if found:
                     return found
         if self.feeds is None:
-            self.feeds = FeedServer(0)
+            self.feeds = FeedServer(0, self.key)
         self._own.append(self.feeds)
         return self.feeds.url
 

@@ -492,3 +492,24 @@ def test_metrics_command_reads_now(
     assert main([*args, "metrics", "--all"]) == 0
     assert "took 2 readings" in capsys.readouterr().out
     assert len(readings(db)) == 4
+
+
+def test_a_reset_already_past_still_holds_reads_for_a_minute(
+    tmp_path: Path, env: dict[str, str], clock: Clock, fake_x: FakeX
+) -> None:
+    # X's clock a little ahead of ours... or behind: a reset "now" must not mean "ask again now".
+    settings, db, publishers, _ = setup(tmp_path, env, clock)
+    sent = clock.utc()
+    fake_x.inject_named("rate_limit")  # its reset: 15 minutes after sent, i.e. at the read
+    refused_at = clock.at(sent + timedelta(minutes=15))
+    poll_metrics(db, publishers, settings, refused_at)
+    assert health.get_health(db, "x").reads_held(refused_at + timedelta(seconds=59))
+    assert not health.get_health(db, "x").reads_held(refused_at + timedelta(seconds=61))
+
+
+def test_a_platforms_row_with_a_column_this_version_does_not_know(tmp_path: Path) -> None:
+    # A newer version adds a column while an older process (a dashboard left running) reads on.
+    db = open_db(tmp_path / "bot.db")
+    db.execute("ALTER TABLE platforms ADD COLUMN added_later TEXT")
+    health.pause(db, "x", "401 Unauthorized", datetime(2026, 1, 1, tzinfo=UTC))
+    assert health.get_health(db, "x").paused_reason == "401 Unauthorized"

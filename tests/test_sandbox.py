@@ -76,6 +76,22 @@ def test_the_dashboard_and_the_daemon_share_one_sandbox(tmp_path: Path) -> None:
         assert feed.status_code == 200
 
 
+def test_a_bot_on_another_database_never_shares_the_sandbox(tmp_path: Path) -> None:
+    # Two bots on one machine (or a test beside a running daemon) must never post into, read
+    # from or delete in each other's fakes: the same appeal would look like a duplicate of the
+    # other's post, and withdrawing it in one would delete the other's.
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with (
+        start_runtime(make_settings(tmp_path / "a")) as first,
+        start_runtime(make_settings(tmp_path / "b")) as second,
+    ):
+        assert first.sandbox is not None and second.sandbox is not None
+        assert not first.sandbox.joined and not second.sandbox.joined
+        assert second.settings.x_api_base_url != first.settings.x_api_base_url
+        assert second.settings.appeals_feed_urls != first.settings.appeals_feed_urls
+
+
 def test_something_else_on_a_sandbox_port_is_left_alone(
     tmp_path: Path, stranger_on_the_x_port: None
 ) -> None:
@@ -102,6 +118,7 @@ def test_metrics_reads_a_running_sandbox_and_refuses_a_fresh_one(
     # Alone, its fakes would know no post and call every one "deleted remotely": refused.
     assert main(["--env-file", str(env_file), "metrics"]) == 1
     assert "no sandbox is running" in capsys.readouterr().err
-    with start_runtime(make_settings(tmp_path)):  # a daemon serving the sandbox
+    daemon_settings = make_settings(tmp_path, DATABASE_PATH=str(tmp_path / "bot.db"))
+    with start_runtime(daemon_settings):  # a daemon on the same database, serving the sandbox
         assert main(["--env-file", str(env_file), "metrics"]) == 0
     assert "took 0 readings" in capsys.readouterr().out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -499,10 +499,12 @@ def test_status_page_shows_paused_platforms(app: Flask, db: sqlite_utils.Databas
     from bot import health
 
     health.pause(db, "x", "401 Unauthorized", NOW)
+    health.hold_reads(db, "facebook", datetime.now(UTC) + timedelta(minutes=30))
     client = app.test_client()
     login(client, "alice")
     page = client.get("/status").get_data(as_text=True)
     assert "Paused: 401 Unauthorized" in page
+    assert "share counts wait until" in page
 
 
 def test_shares_chart_is_inline_svg_with_one_bar_per_appeal(

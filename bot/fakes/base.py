@@ -140,8 +140,10 @@ class _Server(ThreadingHTTPServer):
 class FakeServer:
     """Base of the fakes: start/stop on 127.0.0.1, fault queue, request log, injected clock."""
 
-    # Answered at GET /_fake/kind, so a sandbox in another process can tell it is ours.
+    # Answered at GET /_fake/kind with ``sandbox_key``, so a sandbox in another process can tell
+    # it is the one it wants (see bot.sandbox).
     KIND = "fake"
+    sandbox_key = ""
 
     def __init__(self, clock: Clock = time.time, port: int = 0) -> None:
         self.clock = clock
@@ -259,7 +261,7 @@ class FakeServer:
                 return FakeResponse(400, {"error": f"unknown fault {spec.get('name')!r}"})
             return FakeResponse(200, {"ok": True})
         if request.path == "/_fake/kind" and request.method == "GET":
-            return FakeResponse(200, {"fake": self.KIND})
+            return FakeResponse(200, {"fake": self.KIND, "sandbox": self.sandbox_key})
         if request.path == "/_fake/state" and request.method == "GET":
             with self._lock:
                 return FakeResponse(200, self.state())
