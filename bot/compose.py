@@ -302,10 +302,23 @@ def _last_fitting(fits: Callable[[int], bool], count: int, guess: int | None) ->
 
     From a guess it gallops (steps of 1, 1, 2, 4...) until it brackets the answer, then
     bisects: an exact guess settles in two calls, one off by one in three, one off by e in
-    about 2·log2(e) + 2; with no guess it is plain bisection.
+    about 2·log2(e) + 2. With no guess it is plain bisection from fits(0), which also keeps to
+    the first fitting run of k when fits is not monotone (fields glued together by a template
+    with no space between them can make a shorter text weigh more).
     """
+    if guess is None:
+        if count <= 0 or not fits(0):
+            return -1
+        low, high = 0, count - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            if fits(middle):
+                low = middle
+            else:
+                high = middle - 1
+        return low
     low, high = -1, count  # fits(low) holds (or low is -1); high is the first k known not to
-    if count > 0 and guess is not None:
+    if count > 0:
         guess = min(max(guess, 0), count - 1)
         if fits(guess):
             low = guess
@@ -367,10 +380,13 @@ def _fit(fields: _Fields, fitter: _Fitter) -> str:
     def by_summary_words(k: int) -> str:
         return fitter.render(replace(fields, summary=cut_words(fields.summary, summary_ends, k)))
 
+    # A guess only where the summary stands apart (whitespace on both sides): glued to the
+    # fields beside it, shorter is not always lighter, and bisection is the safe search.
+    guess = _guess_words(fitter, full, fields.summary, summary_ends)
     found = fitter.longest(
         len(summary_ends),
         by_summary_words,
-        _guess_words(fitter, full, fields.summary, summary_ends),
+        guess if _stands_apart(fitter.parts, "summary") else None,
     )
     if found is not None:
         return found
@@ -412,6 +428,20 @@ def _fit(fields: _Fields, fitter: _Fitter) -> str:
         if fitter.acceptable(text):
             return text
     return _hard_cut(fitter.render(_Fields(fields.prefix, "", "", "", ())), fitter)
+
+
+def _stands_apart(parts: Sequence[tuple[str, str | None]], name: str) -> bool:
+    """Whether every use of field ``name`` in the template has whitespace (or an end) on both
+    sides, so its words can never join a neighbour's into one word or URL."""
+    for index, (literal, field_name) in enumerate(parts):
+        if field_name != name:
+            continue
+        after = parts[index + 1][0] if index + 1 < len(parts) else ""
+        before_ok = (index == 0 and not literal) or literal[-1:].isspace()
+        after_ok = (index + 1 >= len(parts) and not after) or after[:1].isspace()
+        if not (before_ok and after_ok):
+            return False
+    return True
 
 
 def _guess_words(fitter: _Fitter, full: str, field: str, ends: list[int]) -> int | None:

@@ -220,8 +220,11 @@ def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         try:
             yield db
         except BaseException:
-            db.execute("ROLLBACK TO immediate")
-            db.execute("RELEASE immediate")
+            # SQLite may have rolled the whole transaction back itself (disk full, I/O error):
+            # then there is no savepoint left, and the original error is the one to see.
+            if db.conn.in_transaction:
+                db.execute("ROLLBACK TO immediate")
+                db.execute("RELEASE immediate")
             raise
         else:
             db.execute("RELEASE immediate")
@@ -230,7 +233,8 @@ def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     try:
         yield db
     except BaseException:
-        db.rollback()
+        if db.conn.in_transaction:
+            db.rollback()
         raise
     else:
         db.execute("COMMIT")

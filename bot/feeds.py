@@ -50,9 +50,10 @@ _CHUNK_BYTES = 64 * 1024
 # A title such as "FOUND: Sam Jones", "Withdrawn - Sam Jones" or (several words of one status)
 # "Found safe and well: Sam Jones" closes the appeal.
 _PREFIX_SEPARATOR = r"(?:\s*:|\s+[-–—])"
-# http(s)://host... that urljoin would give back unchanged: a lower-case scheme, no whitespace
-# (dropped), no IPv6 brackets (checked), no empty query or fragment (dropped).
-_ABSOLUTE_HTTP = re.compile(r"https?://[^/?#\s\[\]][^\s\[\]]*(?<![?#])")
+# http(s)://host... that urljoin would give back unchanged: ASCII (no host NFKC can change), a
+# lower-case scheme, no whitespace (dropped), no IPv6 brackets (checked), no ";" (empty params
+# dropped), no empty query or fragment (dropped).
+_ABSOLUTE_HTTP = re.compile(r"https?://[^/?#\s\[\];][^\s\[\];]*(?<![?#])")
 _PREFIX_JOINER = r"(?:\s*,\s*|\s+)(?:and\s+)?"
 _MEDIA_NS = "http://search.yahoo.com/mrss/"
 _ENTRY_TAGS = frozenset(
@@ -274,14 +275,19 @@ def parse_feed(body: bytes, url: str, kind: Kind, rules: FeedRules) -> ParsedFee
     # Its sanitizer is off because it keeps the text inside the elements it removes (an
     # iframe's fallback, say); html_to_text drops those, and we only ever keep plain text.
     # Nor does it rewrite relative URLs inside the HTML (a third of its time on a big feed):
-    # the only URLs we take from HTML are <img> sources, which _image resolves itself. And it
-    # is not told the feed's address: it would resolve every element's base against it (a
-    # fifth of its time) and turn a guid such as "12345" into a URL that changes if the feed
-    # moves. Links and pictures are resolved here instead (_entry_base, _http_url).
+    # the only URLs we take from HTML are <img> sources, which _image resolves itself. And
+    # unless the feed uses xml:base, it is not told the feed's address: it would resolve every
+    # element's base against it (a fifth of its time) and turn a guid such as "12345" into a URL
+    # that changes if the feed moves; links and pictures are resolved here (_http_url against
+    # the feed's URL). With xml:base, relative and nested bases need its resolution from the
+    # feed's address, as a reader's would.
+    headers = {"content-type": "application/xml"}
+    if _mentions(body, "xml:base"):
+        headers["content-location"] = url
     try:
         parsed = feedparser.parse(
             io.BytesIO(body),
-            response_headers={"content-type": "application/xml"},
+            response_headers=headers,
             sanitize_html=False,
             resolve_relative_uris=False,
         )
@@ -387,14 +393,26 @@ def _entry_base(entry: Mapping[str, Any], url: str) -> str:
     return url
 
 
+def _mentions(body: bytes, text: str) -> bool:
+    """Whether the feed's bytes contain ``text`` in any encoding a feed is likely to use."""
+    return any(text.encode(codec) in body for codec in ("utf-8", "utf-16-le", "utf-16-be"))
+
+
 def _http_url(candidate: str, base: str) -> str | None:
-    """``candidate`` made absolute against ``base``; None unless it is http(s)."""
+    """``candidate`` made absolute against ``base``; None unless it is a usable http(s) URL.
+
+    A URL urllib cannot read (a broken IPv6 host, a host that changes under NFKC) is None: one
+    bad link must never stop a poll.
+    """
     if not candidate:
         return None
-    if _ABSOLUTE_HTTP.fullmatch(candidate) and "?#" not in candidate:
+    if candidate.isascii() and _ABSOLUTE_HTTP.fullmatch(candidate) and "?#" not in candidate:
         return candidate  # absolute already, as most feeds write their links
-    absolute = urljoin(base, candidate)
-    parts = urlsplit(absolute)
+    try:
+        absolute = urljoin(base, candidate)
+        parts = urlsplit(absolute)
+    except ValueError:
+        return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
     return absolute
@@ -569,7 +587,7 @@ def _media_descriptions(body: bytes, count: int) -> list[list[str]]:
     position; if the two parsers disagree on how many there are, no captions are used.
     """
     empty: list[list[str]] = [[] for _ in range(count)]
-    if not any(_MEDIA_NS.encode(codec) in body for codec in ("utf-8", "utf-16-le", "utf-16-be")):
+    if not _mentions(body, _MEDIA_NS):
         return empty  # no Media RSS namespace, no captions: skip parsing the XML a second time
     try:
         root = ET.fromstring(body)

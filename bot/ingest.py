@@ -139,13 +139,23 @@ def store_entries(
     """Store a feed's entries (see :func:`store_entry`); how many were new, updated, closed.
 
     A batch per transaction: a commit per entry costs more than the rest of a first poll of a
-    big feed, while a batch never holds the write lock long enough to delay a slot.
+    big feed, while a batch never holds the write lock long enough to delay a slot. Each entry
+    is all or nothing (a savepoint); if one fails, the entries before it are kept and the
+    error goes on up, so the poll saves no validators and the next one tries it again.
     """
     counts: Counter[str | None] = Counter()
     for start in range(0, len(items), STORE_BATCH):
+        failure: Exception | None = None
         with immediate(db):
             for item in items[start : start + STORE_BATCH]:
-                counts[store_entry(db, settings, item, now)] += 1
+                try:
+                    with immediate(db):
+                        counts[store_entry(db, settings, item, now)] += 1
+                except Exception as error:
+                    failure = error
+                    break
+        if failure is not None:
+            raise failure
     return counts
 
 

@@ -422,3 +422,13 @@ def test_a_long_summary_is_cut_as_far_as_fits_with_a_handful_of_measurements(wor
     one_more = text.replace(f"{kept[-1]}{ELLIPSIS}", f"{kept[-1]} word{len(kept)}{ELLIPSIS}")
     assert weighted_length(text) <= MAX_WEIGHTED_LENGTH < weighted_length(one_more)
     assert len(weighed) <= 5, weighed
+
+
+def test_a_template_gluing_fields_together_is_searched_without_a_guess() -> None:
+    # "{title}{summary}{link}": with the summary gone, title and link run together and the link
+    # is no longer a URL to X (a flat 23) but 300 characters, so a shorter text can weigh more.
+    # No guessing there: the search is the plain bisection, whose answer stays what it was.
+    link = "https://example.org/" + "p" * 300
+    item = Item(id="g", kind="news", title="Sam Jones", summary="Seen in town. " * 30, link=link)
+    text = compose_x(item, PostStyle("{title}{summary}{link}", ()))
+    assert text == f"Sam{ELLIPSIS}{link}"  # what the bisection gives, as before any guessing

@@ -214,6 +214,45 @@ def test_a_relative_xml_base_is_taken_against_the_feed_url() -> None:
     assert item.link == "http://127.0.0.1:8000/feeds/posts/7"  # the feed's URL, not the script
 
 
+@pytest.mark.parametrize(
+    ("channel_base", "item_base", "expected"),
+    [
+        ("appeals/", "", "https://www.charity.org/feeds/appeals/"),
+        ("", "b/", "https://www.charity.org/feeds/b/"),
+        ("/appeals/", "2024/", "https://www.charity.org/appeals/2024/"),
+        ("https://cdn.charity.org/x/", "", "https://cdn.charity.org/x/"),
+    ],
+)
+def test_relative_and_nested_xml_base_resolve_as_a_reader_would(
+    channel_base: str, item_base: str, expected: str
+) -> None:
+    # Applied once each, outer then inner, from the feed's own address.
+    def attr(base: str) -> str:
+        return f' xml:base="{base}"' if base else ""
+
+    body = (
+        f'<?xml version="1.0"?><rss version="2.0" {MEDIA}><channel{attr(channel_base)}>'
+        f"<title>A</title><item{attr(item_base)}><title>Sam Jones</title><link>sam.html</link>"
+        '<enclosure url="sam.jpg" type="image/jpeg" length="1"/></item></channel></rss>'
+    ).encode()
+    (item,) = parse_feed(body, "https://www.charity.org/feeds/appeals.xml", "appeal", RULES).items
+    assert (item.link, item.image_url) == (f"{expected}sam.html", f"{expected}sam.jpg")
+
+
+def test_a_link_urllib_cannot_read_is_dropped_and_the_poll_goes_on() -> None:
+    body = rss(
+        "<guid>a</guid><title>Sam Jones</title><link>https://[broken/sam</link>",
+        "<guid>b</guid><title>Jo Bloggs</title><link>HTTPS://ex\uff0fample.org/jo</link>",
+        "<guid>c</guid><title>Li Wei</title><link>https://charity.example/li</link>",
+    )
+    items = parse_feed(body, FEED_URL, "appeal", RULES).items
+    assert [(i.id, i.link) for i in items] == [
+        ("a", None),
+        ("b", None),
+        ("c", "https://charity.example/li"),
+    ]
+
+
 def test_non_http_link_dropped() -> None:
     item = parse_one("<title>T</title><link>javascript:alert(1)</link>")
     assert item.link is None
@@ -634,6 +673,7 @@ def test_file_url_missing_and_too_big(session: requests.Session, tmp_path: Path)
 
 LINK_PIECES = [
     "http://", "https://", "HTTP://", "Https://", "charity.example", "/appeals", "/a b", "?", "#",
+    ";", "\uff0f",
     "?x=1", "#top", "[::1]", ":8080", "\t", "\n", "..", "/./", "mailto:", "javascript:", "//",
     "é", "%20", ";p", "@",
 ]  # fmt: skip
@@ -647,6 +687,10 @@ LINK_PIECES = [
 @example("HTTPS://charity.example/appeals")  # the scheme is lower-cased
 @example("https://charity.example/a\tb")  # the tab is dropped
 @example("https://[::1/appeals")  # refused
+@example("https://charity.example/appeals/sam;")  # the empty params are dropped
+@example("https://charity.example/sam;?id=4")
+@example("https://ex\uff0fample.org/sam")  # a host NFKC would change: refused
+@example("HTTPS://ex\uff0fample.org/sam")
 def test_absolute_links_are_taken_as_written_only_when_urljoin_would_agree(candidate: str) -> None:
     # _http_url skips urljoin for links that are absolute already (nearly all of a big feed);
     # the result must be exactly what urljoin gives, or an item's id (a hash of its link when
@@ -658,6 +702,8 @@ def test_absolute_links_are_taken_as_written_only_when_urljoin_would_agree(candi
         joined = urljoin(base, candidate.strip())
         parts = urlsplit(joined)
     except ValueError:
-        return  # the long way refuses it too (an unbalanced IPv6 bracket)
+        # urllib cannot read it (an unbalanced IPv6 bracket): no link, and no crashed poll.
+        assert _http_url(candidate.strip(), base) is None
+        return
     expected = joined if parts.scheme.lower() in ("http", "https") and parts.netloc else None
     assert _http_url(candidate.strip(), base) == expected

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pytest
 
 from bot.db import open_db
 from bot.events import list_events
@@ -165,3 +168,28 @@ def test_an_edited_entry_keeps_the_tracking_parameters_on_waiting_posts(
     [post] = list_posts(db)
     assert "Seen in York." in post["text"]
     assert "utm_source=x" in post["link"] and post["link"] in post["text"]
+
+
+def test_an_entry_that_fails_to_store_keeps_the_ones_before_it_and_is_tried_again(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    entries = [(guid, f"Person {guid}, 15, missing", "Seen Monday.") for guid in "ab" + "xcd"]
+    url = feed_server.serve("/appeals.xml", rss(*entries), etag='"v1"')
+    settings = make_settings(tmp_path, APPEALS_FEED_URL=url)
+    db = open_db(settings.database_path)
+    # A real failure inside SQLite on the third entry (a disk problem, a bug...): no patching.
+    db.execute(
+        "CREATE TRIGGER refuse_x BEFORE INSERT ON items WHEN NEW.id = 'x'"
+        " BEGIN SELECT RAISE(ABORT, 'cannot store x'); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError, match="cannot store x"):
+        poll_feeds(db, settings, NOW)
+    assert {p["item_id"] for p in list_posts(db)} == {"a", "b"}  # kept, each entry whole
+    assert db.execute("SELECT etag FROM feeds").fetchone()[0] is None  # so tried again
+
+    db.execute("DROP TRIGGER refuse_x")
+    [report] = poll_feeds(db, settings, NOW + timedelta(minutes=10))
+    assert (report.outcome, report.new) == ("ok", 3)
+    posts = list_posts(db)
+    assert sorted({p["item_id"] for p in posts}) == ["a", "b", "c", "d", "x"]
+    assert len(posts) == 10  # one per platform each: a and b not queued twice
