@@ -11,6 +11,7 @@ import hashlib
 import json
 import threading
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -134,7 +135,9 @@ class Sandbox:
 
     Started with ``share=True`` (every command, the daemon, the dashboard), it uses the fixed
     ports, or the servers another process already runs there; ``x``, ``facebook`` and ``feeds``
-    are then only this process's own, and may not be the ones in use (see ``*_url``).
+    are then only this process's own, and may not be the ones in use (see ``*_url``). A process
+    that joined takes a server over, on the same port, when the one serving it stops (checked
+    every ``watch_seconds``): a daemon that joined a dashboard's sandbox outlives the dashboard.
     """
 
     x: FakeX = field(default_factory=lambda: FakeX(SANDBOX_X["key"], SANDBOX_X["token"]))
@@ -151,7 +154,11 @@ class Sandbox:
     facebook_url: str = ""
     feeds_url: str | None = None
     key: str = ""
+    watch_seconds: float = 5.0
     _own: list[FakeServer | FeedServer] = field(default_factory=list)
+    # Servers another process runs for us: (port, kind, how to serve it ourselves).
+    _joined: list[tuple[int, str, Callable[[], None]]] = field(default_factory=list)
+    _stopping: threading.Event = field(default_factory=threading.Event)
 
     def start(
         self,
@@ -168,7 +175,21 @@ class Sandbox:
         self.facebook_url = self._start_fake(self.facebook, SANDBOX_FACEBOOK_PORT if share else 0)
         if with_feeds:
             self.feeds_url = self._start_feeds(feed_port, share)
+        if self._joined:
+            threading.Thread(target=self._watch, name="sandbox-watch", daemon=True).start()
         return self
+
+    def _watch(self) -> None:
+        while self._joined and not self._stopping.wait(self.watch_seconds):
+            for entry in list(self._joined):
+                port, kind, take_over = entry
+                if self._stopping.is_set() or _serving(port, kind, self.key):
+                    continue
+                try:
+                    take_over()
+                except OSError:
+                    continue  # another process took it first: it is joined on the next look
+                self._joined.remove(entry)
 
     def _start_fake(self, fake: FakeX | FakeFacebook, port: int) -> str:
         fake.sandbox_key = self.key
@@ -179,6 +200,12 @@ class Sandbox:
             except OSError:
                 found = _serving(port, fake.KIND, self.key)
                 if found:
+
+                    def take_over(fake: FakeServer = fake) -> None:
+                        fake.start()
+                        self._own.append(fake)
+
+                    self._joined.append((port, fake.KIND, take_over))
                     return found
             else:
                 self._own.append(fake)
@@ -195,6 +222,12 @@ class Sandbox:
             except OSError:
                 found = _serving(port, FEEDS_KIND, self.key) if share else None
                 if found:
+
+                    def take_over() -> None:
+                        self.feeds = FeedServer(port, self.key)
+                        self._own.append(self.feeds)
+
+                    self._joined.append((port, FEEDS_KIND, take_over))
                     return found
         if self.feeds is None:
             self.feeds = FeedServer(0, self.key)
@@ -207,6 +240,7 @@ class Sandbox:
         return self.x not in self._own and self.facebook not in self._own
 
     def stop(self) -> None:
+        self._stopping.set()
         for server in self._own:
             server.stop()
         self._own.clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -12,9 +13,16 @@ import pytest
 import requests
 
 from bot.cli import main
+from bot.platforms import build_publishers
 from bot.platforms.base import PostRequest
 from bot.runtime import start_runtime
-from bot.sandbox import SANDBOX_FACEBOOK_PORT, SANDBOX_FEED_PORT, SANDBOX_X_PORT
+from bot.sandbox import (
+    SANDBOX_FACEBOOK_PORT,
+    SANDBOX_FEED_PORT,
+    SANDBOX_X_PORT,
+    Sandbox,
+    sandbox_key,
+)
 from tests.factories import make_settings
 
 PORTS = (SANDBOX_FEED_PORT, SANDBOX_X_PORT, SANDBOX_FACEBOOK_PORT)
@@ -74,6 +82,32 @@ def test_the_dashboard_and_the_daemon_share_one_sandbox(tmp_path: Path) -> None:
         assert counts.likes >= 0
         feed = requests.get(daemon.settings.appeals_feed_urls[0], timeout=5)
         assert feed.status_code == 200
+
+
+def test_a_process_that_joined_takes_the_sandbox_over_when_its_server_stops(
+    tmp_path: Path,
+) -> None:
+    # The dashboard started first and served the sandbox; the daemon joined. The dashboard is
+    # stopped: the daemon serves the sandbox itself, on the same ports, and posting goes on.
+    settings = make_settings(tmp_path)
+    daemon = Sandbox(watch_seconds=0.05)
+    try:
+        with start_runtime(settings) as dashboard:
+            daemon.start(share=True, key=sandbox_key(settings.database_path))
+            assert daemon.joined and daemon.x_url == dashboard.settings.x_api_base_url
+        # The dashboard has stopped.
+        deadline = time.monotonic() + 10
+        while daemon.joined and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not daemon.joined
+        daemon_settings = daemon.configure(settings)
+        assert daemon_settings.x_api_base_url == f"http://127.0.0.1:{SANDBOX_X_PORT}"
+        publisher = build_publishers(daemon_settings)["x"]
+        request = PostRequest(post_id=1, text="Sam Jones, 15, missing from Leeds")
+        assert publisher.publish(request).remote_id in daemon.x.posts
+        assert requests.get(daemon_settings.appeals_feed_urls[0], timeout=5).status_code == 200
+    finally:
+        daemon.stop()
 
 
 def test_a_bot_on_another_database_never_shares_the_sandbox(tmp_path: Path) -> None:
