@@ -382,12 +382,9 @@ def _fit(fields: _Fields, fitter: _Fitter) -> str:
 
     # A guess only where the summary stands apart (whitespace on both sides): glued to the
     # fields beside it, shorter is not always lighter, and bisection is the safe search.
-    guess = _guess_words(fitter, full, fields.summary, summary_ends)
-    found = fitter.longest(
-        len(summary_ends),
-        by_summary_words,
-        guess if _stands_apart(fitter.parts, "summary") else None,
-    )
+    apart = _stands_apart(fitter.parts, "summary")
+    guess = _guess_words(fitter, full, fields.summary, summary_ends) if apart else None
+    found = fitter.longest(len(summary_ends), by_summary_words, guess)
     if found is not None:
         return found
     bare = replace(fields, summary="")
