@@ -16,7 +16,7 @@ from typing import Any
 
 from . import events
 from .clock import local_text, utcnow
-from .db import BUSY_TIMEOUT_MS
+from .db import BUSY_TIMEOUT_MS, is_busy
 from .display import table
 from .errors import AppealBotError, PublishError
 from .ingest import poll_feeds
@@ -708,7 +708,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
     except sqlite3.OperationalError as error:
-        if "locked" in str(error) or "busy" in str(error):
+        if is_busy(error):
             print(
                 "error: the database is locked by another process"
                 f" (waited {BUSY_TIMEOUT_MS // 1000} s); try again",

@@ -207,6 +207,12 @@ def _add_missing_columns(db: sqlite_utils.Database) -> None:
                 db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
 
+def is_busy(error: BaseException) -> bool:
+    """Whether ``error`` is SQLite giving up on a lock another process held past the timeout."""
+    text = str(error)
+    return isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
 @contextmanager
 def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """A write transaction that takes the write lock up front, so a read-then-update is atomic.

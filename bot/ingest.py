@@ -10,6 +10,7 @@ feeds carry on.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ import sqlite_utils
 
 from . import events
 from .clock import to_iso
-from .db import immediate
+from .db import immediate, is_busy
 from .errors import FeedError
 from .feeds import FeedRules, fetch_feed, parse_feed
 from .items import CLOSED_STATUSES, Item, Kind
@@ -61,12 +62,40 @@ def poll_feeds(
     now: datetime,
     session: requests.Session | None = None,
 ) -> list[FeedReport]:
-    """Poll every configured feed once."""
+    """Poll every configured feed once.
+
+    Each feed on its own: whatever goes wrong with one (a fault storing an entry, the database
+    locked past its timeout) is reported on its row and in the log, and the others carry on, so
+    an appeal found in one feed is still taken down when another feed fails.
+    """
     session = session or requests.Session()
     rules = FeedRules.from_settings(settings)
-    return [
-        poll_feed(db, settings, url, kind, rules, session, now) for url, kind in feeds_of(settings)
-    ]
+    reports = []
+    for url, kind in feeds_of(settings):
+        try:
+            reports.append(poll_feed(db, settings, url, kind, rules, session, now))
+        except Exception as error:
+            if is_busy(error):
+                raise  # every feed would wait as long: the caller says "locked, try again"
+            log.debug("poll of %s failed", url, exc_info=True)  # for a developer, LOG_LEVEL=DEBUG
+            reports.append(_poll_failed(db, url, kind, error, now))
+    return reports
+
+
+def _poll_failed(
+    db: sqlite_utils.Database, url: str, kind: Kind, error: Exception, now: datetime
+) -> FeedReport:
+    """Record an unexpected failure on the feed's row and in the log (one line either way)."""
+    reason = f"could not be stored ({type(error).__name__}: {error}); it is tried again next poll"
+    try:
+        db.execute(
+            "UPDATE feeds SET last_polled_at = ?, last_error = ?, last_error_at = ? WHERE url = ?",
+            [to_iso(now), reason, to_iso(now), url],
+        )
+        events.record(db, "fetch", "error", f"{url} {reason}", now=now)
+    except sqlite3.Error:  # the database itself is the trouble: the log still says so
+        log.error("fetch error %s %s", url, reason)
+    return FeedReport(url, kind, "error", error=reason)
 
 
 def poll_feed(

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import pytest
 
 from bot.db import open_db
 from bot.events import list_events
@@ -175,21 +172,24 @@ def test_an_entry_that_fails_to_store_keeps_the_ones_before_it_and_is_tried_agai
 ) -> None:
     entries = [(guid, f"Person {guid}, 15, missing", "Seen Monday.") for guid in "ab" + "xcd"]
     url = feed_server.serve("/appeals.xml", rss(*entries), etag='"v1"')
-    settings = make_settings(tmp_path, APPEALS_FEED_URL=url)
+    news = feed_server.serve("/news.xml", rss(("n1", "Helpline open", "All day.")), etag='"n"')
+    settings = make_settings(tmp_path, APPEALS_FEED_URL=url, NEWS_FEED_URL=news)
     db = open_db(settings.database_path)
     # A real failure inside SQLite on the third entry (a disk problem, a bug...): no patching.
     db.execute(
         "CREATE TRIGGER refuse_x BEFORE INSERT ON items WHEN NEW.id = 'x'"
         " BEGIN SELECT RAISE(ABORT, 'cannot store x'); END"
     )
-    with pytest.raises(sqlite3.IntegrityError, match="cannot store x"):
-        poll_feeds(db, settings, NOW)
-    assert {p["item_id"] for p in list_posts(db)} == {"a", "b"}  # kept, each entry whole
-    assert db.execute("SELECT etag FROM feeds").fetchone()[0] is None  # so tried again
+    appeals, others = poll_feeds(db, settings, NOW)
+    assert appeals.outcome == "error" and "cannot store x" in (appeals.error or "")
+    assert (others.outcome, others.new) == ("ok", 1)  # the other feed carries on
+    assert {p["item_id"] for p in list_posts(db)} == {"a", "b", "n1"}  # each entry whole
+    etag, error = db.execute("SELECT etag, last_error FROM feeds WHERE url = ?", [url]).fetchone()
+    assert etag is None and "tried again" in error  # no validators: the next poll reads it all
 
     db.execute("DROP TRIGGER refuse_x")
-    [report] = poll_feeds(db, settings, NOW + timedelta(minutes=10))
+    report, _ = poll_feeds(db, settings, NOW + timedelta(minutes=10))
     assert (report.outcome, report.new) == ("ok", 3)
-    posts = list_posts(db)
+    posts = [p for p in list_posts(db) if p["item_id"] != "n1"]
     assert sorted({p["item_id"] for p in posts}) == ["a", "b", "c", "d", "x"]
     assert len(posts) == 10  # one per platform each: a and b not queued twice
