@@ -51,7 +51,10 @@ CREATE TABLE IF NOT EXISTS items (
     closed_at TEXT,
     close_reason TEXT,
     purged_at TEXT,
-    missing_polls INTEGER NOT NULL DEFAULT 0
+    missing_polls INTEGER NOT NULL DEFAULT 0,
+    -- The status as the feed last gave it; ``status`` is the appeal's own, which a person may
+    -- have set (withdraw --found) ahead of the site.
+    feed_status TEXT
 );
 CREATE TABLE IF NOT EXISTS posts (
     id INTEGER PRIMARY KEY,
@@ -186,6 +189,7 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("items", "missing_polls", "INTEGER NOT NULL DEFAULT 0"),
     ("platforms", "reads_hold_until", "TEXT"),
+    ("items", "feed_status", "TEXT"),
 )
 
 

@@ -88,7 +88,7 @@ class PlannedPost:
 
 @dataclass(frozen=True)
 class StoreResult:
-    """What storing an item did: new, changed, and the appeal status it moved from."""
+    """What storing an item did: new, changed, and the status the feed gave it before."""
 
     new: bool
     changed: bool
@@ -133,12 +133,24 @@ def _item_row(item: Item) -> dict[str, Any]:
 def store_item(
     db: sqlite_utils.Database, item: Item, now: datetime, source: str = "feed"
 ) -> StoreResult:
-    """Insert a new item or update a known one, keyed on its id. Never queues anything."""
+    """Insert a new item or update a known one, keyed on its id. Never queues anything.
+
+    The appeal's status follows the feed only when the feed's own status changes: a person who
+    withdrew an appeal as found ahead of the site (which may take a day to catch up) is not
+    overruled by the site still saying "missing", only by it saying something new.
+    """
     row = _item_row(item)
     seen = to_iso(now)
     # Plain SQL, not sqlite-utils' insert/update: a first poll of a big feed stores thousands,
     # and trying the insert first spares a new item (the common case then) a lookup.
-    new_row = {**row, "id": item.id, "source": source, "first_seen_at": seen, "last_seen_at": seen}
+    new_row = {
+        **row,
+        "id": item.id,
+        "source": source,
+        "first_seen_at": seen,
+        "last_seen_at": seen,
+        "feed_status": item.status,
+    }
     inserted = db.execute(
         f"INSERT INTO items ({', '.join(new_row)}) VALUES ({', '.join('?' * len(new_row))})"
         " ON CONFLICT (id) DO NOTHING",
@@ -149,17 +161,22 @@ def store_item(
     cursor = db.execute("SELECT * FROM items WHERE id = ?", [item.id])
     existing = cursor.fetchone()
     old = dict(zip([d[0] for d in cursor.description], existing, strict=True))
+    # Databases from before feed_status: the feed last said what the status says.
+    feed_said = old["feed_status"] if old["feed_status"] is not None else old["status"]
     if old["purged_at"]:
         # A purged appeal's personal data must not come back from a stale feed entry.
         db.execute("UPDATE items SET last_seen_at = ? WHERE id = ?", [seen, item.id])
-        return StoreResult(new=False, changed=False, previous_status=old["status"])
+        return StoreResult(new=False, changed=False, previous_status=feed_said)
+    if item.status == feed_said:
+        row["status"] = old["status"]  # the feed has nothing new to say: keep a person's word
     changed = any(old[key] != row[key] for key in _ITEM_FIELDS)
     row["last_seen_at"] = seen
+    row["feed_status"] = item.status
     db.execute(
         f"UPDATE items SET {', '.join(f'{name} = ?' for name in row)} WHERE id = ?",
         [*row.values(), item.id],
     )
-    return StoreResult(new=False, changed=changed, previous_status=old["status"])
+    return StoreResult(new=False, changed=changed, previous_status=feed_said)
 
 
 def get_item(db: sqlite_utils.Database, item_id: str) -> Item:

@@ -369,6 +369,38 @@ def test_found_again_while_the_first_thank_you_is_still_being_deleted(
     assert sorted(statuses(db, f"{item_id}#thanks")) == ["deleted", "sent"]
 
 
+def test_withdrawn_as_found_by_hand_is_not_undone_by_the_site_catching_up_late(
+    tmp_path: Path, feed_server: FeedServer, fakes: Fakes
+) -> None:
+    # The police call the charity: Sam is found. The comms officer withdraws the appeal at once;
+    # the website still lists Sam as missing for a day (the next polls must not call that a
+    # reopening, nor drop the thank-you), then shows FOUND (nothing is thanked twice).
+    url = feed_server.serve("/appeals.xml", rss(entry("a1", TITLE)), etag='"1"')
+    settings = live_settings(tmp_path, fakes, APPEALS_FEED_URL=url, FOUND_THANKS="1")
+    db = open_db(settings.database_path)
+    publishers = build_publishers(settings)
+    poll_feeds(db, settings, NOW)
+    run_slot(db, publishers, settings, due_only=False, clock=lambda: NOW)
+    closure = close_appeal(db, settings, "a1", "found safe by police", NOW, found=True)
+    assert closure.thanks
+    process_deletions(db, publishers, NOW)
+
+    later = NOW + timedelta(hours=2)
+    edited = entry("a1", TITLE).replace("blue coat", "blue coat and red scarf")
+    feed_server.serve("/appeals.xml", rss(edited), etag='"2"')  # still "missing" on the site
+    [report] = poll_feeds(db, settings, later)
+    assert report.outcome == "ok" and report.closed == 0
+    assert list_events(db, action="reopen") == []
+    assert statuses(db, "a1#thanks") == ["queued", "queued"]
+    status, closed_at = db.execute("SELECT status, closed_at FROM items WHERE id = 'a1'").fetchone()
+    assert status == "found" and closed_at
+
+    feed_server.serve("/appeals.xml", rss(entry("a1", f"FOUND: {TITLE}")), etag='"3"')
+    poll_feeds(db, settings, later + timedelta(days=1))
+    assert statuses(db, "a1#thanks") == ["queued", "queued"]  # not thanked twice
+    assert set(statuses(db, "a1")) == {"deleted"}
+
+
 def test_found_then_unfound_takes_the_thank_you_down_and_posts_nothing_again(
     tmp_path: Path, feed_server: FeedServer, fakes: Fakes
 ) -> None:
