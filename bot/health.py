@@ -37,10 +37,11 @@ def _ensure(db: sqlite_utils.Database, name: str) -> None:
 
 
 def get_health(db: sqlite_utils.Database, name: str) -> PlatformHealth:
-    _ensure(db, name)
-    row: dict[str, Any] = next(db.query("SELECT * FROM platforms WHERE name = ?", [name]))
+    """The platform's health; a read only, so ``status`` works while another process writes."""
+    row: dict[str, Any] = next(db.query("SELECT * FROM platforms WHERE name = ?", [name]), {})
     # Only the fields this code knows: a column a newer version adds must not break it.
     known: dict[str, Any] = {f.name: row.get(f.name) for f in fields(PlatformHealth)}
+    known["name"] = name
     return PlatformHealth(**known)
 
 

@@ -64,3 +64,24 @@ def test_an_error_in_the_outer_transaction_undoes_the_inner_parts_too(tmp_path: 
         raise RuntimeError("the poll fails later")
     assert not db.conn.in_transaction
     assert db.execute("SELECT COUNT(*) FROM feeds").fetchone()[0] == 0
+
+
+def test_status_reads_while_another_process_holds_the_write_lock(tmp_path: Path) -> None:
+    # An operator checks `status` while the daemon is busy writing: reading must not wait.
+    from datetime import UTC, datetime
+
+    from bot.status import gather_status
+    from tests.factories import make_settings
+
+    settings = make_settings(tmp_path)
+    open_db(settings.database_path).close()
+    writer = sqlite3.connect(settings.database_path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        reader = open_db(settings.database_path)
+        reader.execute("PRAGMA busy_timeout = 100")  # fail fast instead of waiting 10 s
+        status = gather_status(reader, settings, datetime.now(UTC))
+    finally:
+        writer.execute("ROLLBACK")
+    assert {p["platform"] for p in status["platforms"]} >= {"x", "facebook"}
+    assert all(not p["paused"] for p in status["platforms"])
