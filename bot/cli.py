@@ -12,13 +12,14 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import events
 from .clock import local_text, utcnow
 from .db import BUSY_TIMEOUT_MS, is_busy
-from .display import table
-from .errors import AppealBotError, PublishError
+from .display import plural, table
+from .errors import AppealBotError, ConfigError, NotFound, PublishError
 from .ingest import poll_feeds
 from .logs import configure_logging
 from .manual import ManualPost, add_manual
@@ -26,11 +27,14 @@ from .publishing import reconcile_stale, run_slot
 from .queue import list_posts
 from .runtime import start_runtime
 from .scheduler import Daemon, install_stop_signals
-from .settings import Settings, load_settings
+from .settings import Settings, check_port, load_settings
 from .states import PostStatus
 from .stats import latest_shares
 from .status import gather_status
 from .withdrawal import list_withdrawals, process_deletions
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 log = logging.getLogger("appeal_bot")
 
@@ -132,10 +136,8 @@ def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
             )
     finally:
         restore()
-    print(f"sent {report.total_sent()}: {report.sent or 'nothing due'}")
-    for platform, why in report.skipped.items():
-        print(f"{platform}: skipped, {why}")
-    return 0
+    print("\n".join(report.summary_lines()))
+    return 1 if report.failed else 0
 
 
 def _queue_rows(settings: Settings, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -216,6 +218,8 @@ def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_log(settings: Settings, args: argparse.Namespace) -> int:
     from .db import open_db
 
+    if args.status is not None and args.status not in events.OUTCOMES:
+        raise AppealBotError(f"--status {args.status!r}: use one of {', '.join(events.OUTCOMES)}")
     now = utcnow()
     db = open_db(settings.database_path)
     rows = events.list_events(
@@ -348,11 +352,23 @@ def cmd_withdraw(settings: Settings, args: argparse.Namespace) -> int:
             "SELECT COUNT(*) FROM posts WHERE item_id = ? AND status = 'deleting'", [args.item_id]
         ).fetchone()[0]
     print(
-        f"withdrew {args.item_id}: {affected} posts taken down or cancelled, {deleted} deleted now"
-        + (f", {pending} deletions pending (retried automatically)" if pending else "")
-        + (f"; thank-you update queued ({len(closure.thanks)} posts)" if closure.thanks else "")
+        f"withdrew {args.item_id}: {plural(affected, 'post')} taken down or cancelled,"
+        f" {deleted} deleted now"
+        + (f", {plural(pending, 'deletion')} pending (retried automatically)" if pending else "")
     )
+    if args.found:
+        print(_thanks_line(runtime.settings, closure.thanks))
     return 0
+
+
+def _thanks_line(settings: Settings, thanks: list[int]) -> str:
+    """What ``--found`` did about the thank-you: the user asked for it, so silence would
+    read as "queued" when FOUND_THANKS is off."""
+    if thanks:
+        return f"thank-you update queued ({plural(len(thanks), 'post')})"
+    if not settings.found_thanks:
+        return "no thank-you update: FOUND_THANKS is off"
+    return "no thank-you update: the appeal was never published, or was thanked already"
 
 
 def cmd_withdrawals(settings: Settings, args: argparse.Namespace) -> int:
@@ -453,6 +469,8 @@ def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
 
     now = utcnow()
     db = open_db(settings.database_path)
+    if args.appeal is not None:
+        _require_item(db, args.appeal)
     if args.plot:
         from .plots import write_plot
 
@@ -471,6 +489,12 @@ def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _require_item(db: sqlite_utils.Database, item_id: str) -> None:
+    """An unknown id is a typo, not an appeal with no shares: say so, as ``--plot`` does."""
+    if not db.execute("SELECT 1 FROM items WHERE id = ?", [item_id]).fetchone():
+        raise NotFound(f"no appeal or news item {item_id} (see `queue --all`)")
+
+
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -480,6 +504,8 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
     from .web.serve import serve
 
+    if args.port is not None:
+        check_port("--port", args.port)
     return serve(settings, host=args.host, port=args.port, behind_proxy=args.proxy)
 
 
@@ -577,7 +603,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="run_bot.py",
         description="appeal-bot: share a missing-persons charity's appeals on X and Facebook.",
     )
-    parser.add_argument("--env-file", default=".env", help="settings file to read (default .env)")
+    parser.add_argument(
+        "--env-file", help="settings file to read (default .env, if there is one); must exist"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parsers = {
         name: sub.add_parser(name, help=text, description=text)
@@ -696,11 +724,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _env_file(given: str | None) -> str:
+    """The default ``.env`` is optional, but a file named with --env-file must be there: a typo
+    would otherwise run the bot on defaults (the sandbox, the wrong database) without a word."""
+    if given is None:
+        return ".env"
+    if not Path(given).exists():
+        raise ConfigError("--env-file", f"{given} does not exist")
+    if Path(given).is_dir():
+        raise ConfigError("--env-file", f"{given} is a folder, not a settings file")
+    return given
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "run"
     try:
-        settings = load_settings(env_file=args.env_file)
+        settings = load_settings(env_file=_env_file(args.env_file))
         configure_logging(settings.log_level, settings.secrets())
         handler = COMMANDS[command][0]
         return handler(settings, args)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -22,3 +22,13 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, int]
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in cells]
     return "\n".join(line.rstrip() for line in lines)
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 post``, ``2 posts``: people read the output, and "1 posts" reads like a bug."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def per_platform(counts: Mapping[str, int]) -> str:
+    """``x 2, facebook 2``: counts per platform in words, never a Python dict."""
+    return ", ".join(f"{platform} {count}" for platform, count in counts.items())

@@ -17,6 +17,34 @@ from .clock import to_iso, utcnow
 
 log = logging.getLogger("appeal_bot")
 
+# Every outcome the bot records, most asked-for first: ``log --status`` refuses any other word,
+# as an unknown one would show an empty log that looks like "nothing went wrong".
+OUTCOMES: tuple[str, ...] = (
+    "sent",
+    "failed",
+    "retry",
+    "paused",
+    "resumed",
+    "cancelled",
+    "deleted",
+    "pending",
+    "duplicate",
+    "missed",
+    "error",
+    "ok",
+    "queued",
+    "draft",
+    "approved",
+    "edited",
+    "rescheduled",
+    "held",
+    "gone",
+    "purged",
+    "done",
+    "started",
+    "stopped",
+)
+
 
 def record(
     db: sqlite_utils.Database,

@@ -28,6 +28,7 @@ import sqlite_utils
 from . import events, health
 from .clock import from_iso, local_text, to_iso
 from .db import immediate
+from .display import per_platform, plural
 from .errors import PublishError, RateLimited, RemoteGone
 from .platforms.base import Metrics, Publisher
 from .settings import Settings
@@ -197,11 +198,13 @@ class MetricsReport:
 
     def summary(self) -> str:
         """One line for people: what was read, what is gone, what waits and why."""
-        parts = [f"took {self.total()} readings" + (f" {self.taken}" if self.taken else "")]
+        parts = [f"took {plural(self.total(), 'reading')}"]
+        if self.taken:
+            parts[0] += f": {per_platform(self.taken)}"
         if self.gone:
-            parts.append(f"deleted remotely {self.gone}")
+            parts.append(f"deleted remotely: {per_platform(self.gone)}")
         if self.deferred:
-            parts.append(f"left for later (read limit) {self.deferred}")
+            parts.append(f"left for later (read limit): {per_platform(self.deferred)}")
         parts += [f"{platform}: {why}" for platform, why in self.stopped.items()]
         return "; ".join(parts)
 

@@ -116,7 +116,7 @@ def write_plot(
     if appeal is not None:
         row = db.execute("SELECT title FROM items WHERE id = ?", [appeal]).fetchone()
         if row is None:
-            raise AppealBotError(f"no appeal with id {appeal!r} (see `queue --all`)")
+            raise AppealBotError(f"no appeal or news item {appeal} (see `queue --all`)")
         by_platform = appeal_series(db, appeal)
         if not by_platform:
             raise AppealBotError(f"appeal {appeal!r} has not been posted yet: nothing to plot")

@@ -19,6 +19,7 @@ import sqlite_utils
 
 from . import events, health
 from .clock import Clock, from_iso, to_iso, utcnow
+from .display import per_platform, plural
 from .errors import (
     AuthExpired,
     OutcomeUnknown,
@@ -58,6 +59,36 @@ class SlotReport:
 
     def total_sent(self) -> int:
         return sum(self.sent.values())
+
+    def summary_lines(self) -> list[str]:
+        """What happened, in words: sent, failed (and where to see why), waiting, skipped.
+
+        "sent 0" alone would hide a run where every post failed.
+        """
+        total = self.total_sent()
+        if total:
+            lines = [f"sent {plural(total, 'post')}: {per_platform(self.sent)}"]
+        else:
+            quiet = not (self.failed or self.retried or self.skipped)
+            lines = ["sent nothing: no post was due" if quiet else "sent nothing"]
+        if self.failed:
+            failed = plural(sum(self.failed.values()), "post")
+            lines.append(
+                f"{failed} failed: {per_platform(self.failed)};"
+                " see why with `run_bot.py log --status failed`"
+            )
+        if self.retried:
+            waiting = plural(sum(self.retried.values()), "post")
+            lines.append(
+                f"{waiting} to try again later: {per_platform(self.retried)};"
+                " `run_bot.py log` says why"
+            )
+        lines += [f"{platform}: skipped, {why}" for platform, why in self.skipped.items()]
+        return lines
+
+    def summary(self) -> str:
+        """The summary on one line, for the operators' log."""
+        return "; ".join(self.summary_lines())
 
 
 def request_for(post: Post) -> PostRequest:

@@ -168,8 +168,7 @@ class Daemon:
                 db,
                 "slot",
                 "done",
-                f"slot {key}: sent {report.sent or 'nothing'}"
-                + (f"; skipped {report.skipped}" if report.skipped else ""),
+                f"slot {key}: {report.summary()}",
                 now=self.clock(),
             )
             return report

@@ -85,8 +85,12 @@ VARIABLES: tuple[Variable, ...] = (
         "{prefix}{title}\n\n{summary}\n\n{link}\n\n{hashtags}",
         "Template of Facebook posts, same fields as X_TEMPLATE.",
     ),
-    Variable("APPEAL_HASHTAGS", "#missing", "Hashtags added to appeal posts (space-separated)."),
-    Variable("NEWS_HASHTAGS", "", "Hashtags added to news posts (space-separated)."),
+    Variable(
+        "APPEAL_HASHTAGS",
+        "#missing",
+        'Hashtags added to appeal posts, space-separated; quote several: "#missing #help".',
+    ),
+    Variable("NEWS_HASHTAGS", "", "Hashtags added to news posts, space-separated; quote several."),
     Variable("URGENT_PREFIX", "URGENT: ", "Text put before the title of an urgent appeal."),
     # X
     Variable("X_API_KEY", "", "X app consumer key (OAuth 1.0a).", secret=True),
@@ -164,7 +168,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "REGION_HASHTAGS",
         "",
-        "Hashtags per region: region=#Tag #Tag2, separated by commas, e.g. north-west=#NorthWest.",
+        'Hashtags per region, region=#Tag #Tag2, separated by commas; quote the whole value: "north-west=#NorthWest #Manchester".',
     ),
     # Shares and link tracking
     Variable(
@@ -196,7 +200,7 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     # Web dashboard
     Variable("WEB_HOST", "127.0.0.1", "Address the dashboard listens on (run_bot.py web)."),
-    Variable("WEB_PORT", "8080", "Port of the dashboard."),
+    Variable("WEB_PORT", "8080", "Port of the dashboard, 1 to 65535."),
     Variable(
         "WEB_SECRET_KEY",
         "",
@@ -333,6 +337,35 @@ def _float(name: str, text: str) -> float:
     return value
 
 
+def check_port(name: str, value: int) -> int:
+    """A TCP port the dashboard can listen on: 0 would pick a random one nobody is told."""
+    if not 1 <= value <= 65535:
+        raise ConfigError(name, f"must be a port number from 1 to 65535, got {value}")
+    return value
+
+
+def _port(name: str, text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(name, f"expected a port number from 1 to 65535, got {text!r}") from None
+    return check_port(name, value)
+
+
+def _template(name: str, text: str) -> str:
+    """The template with ``\\n`` as line breaks, checked now: a typo such as ``{titel}``
+    found only when composing would fail every poll of a running daemon."""
+    # compose imports this module, so it can only be imported once settings are loading.
+    from .compose import validate_template
+
+    template = text.replace("\\n", "\n")
+    try:
+        validate_template(template)
+    except ValueError as error:
+        raise ConfigError(name, str(error)) from None
+    return template
+
+
 def _bool(name: str, text: str) -> bool:
     lowered = text.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -421,8 +454,9 @@ def _facebook_pages(get: Callable[[str], str]) -> tuple[FacebookPage, ...]:
     pages: list[FacebookPage] = []
     main_id, main_token = get("FACEBOOK_PAGE_ID"), get("FACEBOOK_PAGE_ACCESS_TOKEN")
     if bool(main_id) != bool(main_token):
-        missing = "FACEBOOK_PAGE_ACCESS_TOKEN" if main_id else "FACEBOOK_PAGE_ID"
-        raise ConfigError(missing, "must be set together with the other Facebook page setting")
+        pair = ("FACEBOOK_PAGE_ID", "FACEBOOK_PAGE_ACCESS_TOKEN")
+        given, missing = pair if main_id else pair[::-1]
+        raise ConfigError(missing, f"is missing; it must be set together with {given}")
     if main_id:
         pages.append(FacebookPage(main_id, main_token))
     for part in _split(get("FACEBOOK_REGIONAL_PAGES")):
@@ -480,8 +514,8 @@ def load_settings(
         posts_per_slot=_int("POSTS_PER_SLOT", get("POSTS_PER_SLOT"), minimum=1),
         platforms=_platforms("PLATFORMS", get("PLATFORMS")),
         sandbox=sandbox,
-        x_template=get("X_TEMPLATE").replace("\\n", "\n"),
-        facebook_template=get("FACEBOOK_TEMPLATE").replace("\\n", "\n"),
+        x_template=_template("X_TEMPLATE", get("X_TEMPLATE")),
+        facebook_template=_template("FACEBOOK_TEMPLATE", get("FACEBOOK_TEMPLATE")),
         appeal_hashtags=tuple(get("APPEAL_HASHTAGS").split()),
         news_hashtags=tuple(get("NEWS_HASHTAGS").split()),
         urgent_prefix=source.get("URGENT_PREFIX", _BY_NAME["URGENT_PREFIX"].default),
@@ -523,6 +557,6 @@ def load_settings(
         utm_medium=get("UTM_MEDIUM"),
         utm_campaign=get("UTM_CAMPAIGN"),
         web_host=get("WEB_HOST"),
-        web_port=_int("WEB_PORT", get("WEB_PORT"), 1),
+        web_port=_port("WEB_PORT", get("WEB_PORT")),
         web_secret_key=get("WEB_SECRET_KEY"),
     )

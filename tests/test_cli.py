@@ -66,11 +66,12 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     for name in ("FACEBOOK_PAGE_ACCESS_TOKEN",):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "cli.db"))
-    missing = str(tmp_path / "no-such.env")
+    empty = tmp_path / "empty.env"  # not the host's .env; a missing --env-file is an error
+    empty.write_text("")
 
     def run(*args: str) -> Result:
         capsys.readouterr()
-        code = main(["--env-file", missing, *args])
+        code = main(["--env-file", str(empty), *args])
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 
@@ -198,6 +199,25 @@ def test_web_on_a_port_already_in_use_is_one_line_on_stderr(cli: Cli) -> None:
     assert f"127.0.0.1:{port}" in result.err
 
 
+@pytest.mark.parametrize("port", ["0", "70000", "-1"])
+def test_web_refuses_a_port_outside_1_to_65535(cli: Cli, port: str) -> None:
+    result = cli("web", "--host", "127.0.0.1", "--port", port)
+    assert result.code == 2
+    assert_one_error_line(result)
+    assert "--port" in result.err and "1 to 65535" in result.err
+
+
+def test_a_bad_template_stops_fetch_with_one_line(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("APPEALS_FEED_URL", SAMPLE_FEED.as_uri())
+    monkeypatch.setenv("X_TEMPLATE", "{nope} {title}")
+    result = cli("fetch")
+    assert result.code == 2
+    assert_one_error_line(result)
+    assert "X_TEMPLATE: template '{nope} {title}' has unknown placeholder {nope}" in result.err
+
+
 def test_queue_status_takes_spaces_and_refuses_an_unknown_status(cli: Cli) -> None:
     add_appeal(cli)
     assert len(cli("queue", "--json", "--status", "sent, queued").json()) == 2
@@ -284,6 +304,32 @@ def test_since_a_date_means_midnight_in_timezone_not_the_machines(
 def test_log_table_shows_the_reason(logged: Cli) -> None:
     result = logged("log", "--platform", "x")
     assert result.code == 0 and "failed on x" in result.out and "facebook" not in result.out
+
+
+def test_log_refuses_an_unknown_status_like_queue(logged: Cli) -> None:
+    result = logged("log", "--status", "nonsense")
+    assert result.code == 1
+    assert_one_error_line(result)
+    assert "'nonsense'" in result.err and "sent, failed, retry" in result.err
+    assert result.out == ""
+
+
+def test_every_outcome_the_bot_records_is_a_known_log_status() -> None:
+    """``log --status`` checks against events.OUTCOMES: a new outcome must be listed there."""
+    import ast
+
+    recorded = set()
+    for path in (ROOT / "bot").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            position = {"record": 2, "record_post": 3}.get(node.func.attr)
+            if position is None or len(node.args) <= position:
+                continue
+            for value in ast.walk(node.args[position]):
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    recorded.add(value.value)
+    assert recorded and recorded <= set(events.OUTCOMES), recorded - set(events.OUTCOMES)
 
 
 def test_bad_since_is_one_line_on_stderr(cli: Cli) -> None:
@@ -381,6 +427,74 @@ def test_an_unknown_queue_id_is_one_line_on_stderr(cli: Cli, command: str) -> No
     result = cli(command, "999999", *QUEUE_ID_COMMANDS[command])
     assert_one_error_line(result)
     assert "999999" in result.err
+
+
+def test_withdraw_found_says_when_no_thank_you_is_queued(cli: Cli) -> None:
+    item_id = add_appeal(cli)
+    assert cli("post", "--all").code == 0
+    result = cli("withdraw", item_id, "--reason", "found safe and well", "--found")
+    assert result.code == 0, result.err
+    assert "no thank-you update: FOUND_THANKS is off" in result.out
+    assert "2 posts taken down" in result.out
+
+
+def test_withdraw_found_with_found_thanks_on_queues_it(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FOUND_THANKS", "1")
+    item_id = add_appeal(cli)
+    assert cli("post", "--all").code == 0
+    result = cli("withdraw", item_id, "--reason", "found safe and well", "--found")
+    assert "thank-you update queued (2 posts)" in result.out
+    assert "no thank-you" not in result.out
+
+
+def test_post_says_what_failed_and_exits_1(
+    cli: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    fakes: tuple[FakeX, FakeFacebook],
+) -> None:
+    from bot.fakes.base import Fault
+    from bot.fakes.x_server import invalid_request
+
+    x, facebook = fakes
+    set_live(monkeypatch, tmp_path, x, facebook)
+    add_appeal(cli, "Sam Jones, 15, missing from Leeds")
+    add_appeal(cli, "Jo Bloggs, 16, missing from York")
+    refusal = invalid_request("The text is not allowed.")
+    x.inject(Fault("refuse", response=refusal, method="POST", path_contains="/2/tweets", times=2))
+    try:
+        result = cli("post", "--all")
+    finally:
+        x.reset()
+    assert result.code == 1, result.out + result.err
+    assert "sent 2 posts: facebook 2" in result.out
+    assert "2 posts failed: x 2" in result.out and "log --status failed" in result.out
+    assert "{" not in result.out
+
+
+def test_post_with_nothing_due_says_so(cli: Cli) -> None:
+    result = cli("post")
+    assert result.code == 0 and result.out.strip() == "sent nothing: no post was due"
+
+
+def test_post_counts_are_words_not_python(cli: Cli) -> None:
+    add_appeal(cli)
+    result = cli("post", "--all")
+    assert result.code == 0
+    assert result.out.strip() == "sent 2 posts: x 1, facebook 1"
+
+
+def test_stats_of_an_unknown_appeal_is_an_error_with_or_without_plot(
+    cli: Cli, tmp_path: Path
+) -> None:
+    for extra in ((), ("--json",), ("--plot", str(tmp_path / "a.png"))):
+        result = cli("stats", "--appeal", "nope", *extra)
+        assert result.code == 1
+        assert_one_error_line(result)
+        assert "no appeal or news item nope" in result.err
+        assert result.out == ""
 
 
 def test_withdrawing_an_unknown_appeal_is_one_line_on_stderr(cli: Cli) -> None:

@@ -20,6 +20,7 @@ from bot.events import list_events
 from bot.fakes.facebook_server import COMMENT_EVERY, REACTION_EVERY, SHARE_EVERY, FakeFacebook
 from bot.fakes.x_server import FakeX, public_metrics
 from bot.metrics import (
+    MetricsReport,
     due_readings,
     poll_metrics,
     take_all_readings,
@@ -513,3 +514,17 @@ def test_a_platforms_row_with_a_column_this_version_does_not_know(tmp_path: Path
     db.execute("ALTER TABLE platforms ADD COLUMN added_later TEXT")
     health.pause(db, "x", "401 Unauthorized", datetime(2026, 1, 1, tzinfo=UTC))
     assert health.get_health(db, "x").paused_reason == "401 Unauthorized"
+
+
+def test_the_summary_is_words_not_python_dicts() -> None:
+    report = MetricsReport(
+        taken={"x": 1},
+        gone={"x": 2, "facebook": 4},
+        deferred={"facebook": 3},
+        stopped={"x": "readings wait: outage"},
+    )
+    assert report.summary() == (
+        "took 1 reading: x 1; deleted remotely: x 2, facebook 4;"
+        " left for later (read limit): facebook 3; x: readings wait: outage"
+    )
+    assert MetricsReport().summary() == "took 0 readings"

@@ -29,7 +29,7 @@ from bot.planner import plan_posts
 from bot.platforms.base import PostRequest, Published
 from bot.platforms.sandbox import SandboxPublisher
 from bot.policy import MAX_ATTEMPTS, backoff, decide
-from bot.publishing import RESUME_CHECK_INTERVAL, reconcile_stale, run_slot
+from bot.publishing import RESUME_CHECK_INTERVAL, SlotReport, reconcile_stale, run_slot
 from bot.queue import claim_next, enqueue, get_post, list_posts, store_item, transition
 from bot.states import PostStatus
 from bot.withdrawal import withdraw_item
@@ -316,3 +316,21 @@ def test_a_rate_limit_hold_is_only_ever_lengthened(tmp_path: Path) -> None:
     health.hold(db, "x", LATER + timedelta(hours=6))  # the daily cap
     health.hold(db, "x", LATER + timedelta(minutes=15))  # a 15-minute window, reported later
     assert health.get_health(db, "x").held(LATER + timedelta(hours=5))
+
+
+def test_slot_report_summary_is_words_not_python_dicts() -> None:
+    report = SlotReport(
+        sent={"x": 1, "facebook": 2},
+        retried={"facebook": 1},
+        failed={"x": 2},
+        skipped={"facebook": "daily limit of 25 reached"},
+    )
+    assert report.summary_lines() == [
+        "sent 3 posts: x 1, facebook 2",
+        "2 posts failed: x 2; see why with `run_bot.py log --status failed`",
+        "1 post to try again later: facebook 1; `run_bot.py log` says why",
+        "facebook: skipped, daily limit of 25 reached",
+    ]
+    assert report.summary() == "; ".join(report.summary_lines())
+    assert SlotReport().summary_lines() == ["sent nothing: no post was due"]
+    assert SlotReport(failed={"x": 1}).summary_lines()[0] == "sent nothing"

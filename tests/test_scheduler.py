@@ -68,6 +68,8 @@ def test_the_same_slot_never_sends_twice(tmp_path: Path) -> None:
     assert daemon.slot_job() is None  # a coalesced misfire or a second process: refused
     db = open_db(settings.database_path)
     assert len(list_posts(db, ("sent",))) == 2
+    [done] = list_events(db, outcome="done")
+    assert done["detail"].endswith(": sent 2 posts: x 2")
 
 
 def test_a_missed_slot_is_logged_and_its_posts_go_out_once(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ Then every byte it wrote is searched for those values.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,10 +45,9 @@ def test_no_secret_reaches_the_database_the_log_or_the_output(
         for name, value in live_env(database, x, facebook).items():
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("LOG_LEVEL", "DEBUG")
-        missing = str(tmp_path / "no-such.env")
 
         def cli(*args: str) -> int:
-            return main(["--env-file", missing, *args])
+            return main(["--env-file", os.devnull, *args])
 
         for n in range(1, 5):
             title = f"Person {n}, 15, missing from Leeds"

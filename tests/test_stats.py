@@ -261,7 +261,7 @@ def test_nothing_to_plot_is_a_clear_error(world: World, tmp_path: Path) -> None:
     with pytest.raises(AppealBotError, match="nothing to plot"):
         write_plot(world.db, world.settings, T0, tmp_path / "a.png")
     world.send(1)
-    with pytest.raises(AppealBotError, match="no appeal with id"):
+    with pytest.raises(AppealBotError, match="no appeal or news item nope"):
         write_plot(world.db, world.settings, T0, tmp_path / "a.png", appeal="nope")
     assert not (tmp_path / "a.png").exists()
 
@@ -297,7 +297,7 @@ def test_stats_command_table_json_csv_and_plot(
     assert main([*run, "--plot", str(tmp_path / "w.png"), "--weekly"]) == 0
     assert_real_png(tmp_path / "w.png")
     assert main([*run, "--plot", str(tmp_path / "x.png"), "--appeal", "nope"]) == 1
-    assert "no appeal with id 'nope'" in capsys.readouterr().err
+    assert "no appeal or news item nope" in capsys.readouterr().err
 
 
 def test_a_closed_appeal_never_ranks_but_still_counts(world: World) -> None:

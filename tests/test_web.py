@@ -4,6 +4,7 @@ and each button doing what it says to the real SQLite queue."""
 from __future__ import annotations
 
 import io
+import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -554,12 +555,12 @@ def test_cli_users_add_reads_the_password_from_stdin_never_argv(
     monkeypatch.setenv("DATABASE_PATH", str(database))
     monkeypatch.setenv("SANDBOX", "1")
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
-    assert cli.main(["--env-file", "/nonexistent", "users", "add", "carol", "--role", "comms",
+    assert cli.main(["--env-file", os.devnull, "users", "add", "carol", "--role", "comms",
                      "--password-stdin"]) == 0  # fmt: skip
     assert authenticate(open_db(database), "carol", PASSWORD, NOW) is not None
-    assert cli.main(["--env-file", "/nonexistent", "users", "list"]) == 0
+    assert cli.main(["--env-file", os.devnull, "users", "list"]) == 0
     assert "carol" in capsys.readouterr().out
-    assert cli.main(["--env-file", "/nonexistent", "users", "remove", "carol"]) == 0
+    assert cli.main(["--env-file", os.devnull, "users", "remove", "carol"]) == 0
     assert list_users(open_db(database)) == []
     with pytest.raises(SystemExit):
         cli.build_parser().parse_args(["users", "add", "dan", "--role", "comms", "--password", "x"])

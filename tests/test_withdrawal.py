@@ -5,6 +5,7 @@ servers on 127.0.0.1; the feed comes from a local feed server; time is a control
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -563,7 +564,7 @@ def test_withdraw_withdrawals_edit_and_reject_commands(
         monkeypatch.delenv(variable.name, raising=False)
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "cli.db"))
     monkeypatch.setenv("PLATFORMS", "x")
-    env = ["--env-file", str(tmp_path / "none.env")]
+    env = ["--env-file", os.devnull]
 
     def run(*args: str) -> tuple[int, str, str]:
         capsys.readouterr()
