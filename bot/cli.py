@@ -28,6 +28,7 @@ from .queue import list_posts
 from .runtime import start_runtime
 from .scheduler import Daemon, install_stop_signals
 from .settings import Settings, check_port, load_settings
+from .slots import goes_out
 from .states import PostStatus
 from .stats import latest_shares
 from .status import gather_status
@@ -141,8 +142,11 @@ def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _queue_rows(settings: Settings, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    now = utcnow()
     for row in rows:
         row["when"] = local_text(row["scheduled_at"], settings.timezone)
+        row["goes_out"] = goes_out(row, settings.post_slots, settings.timezone, now)
+        row["page"] = row["target"] or ("main" if row["platform"] == "facebook" else "")
     return rows
 
 
@@ -173,8 +177,9 @@ def cmd_queue(settings: Settings, args: argparse.Namespace) -> int:
                 ("id", "id", 6),
                 ("status", "status", 9),
                 ("platform", "platform", 8),
+                ("page", "page", 10),
                 ("kind", "kind", 6),
-                ("when", f"when ({settings.timezone.key})", 16),
+                ("goes_out", f"goes out, earliest ({settings.timezone.key})", 22),
                 ("attempts", "tries", 5),
                 ("text", "text", 70),
                 ("last_error", "last error", 40),

@@ -7,6 +7,9 @@ run twice (a coalesced misfire and a catch-up, two processes) is recognised and 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, tzinfo
+from typing import Any
+
+from .clock import from_iso
 
 
 def slot_key(moment: datetime, zone: tzinfo) -> str:
@@ -36,3 +39,33 @@ def next_slot(now: datetime, slots: tuple[time, ...], zone: tzinfo) -> datetime:
             if candidate > local:
                 return candidate
     raise ValueError("no posting slots configured")
+
+
+def goes_out(post: dict[str, Any], slots: tuple[time, ...], zone: tzinfo, now: datetime) -> str:
+    """When a queue entry is expected to go out, in words for the ``queue`` table.
+
+    Pure. A queued post goes in the first slot at or after both now and its scheduled time (and
+    its next retry, after a transient failure); an urgent appeal goes at once, outside the
+    slots. It is the earliest: a busy queue may carry a post on to a later slot.
+    """
+    status = post["status"]
+    if status == "draft":
+        return "after approval"
+    if status == "sending":
+        return "now"
+    if status == "sent" and post.get("sent_at"):
+        return "sent " + _local(from_iso(post["sent_at"]), zone)
+    if status != "queued":
+        return "-"
+    earliest = max(now, from_iso(post["scheduled_at"]))
+    if post.get("next_attempt_at"):
+        earliest = max(earliest, from_iso(post["next_attempt_at"]))
+    if post.get("priority") == 0:
+        return "at once (urgent)" if earliest <= now else _local(earliest, zone)
+    if not slots:
+        return "-"
+    return _local(next_slot(earliest - timedelta(microseconds=1), slots, zone), zone)
+
+
+def _local(moment: datetime, zone: tzinfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
