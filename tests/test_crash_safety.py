@@ -188,3 +188,38 @@ def test_sigterm_mid_slot_finishes_the_post_in_flight_and_leaves_the_rest_queued
     texts = sorted(str(p["text"]) for p in fake.posts.values())
     assert texts == sorted(row["text"] for row in db.query("SELECT text FROM posts"))
     assert post_requests(fake) == len(ids), "a post was sent more than once"
+
+
+def test_the_dashboard_stops_cleanly_on_sigterm(
+    tmp_path: Path, database: Path, fake: FakeX
+) -> None:
+    # A service manager stops the dashboard with SIGTERM: exit 0 and a last log line, like ^C.
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, str(ROOT / "run_bot.py"), "--env-file", os.devnull]
+    command += ["web", "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env=bot_env(database, fake),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def listening() -> bool:
+        with socket.socket() as client:
+            return client.connect_ex(("127.0.0.1", port)) == 0
+
+    try:
+        assert wait_for(listening, START_TIMEOUT)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            kill(process)
+    assert process.returncode == 0, stderr
+    assert "dashboard stopped" in stderr

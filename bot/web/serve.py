@@ -1,12 +1,15 @@
 """``run_bot.py web``: the dashboard under waitress, a production WSGI server.
 
-In sandbox mode the dashboard starts its own fake X and Facebook (like every other command), so
-"send now" and "delete now" work without accounts; a daemon running beside it has its own.
+In sandbox mode the dashboard joins the sandbox a daemon on the same database serves (or serves
+one itself), so "send now" and "delete now" work without accounts. SIGTERM (a service manager's
+stop) ends it as cleanly as Ctrl-C: requests in progress finish, the exit code is 0.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
+from types import FrameType
 
 from waitress.server import create_server
 
@@ -48,5 +51,15 @@ def serve(
         log.info(
             "dashboard on http://%s:%s/%s", host, port, " (behind a proxy)" if behind_proxy else ""
         )
-        server.run()
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            server.run()  # returns on KeyboardInterrupt, after its threads finish their requests
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        log.info("dashboard stopped")
     return 0
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM as Ctrl-C: waitress stops cleanly on KeyboardInterrupt."""
+    raise KeyboardInterrupt
