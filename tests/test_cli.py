@@ -98,9 +98,7 @@ def assert_one_error_line(result: Result) -> None:
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main([command, "--help"])
-    assert exit_info.value.code == 0
+    assert main([command, "--help"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"usage: run_bot.py {command}")
     assert COMMANDS[command][1].split(":")[0] in " ".join(out.split())
@@ -511,3 +509,14 @@ def test_a_bad_setting_exits_2_naming_the_variable(
     assert result.code == 2
     assert_one_error_line(result)
     assert "POSTS_PER_SLOT" in result.err
+
+
+@pytest.mark.parametrize(
+    "args", [("queue", "--nope"), ("nosuch",), ("add", "--kind", "video", "--title", "Sam")]
+)
+def test_a_mistyped_command_or_option_is_one_line_and_exit_2(
+    cli: Cli, args: tuple[str, ...]
+) -> None:
+    result = cli(*args)
+    assert_one_error_line(result)
+    assert result.code == 2 and "--help" in result.err
