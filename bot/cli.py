@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import events
-from .clock import local_text, utcnow
+from .clock import local_text, local_times_in, utcnow
 from .db import BUSY_TIMEOUT_MS, is_busy
 from .display import plural, table
 from .errors import AppealBotError, ConfigError, NotFound, PublishError
@@ -243,6 +243,7 @@ def cmd_log(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         row["when"] = local_text(row["at"], settings.timezone)
+        row["detail"] = local_times_in(row["detail"] or "", settings.timezone)
     print(
         table(
             rows,
@@ -393,7 +394,10 @@ def cmd_withdrawals(settings: Settings, args: argparse.Namespace) -> int:
             "reason": w.reason,
             "platform": p.platform,
             "state": p.state + (f" ({p.pending})" if p.pending else ""),
-            "last_error": p.last_error or "",
+            "next_try": local_text(p.next_attempt_at, settings.timezone)
+            if p.pending and p.next_attempt_at
+            else "",
+            "last_error": local_times_in(p.last_error or "", settings.timezone),
         }
         for w in report
         for p in w.platforms
@@ -407,6 +411,7 @@ def cmd_withdrawals(settings: Settings, args: argparse.Namespace) -> int:
                 ("reason", "why", 40),
                 ("platform", "platform", 8),
                 ("state", "posts", 16),
+                ("next_try", "next try", 16),
                 ("last_error", "last error", 60),
             ],
         )

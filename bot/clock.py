@@ -5,6 +5,7 @@ Functions that decide anything take ``now`` as an argument so tests can freeze i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 
@@ -31,3 +32,12 @@ def local_text(text: str | None, zone: tzinfo) -> str:
     if not text:
         return "-"
     return from_iso(text).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+# The times the bot writes into log details ("next try 2026-11-25T14:11:37.136451Z").
+_STORED_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+
+
+def local_times_in(text: str, zone: tzinfo) -> str:
+    """``text`` with each stored UTC time in it shown as the comms team reads times: local."""
+    return _STORED_TIME.sub(lambda match: local_text(match.group(), zone), text)

@@ -520,3 +520,21 @@ def test_a_mistyped_command_or_option_is_one_line_and_exit_2(
     result = cli(*args)
     assert_one_error_line(result)
     assert result.code == 2 and "--help" in result.err
+
+
+def test_times_inside_log_details_are_shown_in_local_time(cli: Cli, tmp_path: Path) -> None:
+    # The bot stores "next try <UTC time>"; the comms team reads TIMEZONE (London: BST here).
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot import events
+    from bot.clock import local_times_in, to_iso
+
+    retry = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    assert cli("queue").code == 0  # creates the database
+    db = open_db(tmp_path / "cli.db")
+    events.record(db, "send", "retry", f"X is down; next try {to_iso(retry)}", platform="x")
+    out = cli("log").out
+    assert "next try 2026-07-01 13:00" in out and to_iso(retry) not in out
+    assert cli("log", "--json").json()[0]["detail"].endswith(to_iso(retry))  # stored as is
+    assert local_times_in("no time here", ZoneInfo("Europe/London")) == "no time here"

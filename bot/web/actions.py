@@ -95,9 +95,8 @@ def reschedule(
             ).rowcount
         if not changed:
             raise ActionRefused(f"post {post_id} is {post.status}: too late to reschedule")
-    moment = when.isoformat(timespec="minutes")
     events.record_post(
-        db, post, "dashboard", "rescheduled", f"rescheduled by {user} for {moment}", now
+        db, post, "dashboard", "rescheduled", f"rescheduled by {user} for {to_iso(when)}", now
     )
 
 

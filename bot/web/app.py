@@ -23,7 +23,7 @@ import sqlite_utils
 from flask import Flask, Response, abort, g, redirect, request, session, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ..clock import local_text, utcnow
+from ..clock import local_text, local_times_in, utcnow
 from ..db import open_db
 from ..platforms.base import Publisher
 from ..settings import Settings
@@ -161,6 +161,10 @@ def create_app(
     @app.template_filter("local")
     def _local(value: str | None) -> str:
         return local_text(value, settings.timezone)
+
+    @app.template_filter("local_times")
+    def _local_times(value: str | None) -> str:
+        return local_times_in(value or "", settings.timezone)
 
     from .errors import register_errors
     from .views import auth, pages
