@@ -217,6 +217,10 @@ def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as error:
         raise AppealBotError(str(error)) from None
     print(f"queued {item_id} as queue entries {', '.join(map(str, ids))}")
+    if post.at is not None and post.at < now:
+        print(f"note: {args.at} is in the past: it goes out in the next slot")
+    if post.image_url and not post.image_alt:
+        print("note: no --alt: screen readers will hear the title as the photo's description")
     return 0
 
 

@@ -38,7 +38,9 @@ def add_manual(
         raise ValueError("a title is needed")
     for name, url in (("link", post.link), ("image", post.image_url)):
         if url and not url.startswith(("https://", "http://")):
-            raise ValueError(f"the {name} must be a web address starting https://, not {url!r}")
+            raise ValueError(
+                f"the {name} must be a web address starting https:// (or http://), not {url!r}"
+            )
     item = Item(
         id=f"manual-{uuid.uuid4().hex[:10]}",
         kind=post.kind,

@@ -538,3 +538,15 @@ def test_times_inside_log_details_are_shown_in_local_time(cli: Cli, tmp_path: Pa
     assert "next try 2026-07-01 13:00" in out and to_iso(retry) not in out
     assert cli("log", "--json").json()[0]["detail"].endswith(to_iso(retry))  # stored as is
     assert local_times_in("no time here", ZoneInfo("Europe/London")) == "no time here"
+
+
+def test_add_notes_a_time_in_the_past_and_a_photo_without_alt_text(cli: Cli) -> None:
+    result = cli(
+        "add", "--title", "Sam Jones", "--at", "2020-01-01 10:00",
+        "--image", "https://charity.example/sam.jpg",
+    )  # fmt: skip
+    assert result.code == 0
+    assert "2020-01-01 10:00 is in the past" in result.out
+    assert "no --alt" in result.out
+    quiet = cli("add", "--title", "Jo Bloggs", "--image", "https://x.example/j.jpg", "--alt", "Jo")
+    assert "note:" not in quiet.out
