@@ -345,11 +345,7 @@ def check_port(name: str, value: int) -> int:
 
 
 def _port(name: str, text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ConfigError(name, f"expected a port number from 1 to 65535, got {text!r}") from None
-    return check_port(name, value)
+    return check_port(name, _int(name, text))
 
 
 def _template(name: str, text: str) -> str:

@@ -22,9 +22,11 @@ from bot.ingest import poll_feeds
 from bot.lifecycle import close_appeal, reopen_appeal
 from bot.manual import ManualPost, add_manual
 from bot.platforms import build_publishers
+from bot.platforms.base import Publisher
 from bot.publishing import run_slot
 from bot.queue import list_posts
 from bot.retention import purge_expired
+from bot.settings import Settings
 from bot.twitter_text import MAX_WEIGHTED_LENGTH, weighted_length
 from bot.withdrawal import list_withdrawals, process_deletions
 from tests.factories import NOW
@@ -69,6 +71,19 @@ def live_x_posts(fakes: Fakes) -> list[dict[str, object]]:
 
 def statuses(db: sqlite_utils.Database, item_id: str) -> list[str]:
     return sorted(p["status"] for p in list_posts(db, item_id=item_id))
+
+
+def published_appeal(
+    tmp_path: Path, feed_server: FeedServer, fakes: Fakes
+) -> tuple[Settings, sqlite_utils.Database, dict[str, Publisher]]:
+    """Appeal a1 in the feed, polled and published everywhere, with FOUND_THANKS on."""
+    url = feed_server.serve("/appeals.xml", rss(entry("a1", TITLE)), etag='"1"')
+    settings = live_settings(tmp_path, fakes, APPEALS_FEED_URL=url, FOUND_THANKS="1")
+    db = open_db(settings.database_path)
+    publishers = build_publishers(settings)
+    poll_feeds(db, settings, NOW)
+    run_slot(db, publishers, settings, due_only=False, clock=lambda: NOW)
+    return settings, db, publishers
 
 
 # --- found in the feed -------------------------------------------------------------------------
@@ -376,12 +391,7 @@ def test_withdrawn_as_found_by_hand_is_not_undone_by_the_site_catching_up_late(
     # The police call the charity: Sam is found. The comms officer withdraws the appeal at once;
     # the website still lists Sam as missing for a day (the next polls must not call that a
     # reopening, nor drop the thank-you), then shows FOUND (nothing is thanked twice).
-    url = feed_server.serve("/appeals.xml", rss(entry("a1", TITLE)), etag='"1"')
-    settings = live_settings(tmp_path, fakes, APPEALS_FEED_URL=url, FOUND_THANKS="1")
-    db = open_db(settings.database_path)
-    publishers = build_publishers(settings)
-    poll_feeds(db, settings, NOW)
-    run_slot(db, publishers, settings, due_only=False, clock=lambda: NOW)
+    settings, db, publishers = published_appeal(tmp_path, feed_server, fakes)
     closure = close_appeal(db, settings, "a1", "found safe by police", NOW, found=True)
     assert closure.thanks
     process_deletions(db, publishers, NOW)
@@ -601,12 +611,7 @@ def test_found_then_withdrawn_takes_the_thank_you_down(
     tmp_path: Path, feed_server: FeedServer, fakes: Fakes
 ) -> None:
     # FOUND changed to WITHDRAWN can mean an outcome no one should be thanked for.
-    url = feed_server.serve("/appeals.xml", rss(entry("a1", TITLE)), etag='"1"')
-    settings = live_settings(tmp_path, fakes, APPEALS_FEED_URL=url, FOUND_THANKS="1")
-    db = open_db(settings.database_path)
-    publishers = build_publishers(settings)
-    poll_feeds(db, settings, NOW)
-    run_slot(db, publishers, settings, due_only=False, clock=lambda: NOW)
+    settings, db, publishers = published_appeal(tmp_path, feed_server, fakes)
     feed_server.serve("/appeals.xml", rss(entry("a1", f"FOUND: {TITLE}")), etag='"2"')
     t1 = NOW + timedelta(hours=1)
     poll_feeds(db, settings, t1)
