@@ -9,6 +9,7 @@ keeps all three in step.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
@@ -196,7 +197,9 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("UTM_MEDIUM", "social", "utm_medium of tracked links."),
     Variable(
-        "UTM_CAMPAIGN", "appeal-{id}", "utm_campaign of tracked links; {id} is the item's id."
+        "UTM_CAMPAIGN",
+        "appeal-{id}",
+        "utm_campaign of tracked links; {id} (the only placeholder) is the item's id.",
     ),
     # Web dashboard
     Variable("WEB_HOST", "127.0.0.1", "Address the dashboard listens on (run_bot.py web)."),
@@ -360,6 +363,15 @@ def _template(name: str, text: str) -> str:
     except ValueError as error:
         raise ConfigError(name, str(error)) from None
     return template
+
+
+def _campaign(name: str, text: str) -> str:
+    """UTM_CAMPAIGN, whose only placeholder is {id}: "{ID}" or "{item}" would otherwise go out
+    as literal braces in every link, and the analytics would lump every appeal together."""
+    unknown = sorted(set(re.findall(r"\{[^{}]*\}", text)) - {"{id}"})
+    if unknown:
+        raise ConfigError(name, f"unknown placeholder {', '.join(unknown)}; the only one is {{id}}")
+    return text
 
 
 def _bool(name: str, text: str) -> bool:
@@ -551,7 +563,7 @@ def load_settings(
         tracking=_bool("TRACKING", get("TRACKING")),
         tracking_domains=tuple(d.lower() for d in _split(get("TRACKING_DOMAINS"))),
         utm_medium=get("UTM_MEDIUM"),
-        utm_campaign=get("UTM_CAMPAIGN"),
+        utm_campaign=_campaign("UTM_CAMPAIGN", get("UTM_CAMPAIGN")),
         web_host=get("WEB_HOST"),
         web_port=_port("WEB_PORT", get("WEB_PORT")),
         web_secret_key=get("WEB_SECRET_KEY"),

@@ -36,6 +36,7 @@ def test_credentials_switch_the_default_to_live() -> None:
         ("FEED_POLL_MINUTES", "0", "must be at least 1"),
         ("WEB_PORT", "99999", "from 1 to 65535, got 99999"),
         ("WEB_PORT", "0", "from 1 to 65535, got 0"),
+        ("UTM_CAMPAIGN", "appeal-{ID}", "unknown placeholder {ID}; the only one is {id}"),
     ],
 )
 def test_a_bad_value_names_the_variable(name: str, value: str, words: str) -> None:
@@ -43,6 +44,11 @@ def test_a_bad_value_names_the_variable(name: str, value: str, words: str) -> No
         load_settings({name: value}, env_file=None)
     assert caught.value.variable == name
     assert words in str(caught.value)
+
+
+def test_utm_campaign_takes_id_and_plain_text() -> None:
+    for value in ("appeal-{id}", "winter-appeal", "{id}-2026"):
+        assert load_settings({"UTM_CAMPAIGN": value}, env_file=None).utm_campaign == value
 
 
 def test_half_set_x_credentials_are_refused() -> None:
