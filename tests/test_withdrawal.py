@@ -9,7 +9,7 @@ import os
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlite_utils
@@ -19,7 +19,7 @@ from bot.db import open_db
 from bot.events import list_events
 from bot.fakes.images import png
 from bot.ingest import poll_feeds
-from bot.lifecycle import close_appeal, reopen_appeal
+from bot.lifecycle import Closure, close_appeal, reopen_appeal
 from bot.manual import ManualPost, add_manual
 from bot.platforms import build_publishers
 from bot.platforms.base import Publisher
@@ -84,6 +84,21 @@ def published_appeal(
     poll_feeds(db, settings, NOW)
     run_slot(db, publishers, settings, due_only=False, clock=lambda: NOW)
     return settings, db, publishers
+
+
+def found_on_x(
+    tmp_path: Path, fakes: Fakes, template: str, appeal: ManualPost
+) -> tuple[dict[str, Any], Closure]:
+    """``appeal`` posted on X, then closed as found: its thank-you post and the closure."""
+    settings = live_settings(
+        tmp_path, fakes, PLATFORMS="x", FOUND_THANKS="1", FOUND_THANKS_TEMPLATE=template
+    )
+    db = open_db(settings.database_path)
+    item_id, _ = add_manual(db, settings, appeal, NOW)
+    run_slot(db, build_publishers(settings), settings, due_only=False, clock=lambda: NOW)
+    closure = close_appeal(db, settings, item_id, "found", NOW, found=True)
+    [post] = list_posts(db, item_id=f"{item_id}#thanks")
+    return post, closure
 
 
 # --- found in the feed -------------------------------------------------------------------------
@@ -282,14 +297,7 @@ def test_the_thank_you_carries_the_name_and_link_only_if_the_template_asks(
     tmp_path: Path, fakes: Fakes
 ) -> None:
     template = "Update: {title} has been found. Thank you for sharing {link}"
-    settings = live_settings(
-        tmp_path, fakes, PLATFORMS="x", FOUND_THANKS="1", FOUND_THANKS_TEMPLATE=template
-    )
-    db = open_db(settings.database_path)
-    item_id, _ = add_manual(db, settings, ManualPost("appeal", TITLE, link=LINK), NOW)
-    run_slot(db, build_publishers(settings), settings, due_only=False, clock=lambda: NOW)
-    closure = close_appeal(db, settings, item_id, "found", NOW, found=True)
-    [post] = list_posts(db, item_id=f"{item_id}#thanks")
+    post, closure = found_on_x(tmp_path, fakes, template, ManualPost("appeal", TITLE, link=LINK))
     assert closure.thanks == [post["id"]]
     assert post["text"] == f"Update: {TITLE} has been found. Thank you for sharing {LINK}"
 
@@ -336,14 +344,7 @@ def test_the_thank_you_keeps_the_charitys_words_when_there_is_no_link(
     tmp_path: Path, fakes: Fakes
 ) -> None:
     template = "Good news: {title} is safe and well. Read more: {link}"
-    settings = live_settings(
-        tmp_path, fakes, PLATFORMS="x", FOUND_THANKS="1", FOUND_THANKS_TEMPLATE=template
-    )
-    db = open_db(settings.database_path)
-    item_id, _ = add_manual(db, settings, ManualPost("appeal", "Sam Jones, 15"), NOW)
-    run_slot(db, build_publishers(settings), settings, due_only=False, clock=lambda: NOW)
-    close_appeal(db, settings, item_id, "found", NOW, found=True)
-    [post] = list_posts(db, item_id=f"{item_id}#thanks")
+    post, _ = found_on_x(tmp_path, fakes, template, ManualPost("appeal", "Sam Jones, 15"))
     assert post["text"] == "Good news: Sam Jones, 15 is safe and well. Read more:"
 
 
