@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from bot.settings import Settings, load_settings
+from bot.core.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable

@@ -15,15 +15,15 @@ from zoneinfo import ZoneInfo
 import requests
 from requests_oauthlib import OAuth1
 
-from bot.clock import utcnow
-from bot.db import open_db
+from bot.core.clock import utcnow
+from bot.core.db import open_db
 from bot.fakes.facebook_server import FakeFacebook
 from bot.fakes.x_server import FakeX
-from bot.ingest import poll_feeds
 from bot.platforms import build_publishers
-from bot.publishing import run_slot
+from bot.polling import poll_feeds
 from bot.sandbox import PHOTO
 from bot.scheduler import Daemon
+from bot.sending.publishing import run_slot
 
 from .common import (
     PYTHON,

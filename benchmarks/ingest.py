@@ -10,12 +10,14 @@ import feedparser
 import requests
 import sqlite_utils
 
-from bot.clock import utcnow
-from bot.db import open_db
-from bot.feeds import FeedRules, parse_feed
-from bot.ingest import poll_feeds, store_entries
-from bot.planner import plan_posts
-from bot.settings import Settings
+from bot.appeals.feed_changes import AppealFeedChanges
+from bot.core.clock import utcnow
+from bot.core.db import open_db
+from bot.core.settings import Settings
+from bot.feeds.fetch import FeedRules, parse_feed
+from bot.feeds.ingest import store_entries
+from bot.polling import poll_feeds
+from bot.posts.planner import plan_posts
 
 from .common import Result, appeals_feed, feed_server, settings_for, verdict
 
@@ -86,7 +88,9 @@ def _ingest(tmp: Path, url: str, body: bytes) -> Result:
     spare = open_db(tmp / "steps.db")
     try:
         started = time.perf_counter()
-        store_entries(spare, settings, parsed.items, now)  # composes again as it queues
+        store_entries(
+            spare, settings, parsed.items, now, AppealFeedChanges(settings)
+        )  # composes again as it queues
         store_s = time.perf_counter() - started - plan_s
     finally:
         spare.close()

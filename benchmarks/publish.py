@@ -10,15 +10,15 @@ import requests
 import sqlite_utils
 from requests_oauthlib import OAuth1
 
-from bot.clock import utcnow
-from bot.db import open_db
-from bot.items import Item
+from bot.core.clock import utcnow
+from bot.core.db import open_db
+from bot.core.settings import Settings
+from bot.feeds.items import Item
 from bot.platforms import build_publishers
 from bot.platforms.base import PostRequest, Publisher
 from bot.platforms.sandbox import SandboxPublisher
-from bot.publishing import run_slot
-from bot.queue import PlannedPost, enqueue, priority_of, store_item
-from bot.settings import Settings
+from bot.posts.queue import PlannedPost, enqueue, priority_of, store_item
+from bot.sending.publishing import run_slot
 
 from .common import Result, fake_process, settings_for
 

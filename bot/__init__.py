@@ -5,7 +5,7 @@ The flow, one module a step: ``feeds`` → ``items`` → ``queue`` → ``schedul
 ``publishing`` (through ``platforms``) → ``events`` (the operators' log) and ``metrics``.
 """
 
-from ._imports import import_sqlite_utils_lean
+from bot.core.imports import import_sqlite_utils_lean
 
 import_sqlite_utils_lean()
 

@@ -6,33 +6,31 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from . import events
-from .clock import local_text, local_times_in, utcnow
-from .db import BUSY_TIMEOUT_MS, is_busy
-from .display import plural, table
-from .errors import AppealBotError, ConfigError, NotFound, PublishError
-from .ingest import poll_feeds
-from .logs import configure_logging
-from .manual import ManualPost, add_manual
-from .publishing import reconcile_stale, run_slot
-from .queue import list_posts
-from .runtime import start_runtime
-from .scheduler import Daemon, install_stop_signals
-from .settings import Settings, check_port, load_settings
-from .slots import goes_out
-from .states import PostStatus
-from .stats import latest_shares
-from .status import gather_status
-from .withdrawal import list_withdrawals, process_deletions
+from bot.appeals.withdrawal import list_withdrawals, process_deletions
+from bot.core import events
+from bot.core.clock import local_text, local_times_in, parse_local_time, parse_since, utcnow
+from bot.core.db import BUSY_TIMEOUT_MS, is_busy
+from bot.core.display import plural, table
+from bot.core.errors import AppealBotError, ConfigError, NotFound, PublishError
+from bot.core.logs import configure_logging
+from bot.core.settings import Settings, check_port, load_settings
+from bot.polling import poll_feeds
+from bot.posts.manual import ManualPost, add_manual
+from bot.posts.queue import list_posts
+from bot.posts.slots import goes_out
+from bot.posts.states import PostStatus
+from bot.runtime import start_runtime
+from bot.scheduler import Daemon, install_stop_signals
+from bot.sending.publishing import reconcile_stale, run_slot
+from bot.shares.stats import latest_shares
+from bot.status import gather_status
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -41,34 +39,6 @@ log = logging.getLogger("appeal_bot")
 
 
 # --- argument helpers ------------------------------------------------------------------------
-def parse_since(text: str, now: datetime, zone: tzinfo) -> datetime:
-    """``24h``, ``7d``, ``30m`` or a date/time like ``2026-11-20`` or ``2026-11-20T09:00``,
-    read in ``zone`` (TIMEZONE) unless it carries an offset."""
-    match = re.fullmatch(r"(\d+)([mhd])", text.strip())
-    if match:
-        amount, unit = int(match.group(1)), match.group(2)
-        return now - timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise AppealBotError(f"--since {text!r}: use 24h, 7d or a date like 2026-11-20") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
-
-
-def parse_local_time(text: str, settings: Settings, now: datetime) -> datetime:
-    """``14:00`` (the next one), ``2026-11-25 14:00`` (in TIMEZONE) or an ISO time with offset."""
-    zone = settings.timezone
-    try:
-        if re.fullmatch(r"\d{1,2}:\d{2}", text):
-            hour, minute = map(int, text.split(":"))
-            local = now.astimezone(zone).replace(hour=hour, minute=minute, second=0, microsecond=0)
-            return local if local > now else local + timedelta(days=1)
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise AppealBotError(f"--at {text!r}: use 14:00 or 2026-11-25 14:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
-
-
 def emit_json(value: Any) -> None:
     print(json.dumps(value, indent=2, default=str))
 
@@ -151,7 +121,7 @@ def _queue_rows(settings: Settings, rows: list[dict[str, Any]]) -> list[dict[str
 
 
 def cmd_queue(settings: Settings, args: argparse.Namespace) -> int:
-    from .db import open_db
+    from bot.core.db import open_db
 
     statuses = tuple(s.strip() for s in (args.status or "").split(",") if s.strip()) or None
     for status in statuses or ():
@@ -190,7 +160,7 @@ def cmd_queue(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
-    from .db import open_db
+    from bot.core.db import open_db
 
     now = utcnow()
     platforms = tuple(p.strip() for p in args.platforms.split(",")) if args.platforms else None
@@ -208,7 +178,7 @@ def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
         image_url=args.image,
         image_alt=args.alt,
         platforms=platforms,
-        at=parse_local_time(args.at, settings, now) if args.at else None,
+        at=parse_local_time(args.at, settings.timezone, now) if args.at else None,
         urgent=args.urgent,
         region=args.region,
     )
@@ -225,7 +195,7 @@ def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_log(settings: Settings, args: argparse.Namespace) -> int:
-    from .db import open_db
+    from bot.core.db import open_db
 
     if args.status is not None and args.status not in events.OUTCOMES:
         raise AppealBotError(f"--status {args.status!r}: use one of {', '.join(events.OUTCOMES)}")
@@ -266,7 +236,7 @@ def cmd_log(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
-    from .db import open_db
+    from bot.core.db import open_db
 
     now = utcnow()
     status = gather_status(open_db(settings.database_path), settings, now)
@@ -348,7 +318,7 @@ def cmd_check_credentials(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_withdraw(settings: Settings, args: argparse.Namespace) -> int:
-    from .lifecycle import close_appeal
+    from bot.appeals.lifecycle import close_appeal
 
     now = utcnow()
     with start_runtime(settings, with_feeds=False) as runtime:
@@ -382,7 +352,7 @@ def _thanks_line(settings: Settings, thanks: list[int]) -> str:
 
 
 def cmd_withdrawals(settings: Settings, args: argparse.Namespace) -> int:
-    from .db import open_db
+    from bot.core.db import open_db
 
     report = list_withdrawals(open_db(settings.database_path), settings.platforms, args.limit)
     if args.json:
@@ -424,8 +394,8 @@ def cmd_withdrawals(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_approve(settings: Settings, args: argparse.Namespace) -> int:
-    from .approval import approve
-    from .db import open_db
+    from bot.core.db import open_db
+    from bot.posts.approval import approve
 
     ids = approve(open_db(settings.database_path), args.id, utcnow())
     print(f"approved queue entries {', '.join(map(str, ids))}: they go out in the next slot")
@@ -433,8 +403,8 @@ def cmd_approve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_edit(settings: Settings, args: argparse.Namespace) -> int:
-    from .approval import edit
-    from .db import open_db
+    from bot.core.db import open_db
+    from bot.posts.approval import edit
 
     ids = edit(open_db(settings.database_path), args.id, args.text, utcnow())
     print(f"edited queue entries {', '.join(map(str, ids))}")
@@ -442,8 +412,8 @@ def cmd_edit(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_reject(settings: Settings, args: argparse.Namespace) -> int:
-    from .approval import reject
-    from .db import open_db
+    from bot.core.db import open_db
+    from bot.posts.approval import reject
 
     ids = reject(open_db(settings.database_path), args.id, args.reason, utcnow())
     print(f"rejected queue entries {', '.join(map(str, ids))}: they will not be posted")
@@ -451,8 +421,8 @@ def cmd_reject(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_retry(settings: Settings, args: argparse.Namespace) -> int:
-    from .approval import retry
-    from .db import open_db
+    from bot.core.db import open_db
+    from bot.posts.approval import retry
 
     ids = retry(open_db(settings.database_path), args.id, utcnow())
     print(f"queued again: {', '.join(map(str, ids))}; they go out in the next slot")
@@ -460,7 +430,7 @@ def cmd_retry(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_metrics(settings: Settings, args: argparse.Namespace) -> int:
-    from .metrics import poll_metrics
+    from bot.shares.metrics import poll_metrics
 
     with start_runtime(settings, with_feeds=False) as runtime:
         if runtime.sandbox is not None and not runtime.sandbox.joined:
@@ -478,15 +448,15 @@ def cmd_metrics(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
-    from .db import open_db
-    from .stats import report_csv, report_json, stats_report, stats_text
+    from bot.core.db import open_db
+    from bot.shares.stats import report_csv, report_json, stats_report, stats_text
 
     now = utcnow()
     db = open_db(settings.database_path)
     if args.appeal is not None:
         _require_item(db, args.appeal)
     if args.plot:
-        from .plots import write_plot
+        from bot.shares.plots import write_plot
 
         path = write_plot(
             db, settings, now, args.plot, appeal=args.appeal, top=args.top, weekly=args.weekly
@@ -510,13 +480,13 @@ def _require_item(db: sqlite_utils.Database, item_id: str) -> None:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from bot.demo import run_demo
 
     return run_demo(settings, output=args.output)
 
 
 def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
-    from .web.serve import serve
+    from bot.web.serve import serve
 
     if args.port is not None:
         check_port("--port", args.port)
@@ -540,8 +510,8 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
-    from . import users
-    from .db import open_db
+    from bot.core.db import open_db
+    from bot.web import users
 
     db = open_db(settings.database_path)
     if args.action == "add":

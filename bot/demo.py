@@ -18,12 +18,12 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .clock import local_text, utcnow
-from .db import open_db
-from .display import table
-from .runtime import Runtime, start_runtime
-from .scheduler import Daemon
-from .settings import Settings
+from bot.core.clock import local_text, utcnow
+from bot.core.db import open_db
+from bot.core.display import table
+from bot.core.settings import Settings
+from bot.runtime import Runtime, start_runtime
+from bot.scheduler import Daemon
 
 STEP_TIMEOUT = 20.0
 
@@ -50,9 +50,9 @@ def show_shares(runtime: Runtime, db: sqlite_utils.Database, folder: Path) -> Pa
     each post's age) are told the time is each METRICS_SCHEDULE offset later, and the readings
     are taken and stamped at those moments by the real polling code and clients.
     """
-    from .metrics import take_due_readings
-    from .plots import write_plot
-    from .stats import stats_report, stats_text
+    from bot.shares.metrics import take_due_readings
+    from bot.shares.plots import write_plot
+    from bot.shares.stats import stats_report, stats_text
 
     assert runtime.sandbox is not None
     settings = runtime.settings

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from .db import open_db
-from .platforms import build_publishers
-from .platforms.base import Publisher
-from .sandbox import SANDBOX_FEED_PORT, Sandbox, sandbox_key
-from .settings import Settings
+from bot.core.db import open_db
+from bot.core.settings import Settings
+from bot.platforms import build_publishers
+from bot.platforms.base import Publisher
+from bot.sandbox import SANDBOX_FEED_PORT, Sandbox, sandbox_key
 
 
 @dataclass

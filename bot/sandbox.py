@@ -18,11 +18,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .fakes.base import FakeServer
-from .fakes.facebook_server import FakeFacebook
-from .fakes.images import png
-from .fakes.x_server import FakeX
-from .settings import FacebookPage, Settings
+from bot.core.settings import FacebookPage, Settings
+from bot.fakes.base import FakeServer
+from bot.fakes.facebook_server import FakeFacebook
+from bot.fakes.images import png
+from bot.fakes.x_server import FakeX
 
 SANDBOX_X = {"key": "sandbox-key", "secret": "sandbox-secret", "token": "sandbox-token"}
 SANDBOX_PAGE_ID = "1000000001"

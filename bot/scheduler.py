@@ -25,18 +25,18 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from . import events
-from .clock import Clock, utcnow
-from .db import open_db
-from .ingest import poll_feeds
-from .lifecycle import housekeeping
-from .lock import DaemonLock
-from .metrics import take_due_readings
-from .platforms.base import Publisher
-from .publishing import RESUME_CHECK_INTERVAL, SlotReport, reconcile_stale, run_slot
-from .settings import Settings
-from .slots import latest_slot, slot_key
-from .withdrawal import process_deletions
+from bot.appeals.housekeeping import housekeeping
+from bot.appeals.withdrawal import process_deletions
+from bot.core import events
+from bot.core.clock import Clock, utcnow
+from bot.core.db import open_db
+from bot.core.lock import DaemonLock
+from bot.core.settings import Settings
+from bot.platforms.base import Publisher
+from bot.polling import poll_feeds
+from bot.posts.slots import latest_slot, slot_key
+from bot.sending.publishing import RESUME_CHECK_INTERVAL, SlotReport, reconcile_stale, run_slot
+from bot.shares.metrics import take_due_readings
 
 log = logging.getLogger("appeal_bot")
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import sqlite_utils
 
-from . import health
-from .queue import budget_used
-from .settings import KNOWN_PLATFORMS, Settings
+from bot.core.settings import KNOWN_PLATFORMS, Settings
+from bot.posts.queue import budget_used
+from bot.sending import health
 
 
 def gather_status(db: sqlite_utils.Database, settings: Settings, now: datetime) -> dict[str, Any]:

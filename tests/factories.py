@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.items import Item
-from bot.settings import Settings, load_settings
+from bot.core.settings import Settings, load_settings
+from bot.feeds.items import Item
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 

@@ -18,15 +18,15 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.core.settings import Settings, load_settings
 from bot.fakes.facebook_server import FakeFacebook
 from bot.fakes.images import png
 from bot.fakes.x_server import FakeX
-from bot.items import Item
-from bot.planner import plan_posts
+from bot.feeds.items import Item
 from bot.platforms.facebook import FacebookPublisher
 from bot.platforms.x import XPublisher
-from bot.queue import enqueue, store_item
-from bot.settings import Settings, load_settings
+from bot.posts.planner import plan_posts
+from bot.posts.queue import enqueue, store_item
 
 # Distinctive values: any of them turning up in a database, log or error is a leak.
 X_KEY = "ck-LEAKCANARY-xkey-41f7"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.settings import Settings
 from bot.fakes.facebook_server import FakeFacebook
 from bot.fakes.x_server import FakeX
-from bot.settings import Settings
 from tests.factories import make_settings
 
 MAIN, NORTH = "1000000001", "1000000002"

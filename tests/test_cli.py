@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 
-from bot import events
 from bot.cli import COMMANDS, main
-from bot.clock import utcnow
-from bot.db import open_db
+from bot.core import events
+from bot.core.clock import utcnow
+from bot.core.db import open_db
+from bot.core.settings import VARIABLES
 from bot.fakes.facebook_server import FakeFacebook
 from bot.fakes.x_server import FakeX
-from bot.settings import VARIABLES
 from tests.live_fakes import fake_facebook, fake_x, live_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -527,8 +527,8 @@ def test_times_inside_log_details_are_shown_in_local_time(cli: Cli, tmp_path: Pa
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from bot import events
-    from bot.clock import local_times_in, to_iso
+    from bot.core import events
+    from bot.core.clock import local_times_in, to_iso
 
     retry = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
     assert cli("queue").code == 0  # creates the database

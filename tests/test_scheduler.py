@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import open_db
-from bot.errors import DaemonAlreadyRunning
-from bot.events import list_events
-from bot.lock import DaemonLock
-from bot.planner import plan_posts
+from bot.core.db import open_db
+from bot.core.errors import DaemonAlreadyRunning
+from bot.core.events import list_events
+from bot.core.lock import DaemonLock
 from bot.platforms.sandbox import SandboxPublisher
-from bot.queue import enqueue, list_posts, store_item
+from bot.posts.planner import plan_posts
+from bot.posts.queue import enqueue, list_posts, store_item
+from bot.posts.slots import latest_slot, next_slot, slot_key
 from bot.scheduler import Daemon, slot_trigger
-from bot.slots import latest_slot, next_slot, slot_key
 from tests.factories import NOW, make_item, make_settings
 
 

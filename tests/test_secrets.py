@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.db import open_db
+from bot.core.db import open_db
+from bot.core.settings import VARIABLES
 from bot.fakes.facebook_server import FakeFacebook
 from bot.fakes.x_server import FakeX
-from bot.settings import VARIABLES
 from tests.live_fakes import SECRETS, fake_facebook, fake_x, live_env
 
 

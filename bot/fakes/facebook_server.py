@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from .base import Clock, FakeRequest, FakeResponse, FakeServer, Fault
+from bot.fakes.base import Clock, FakeRequest, FakeResponse, FakeServer, Fault
 
 SPEC_DIR = Path(__file__).parent / "specs" / "facebook"
 DEFAULT_PAGES: dict[str, str] = {"1000000001": "sandbox-page-token"}

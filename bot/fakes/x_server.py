@@ -34,9 +34,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from bot.twitter_text import weighted_length
-
-from .base import Clock, FakeRequest, FakeResponse, FakeServer, Fault
+from bot.fakes.base import Clock, FakeRequest, FakeResponse, FakeServer, Fault
+from bot.posts.twitter_text import weighted_length
 
 SPEC_PATH = Path(__file__).parent / "specs/x/openapi.json"
 

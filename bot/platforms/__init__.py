@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..settings import Settings
-from .base import Publisher
+from bot.core.settings import Settings
+from bot.platforms.base import Publisher
 
 
 def build_publishers(settings: Settings) -> dict[str, Publisher]:
@@ -14,11 +14,11 @@ def build_publishers(settings: Settings) -> dict[str, Publisher]:
     publishers: dict[str, Publisher] = {}
     for name in settings.platforms:
         if name == "x":
-            from .x import XPublisher
+            from bot.platforms.x import XPublisher
 
             publishers[name] = XPublisher.from_settings(settings)
         elif name == "facebook":
-            from .facebook import FacebookPublisher
+            from bot.platforms.facebook import FacebookPublisher
 
             publishers[name] = FacebookPublisher.from_settings(settings)
     return publishers

@@ -1,8 +1,8 @@
 """The one small interface every platform client implements: the pipeline never knows which.
 
-A publisher raises only the errors of :mod:`bot.errors` (``TransientError``, ``RateLimited``,
+A publisher raises only the errors of :mod:`bot.core.errors` (``TransientError``, ``RateLimited``,
 ``OutcomeUnknown``, ``AuthExpired``, ``PermanentError``, ``DuplicatePost``, ``RemoteGone``), never a
-library's own exception, so the failure policy lives in one place (:mod:`bot.publishing`).
+library's own exception, so the failure policy lives in one place (:mod:`bot.sending.publishing`).
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ class Publisher(Protocol):
     live: bool
 
     def publish(self, post: PostRequest) -> Published:
-        """Publish now; raise a :class:`bot.errors.PublishError` subclass on failure."""
+        """Publish now; raise a :class:`bot.core.errors.PublishError` subclass on failure."""
         ...
 
     def delete(self, remote_id: str, target: str | None = None) -> None:

@@ -2,8 +2,8 @@
 
 Tokens travel only in the ``Authorization: OAuth`` header, never in a URL, because ``requests``
 puts URLs into its exception messages and those end up in logs. Every failure is turned into one
-of :mod:`bot.errors` by :func:`classify_error`, a pure function of the response and a clock, and
-every message is scrubbed of the tokens before it is raised.
+of :mod:`bot.core.errors` by :func:`classify_error`, a pure function of the response and a
+clock, and every message is scrubbed of the tokens before it is raised.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 
-from ..errors import (
+from bot.core.errors import (
     AuthExpired,
     ConfigError,
     DuplicatePost,
@@ -26,8 +26,8 @@ from ..errors import (
     RemoteGone,
     TransientError,
 )
-from ..settings import FacebookPage, Settings
-from .base import Metrics, PostRequest, Published, is_same_post
+from bot.core.settings import FacebookPage, Settings
+from bot.platforms.base import Metrics, PostRequest, Published, is_same_post
 
 PLATFORM = "facebook"
 # Graph's throttling codes: 4 app, 17 user, 32 page, 613 per-API, 80001 page business use case.
@@ -99,7 +99,7 @@ def classify_error(
     gone_means_done: bool = False,
     secrets: Iterable[str] = (),
 ) -> PublishError:
-    """Turn one failed Graph answer into the :mod:`bot.errors` exception the pipeline acts on.
+    """Turn one failed Graph answer into the :mod:`bot.core.errors` exception the pipeline acts on.
 
     ``gone_means_done`` is set for delete and metrics calls, where "object does not exist" means
     the post is gone; on a publish the same error means the page id is wrong (permanent).

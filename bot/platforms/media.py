@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import requests
 
-from bot.errors import PhotoUnreachable, PhotoUnusable
+from bot.core.errors import PhotoUnreachable, PhotoUnusable
 
 # The still-image types X and Facebook both accept.
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..errors import DuplicatePost, PermanentError, RemoteGone
-from .base import Metrics, PostRequest, Published, is_same_post
+from bot.core.errors import DuplicatePost, PermanentError, RemoteGone
+from bot.platforms.base import Metrics, PostRequest, Published, is_same_post
 
 MAX_TEXT = {"x": 280, "facebook": 63_206}
 

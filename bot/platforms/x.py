@@ -7,7 +7,7 @@ signature was computed for the public URL; the same adapter applies the timeout,
 never sets. Media upload, which tweepy's v2 client lacks, goes through the same session and is
 signed by tweepy's own OAuth 1.0a handler.
 
-Every tweepy and requests exception is turned into one of :mod:`bot.errors`, whose text holds
+Every tweepy and requests exception is turned into one of :mod:`bot.core.errors`, whose text holds
 X's own explanation and never a credential.
 """
 
@@ -24,7 +24,7 @@ from requests.adapters import HTTPAdapter
 from requests.models import PreparedRequest, Response
 from requests.utils import get_environ_proxies
 
-from bot.errors import (
+from bot.core.errors import (
     AuthExpired,
     DuplicatePost,
     OutcomeUnknown,
@@ -34,9 +34,9 @@ from bot.errors import (
     RemoteGone,
     TransientError,
 )
+from bot.core.settings import Settings
 from bot.platforms.base import Metrics, PostRequest, Published, is_same_post
 from bot.platforms.media import download_image
-from bot.settings import Settings
 
 PLATFORM = "x"
 # The hosts tweepy 4.17 sends to (client.py hard-codes the first); both are redirected.
@@ -248,7 +248,7 @@ class XPublisher:
         return body
 
     def _call(self, call: Callable[[], T], creating: bool = False) -> T:
-        """Run one API call; translate every failure into a :mod:`bot.errors` error."""
+        """Run one API call; translate every failure into a :mod:`bot.core.errors` error."""
         try:
             return call()
         except tweepy.HTTPException as exc:
@@ -330,7 +330,7 @@ def _epoch(value: str | None) -> datetime | None:
 
 
 def error_from_response(response: Any, creating: bool = False) -> PublishError:
-    """The :mod:`bot.errors` error for an HTTP error answer from X (a pure function).
+    """The :mod:`bot.core.errors` error for an HTTP error answer from X (a pure function).
 
     ``creating`` is unused for HTTP answers (an answer means X decided) but kept symmetrical
     with :func:`network_error`.

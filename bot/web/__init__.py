@@ -4,6 +4,6 @@
 "Dashboard" section.
 """
 
-from .app import create_app
+from bot.web.app import create_app
 
 __all__ = ["create_app"]

@@ -1,11 +1,11 @@
 """What the dashboard's buttons do to the queue: approve, edit, reject/cancel, reschedule, send.
 
-Approving, editing and rejecting are :mod:`bot.approval`'s, shared with the CLI; this module adds
-the dashboard's own (rescheduling, cancelling a failed post, sending now) and writes who pressed
-the button into the operators' log. Status changes go through :func:`bot.queue.transition`;
-changes that keep the status (a new time) run inside ``BEGIN IMMEDIATE`` and only while the post
-is still waiting, so they never race a daemon claiming the same post.
-"""
+Approving, editing and rejecting are :mod:`bot.posts.approval`'s, shared with the CLI; this
+module adds the dashboard's own (rescheduling, cancelling a failed post, sending now) and writes
+who pressed the button into the operators' log. Status changes go through
+:func:`bot.posts.queue.transition`; changes that keep the status (a new time) run inside ``BEGIN
+IMMEDIATE`` and only while the post is still waiting, so they never race a daemon claiming the
+same post."""
 
 from __future__ import annotations
 
@@ -14,19 +14,20 @@ from datetime import datetime
 
 import sqlite_utils
 
-from .. import approval, events
-from ..clock import to_iso, utcnow
-from ..db import immediate
-from ..errors import AppealBotError
-from ..platforms.base import Publisher
-from ..publishing import run_slot
-from ..queue import Post, get_post, transition
-from ..settings import Settings
-from ..states import PostStatus
+from bot.core import events
+from bot.core.clock import to_iso, utcnow
+from bot.core.db import immediate
+from bot.core.errors import AppealBotError
+from bot.core.settings import Settings
+from bot.platforms.base import Publisher
+from bot.posts import approval
+from bot.posts.queue import Post, get_post, transition
+from bot.posts.states import PostStatus
+from bot.sending.publishing import run_slot
 
 S = PostStatus
 FACEBOOK_MAX_LENGTH = 63_206
-# Statuses whose text a person may still change (bot.approval.edit's rule).
+# Statuses whose text a person may still change (bot.posts.approval.edit's rule).
 EDITABLE = (S.DRAFT, S.QUEUED, S.FAILED)
 RESCHEDULABLE = (S.DRAFT, S.QUEUED, S.FAILED)
 
@@ -36,7 +37,7 @@ class ActionRefused(AppealBotError):
 
 
 def _by(db: sqlite_utils.Database, post: Post, verb: str, user: str, now: datetime) -> None:
-    """Who did it: bot.approval logs what changed and leaves the person to the caller."""
+    """Who did it: bot.posts.approval logs what changed and leaves the person to the caller."""
     events.record_post(db, post, "dashboard", verb, f"{verb} by {user}", now)
 
 
@@ -64,7 +65,7 @@ def cancel(db: sqlite_utils.Database, post_id: int, user: str, now: datetime) ->
 
 
 def edit_text(db: sqlite_utils.Database, post_id: int, text: str, user: str, now: datetime) -> None:
-    """New text for one post, checked against its platform's limit by bot.approval."""
+    """New text for one post, checked against its platform's limit by bot.posts.approval."""
     text = text.replace("\r\n", "\n").strip()
     post = get_post(db, post_id)
     if post.status not in EDITABLE:

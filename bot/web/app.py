@@ -1,7 +1,7 @@
 """The app factory: settings in, a Flask app out, with accounts, CSRF and security headers.
 
 The daemon and the dashboard are two processes on one database, so the app opens one connection
-per request (WAL and the busy timeout of :func:`bot.db.open_db` make them share politely) and
+per request (WAL and the busy timeout of :func:`bot.core.db.open_db` make them share politely) and
 never caches queue state between requests.
 
 Access rules live here, in one ``before_request`` hook, not in each view, so a new page cannot
@@ -13,23 +13,21 @@ logging in and out needs the ``comms`` role (else 403).
 from __future__ import annotations
 
 import hmac
-import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 from flask import Flask, Response, abort, g, redirect, request, session, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ..clock import local_text, local_times_in, utcnow
-from ..db import open_db
-from ..platforms.base import Publisher
-from ..settings import Settings
-from ..users import User, get_user
-from .sessions import SqliteSessionInterface, secret_key
-from .throttle import LoginThrottle
+from bot.core.clock import local_text, local_times_in, utcnow
+from bot.core.settings import Settings
+from bot.platforms.base import Publisher
+from bot.web.context import csrf_token, current_user, get_db
+from bot.web.sessions import SqliteSessionInterface, secret_key
+from bot.web.throttle import LoginThrottle
+from bot.web.users import get_user
 
 # Endpoints anyone may reach without signing in.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
@@ -42,30 +40,6 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:;"
     " object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
-
-
-def get_db() -> sqlite_utils.Database:
-    """This request's connection, opened on first use and closed when the request ends."""
-    if "db" not in g:
-        from flask import current_app
-
-        g.db = open_db(current_app.config["DATABASE_PATH"])
-    db: sqlite_utils.Database = g.db
-    return db
-
-
-def current_user() -> User | None:
-    user: User | None = g.get("user")
-    return user
-
-
-def csrf_token() -> str:
-    """The session's CSRF token, made on first use (the login form makes the first)."""
-    token = session.get("csrf")
-    if not token:
-        token = secrets.token_urlsafe(32)
-        session["csrf"] = token
-    return str(token)
 
 
 def create_app(
@@ -166,8 +140,8 @@ def create_app(
     def _local_times(value: str | None) -> str:
         return local_times_in(value or "", settings.timezone)
 
-    from .errors import register_errors
-    from .views import auth, pages
+    from bot.web.errors import register_errors
+    from bot.web.views import auth, pages
 
     app.register_blueprint(auth)
     app.register_blueprint(pages)

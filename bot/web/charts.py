@@ -2,7 +2,7 @@
 
 No chart library and no script: the server works out each bar's size and the template writes
 ``<rect>`` and ``<text>`` elements, so labels (appeal titles, i.e. feed text) go through Jinja's
-autoescaping like everything else. The numbers are :mod:`bot.stats`' (the ``metrics`` table).
+autoescaping like everything else. The numbers are :mod:`bot.shares.stats`' (the ``metrics`` table).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from ..stats import stats_report
+from bot.shares.stats import stats_report
 
 BAR_HEIGHT = 26
 GAP = 12
@@ -67,7 +67,7 @@ class AppealShares:
 
 
 def shares_per_appeal(db: sqlite_utils.Database, now: datetime) -> list[AppealShares]:
-    """Every appeal ever posted, most shared first, from :func:`bot.stats.stats_report` (the
+    """Every appeal ever posted, most shared first, from :func:`bot.shares.stats.stats_report` (the
     latest reading of each post in the ``metrics`` table, added up). An appeal whose posts have
     no reading yet counts 0."""
     totals: dict[str, AppealShares] = {}

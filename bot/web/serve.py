@@ -13,10 +13,10 @@ from types import FrameType
 
 from waitress.server import create_server
 
-from ..errors import AppealBotError
-from ..runtime import start_runtime
-from ..settings import Settings
-from . import create_app
+from bot.core.errors import AppealBotError
+from bot.core.settings import Settings
+from bot.runtime import start_runtime
+from bot.web import create_app
 
 log = logging.getLogger("appeal_bot")
 

@@ -22,7 +22,7 @@ from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, Signer
 from werkzeug.datastructures import CallbackDict
 
-from ..clock import to_iso
+from bot.core.clock import to_iso
 
 COOKIE_NAME = "appeal_bot_session"
 # A signed-in session lasts a working day from sign-in (it is not extended by use, so a cookie

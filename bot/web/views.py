@@ -20,22 +20,23 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from .. import events
-from ..errors import AppealBotError, NotFound
-from ..lifecycle import close_appeal
-from ..manual import ManualPost, add_manual
-from ..queue import get_post, list_posts, transition
-from ..settings import Settings
-from ..states import PostStatus
-from ..status import gather_status
-from ..twitter_text import MAX_WEIGHTED_LENGTH
-from ..users import authenticate
-from ..withdrawal import process_deletions
-from . import actions
-from .app import current_user, get_db
-from .charts import bar_chart, shares_per_appeal
-from .sessions import purge_expired
-from .throttle import LoginThrottle
+from bot.appeals.lifecycle import close_appeal
+from bot.appeals.withdrawal import process_deletions
+from bot.core import events
+from bot.core.clock import parse_since
+from bot.core.errors import AppealBotError, NotFound
+from bot.core.settings import Settings
+from bot.posts.manual import ManualPost, add_manual
+from bot.posts.queue import get_post, list_posts, transition
+from bot.posts.states import PostStatus
+from bot.posts.twitter_text import MAX_WEIGHTED_LENGTH
+from bot.status import gather_status
+from bot.web import actions
+from bot.web.charts import bar_chart, shares_per_appeal
+from bot.web.context import current_user, get_db
+from bot.web.sessions import purge_expired
+from bot.web.throttle import LoginThrottle
+from bot.web.users import authenticate
 
 auth = Blueprint("auth", __name__)
 pages = Blueprint("pages", __name__)
@@ -383,8 +384,6 @@ def withdraw(item_id: str) -> Response:
 # --- log, status, shares ----------------------------------------------------------------------
 @pages.route("/log")
 def log() -> Any:
-    from ..cli import parse_since
-
     platform = request.args.get("platform") or None
     outcome = request.args.get("outcome") or None
     since_text = request.args.get("since", "").strip()

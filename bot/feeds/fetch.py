@@ -1,0 +1,605 @@
+"""Fetch the charity's RSS/Atom feeds and turn their entries into :class:`bot.feeds.items.Item`.
+
+Two steps, kept apart so each is testable on its own and storage stays someone else's job:
+
+* :func:`fetch_feed` does the I/O: a conditional GET (ETag / Last-Modified) with a time and size
+  limit, or a read from disk for ``file://`` URLs.
+* :func:`parse_feed` is pure: bytes in, items out. It refuses anything that is not a whole,
+  well-formed feed, because a truncated feed parsed leniently would look like appeals vanished.
+
+Every failure is a :class:`bot.core.errors.FeedError` whose reason a comms officer can read.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import re
+import time
+import xml.etree.ElementTree as ET
+import xml.sax
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import unquote, urljoin, urlsplit
+from urllib.request import url2pathname
+
+import feedparser
+import requests
+from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
+from urllib3.exceptions import ReadTimeoutError
+
+from bot.core.errors import FeedError
+from bot.feeds.items import KINDS, AppealStatus, Item, Kind
+from bot.feeds.text import find_images, html_to_text
+
+if TYPE_CHECKING:
+    from bot.core.settings import Settings
+
+USER_AGENT = "appeal-bot/0.1 (+feed reader)"
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
+)
+_CHUNK_BYTES = 64 * 1024
+# A title such as "FOUND: Sam Jones", "Withdrawn - Sam Jones" or (several words of one status)
+# "Found safe and well: Sam Jones" closes the appeal.
+_PREFIX_SEPARATOR = r"(?:\s*:|\s+[-–—])"
+# http(s)://host... that urljoin would give back unchanged: ASCII (no host NFKC can change), a
+# lower-case scheme, no whitespace (dropped), no IPv6 brackets (checked), no ";" (empty params
+# dropped), no empty query or fragment (dropped).
+_ABSOLUTE_HTTP = re.compile(r"https?://[^/?#\s\[\];][^\s\[\];]*(?<![?#])")
+_PREFIX_JOINER = r"(?:\s*,\s*|\s+)(?:and\s+)?"
+_MEDIA_NS = "http://search.yahoo.com/mrss/"
+_ENTRY_TAGS = frozenset(
+    {
+        "item",  # RSS 0.9x / 2.0
+        "{http://purl.org/rss/1.0/}item",
+        "{http://my.netscape.com/rdf/simple/0.9/}item",
+        "{http://www.w3.org/2005/Atom}entry",
+        "{http://purl.org/atom/ns#}entry",
+    }
+)
+_IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+# feedparser notes these and carries on with a complete, correct parse: not worth refusing a feed.
+_HARMLESS_BOZO = (CharacterEncodingOverride, NonXMLContentType)
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedRules:
+    """The words that set an appeal's status, urgency and region; all lower case."""
+
+    found_words: tuple[str, ...] = ()
+    withdrawn_words: tuple[str, ...] = ()
+    urgent_categories: tuple[str, ...] = ()
+    # Entry fields (feedparser's names: <charity:status> is "charity_status") that carry the
+    # status or region when the site says so outright instead of in titles and categories.
+    status_field: str = ""
+    region_field: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FeedRules:
+        """The rules configured by FOUND_WORDS, WITHDRAWN_WORDS and URGENT_CATEGORIES."""
+        return cls(
+            found_words=_lowered(settings.found_words),
+            withdrawn_words=_lowered(settings.withdrawn_words),
+            urgent_categories=_lowered(settings.urgent_categories),
+            status_field=settings.status_field.strip(),
+            region_field=settings.region_field.strip(),
+        )
+
+
+def _lowered(words: Iterable[str]) -> tuple[str, ...]:
+    return tuple(w.strip().lower() for w in words if w.strip())
+
+
+# --- fetching --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """One fetch. ``body`` is None when not modified; keep ``etag``/``last_modified`` for next time.
+
+    ``url`` is the URL asked for (the key a caller stores validators under), even after a redirect.
+    """
+
+    url: str
+    status: Literal["ok", "not_modified"]
+    body: bytes | None
+    etag: str | None
+    last_modified: str | None
+
+
+def fetch_feed(
+    session: requests.Session,
+    url: str,
+    etag: str | None,
+    last_modified: str | None,
+    timeout: float,
+    max_bytes: int,
+) -> FetchResult:
+    """Fetch ``url`` unless it is unchanged since ``etag``/``last_modified`` (conditional GET).
+
+    ``timeout`` bounds connecting, each wait for data and the whole download, so a server that
+    trickles bytes cannot hold a poll for ever. A body over ``max_bytes`` is refused without
+    reading the rest. ``file://`` URLs are read from disk with the same size limit and are
+    always "ok". Raises :class:`FeedError` for every failure.
+    """
+    scheme = urlsplit(url).scheme.lower()
+    if scheme == "file":
+        return _read_file(url, max_bytes)
+    if scheme not in ("http", "https"):
+        raise FeedError(url, "is not an http://, https:// or file:// address")
+
+    headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    deadline = time.monotonic() + timeout
+    try:
+        with session.get(url, headers=headers, timeout=(timeout, timeout), stream=True) as response:
+            if response.status_code == 304:
+                if not (etag or last_modified):
+                    raise FeedError(url, "answered 304 Not Modified to a plain request")
+                return FetchResult(
+                    url,
+                    "not_modified",
+                    None,
+                    response.headers.get("ETag") or etag,
+                    response.headers.get("Last-Modified") or last_modified,
+                )
+            if not 200 <= response.status_code < 300:
+                raise FeedError(url, _status_in_words(response))
+            body = _read_limited(url, response, max_bytes, deadline, timeout)
+            return FetchResult(
+                url,
+                "ok",
+                body,
+                response.headers.get("ETag"),
+                response.headers.get("Last-Modified"),
+            )
+    except requests.RequestException as exc:
+        raise FeedError(url, _request_error_in_words(exc, timeout)) from exc
+
+
+def _read_limited(
+    url: str, response: requests.Response, max_bytes: int, deadline: float, timeout: float
+) -> bytes:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FeedError(url, f"is larger than {max_bytes} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(_CHUNK_BYTES):
+        size += len(chunk)
+        if size > max_bytes:
+            raise FeedError(url, f"is larger than {max_bytes} bytes")
+        if time.monotonic() > deadline:
+            raise FeedError(url, f"did not answer within {timeout:g} s")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _status_in_words(response: requests.Response) -> str:
+    code = response.status_code
+    try:
+        phrase = HTTPStatus(code).phrase
+    except ValueError:
+        phrase = response.reason or "unknown status"
+    hint = ""
+    if code in (401, 403):
+        hint = ": the site refused access"
+    elif code in (404, 410):
+        hint = ": check the feed address"
+    elif code >= 500:
+        hint = ": the charity's site has a problem, the next poll will try again"
+    return f"answered {code} {phrase}{hint}"
+
+
+def _request_error_in_words(exc: requests.RequestException, timeout: float) -> str:
+    # requests reports a read timeout during a streamed body as a ConnectionError.
+    cause = exc.args[0] if exc.args else None
+    if isinstance(exc, requests.Timeout) or isinstance(cause, ReadTimeoutError):
+        return f"did not answer within {timeout:g} s"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "its HTTPS certificate could not be verified"
+    if isinstance(exc, requests.exceptions.TooManyRedirects):
+        return "redirected too many times"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "the connection dropped before the whole feed arrived"
+    if isinstance(exc, requests.exceptions.ContentDecodingError):
+        return "sent a compressed body that could not be decompressed"
+    if isinstance(exc, requests.ConnectionError):
+        return "could not connect (is the address right and the site up?)"
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
+        return "is not a valid address"
+    return f"request failed ({type(exc).__name__})"
+
+
+def _read_file(url: str, max_bytes: int) -> FetchResult:
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise FeedError(url, "file:// addresses must name a file on this machine")
+    path = Path(url2pathname(unquote(parts.path)))
+    try:
+        with path.open("rb") as handle:
+            body = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise FeedError(url, f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise FeedError(url, f"{path} is a folder, not a feed file") from None
+    except OSError as exc:
+        raise FeedError(url, f"could not read {path} ({exc.strerror or exc})") from None
+    if len(body) > max_bytes:
+        raise FeedError(url, f"is larger than {max_bytes} bytes")
+    return FetchResult(url, "ok", body, None, None)
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A feed's items in feed order, one per id.
+
+    ``complete`` is False when feedparser had to work around a problem it could recover from
+    (say, a wrong declared encoding): the items are usable, but a caller must not infer that an
+    item missing from this fetch was removed from the site. Malformed feeds raise instead.
+    """
+
+    items: tuple[Item, ...]
+    complete: bool
+
+
+def parse_feed(body: bytes, url: str, kind: Kind, rules: FeedRules) -> ParsedFeed:
+    """Parse RSS 2.0, RSS 1.0 (RDF) or Atom bytes from ``url`` into items of ``kind``.
+
+    Relative links and images are resolved against ``url`` (or the feed's xml:base). Raises
+    :class:`FeedError` for an empty body, something that is not a feed (an HTML page, JSON) and
+    malformed or truncated XML: never a partial list of items.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {KINDS}")
+    if not body or not body.strip():
+        raise FeedError(url, "is empty")
+    # A stream, never bytes or a str: feedparser opens paths and fetches URLs given as strings.
+    # Its sanitizer is off because it keeps the text inside the elements it removes (an
+    # iframe's fallback, say); html_to_text drops those, and we only ever keep plain text.
+    # Nor does it rewrite relative URLs inside the HTML (a third of its time on a big feed):
+    # the only URLs we take from HTML are <img> sources, which _image resolves itself. And
+    # unless the feed uses xml:base, it is not told the feed's address: it would resolve every
+    # element's base against it (a fifth of its time) and turn a guid such as "12345" into a URL
+    # that changes if the feed moves; links and pictures are resolved here (_http_url against
+    # the feed's URL). With xml:base, relative and nested bases need its resolution from the
+    # feed's address, as a reader's would.
+    headers = {"content-type": "application/xml"}
+    if _mentions(body, "xml:base"):
+        headers["content-location"] = url
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(body),
+            response_headers=headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except Exception as exc:  # a feedparser bug on odd input must not stop the whole poll
+        raise FeedError(url, f"could not be read as a feed ({type(exc).__name__})") from exc
+    version = parsed.get("version") or ""
+    entries: list[Any] = list(parsed.get("entries") or [])
+    if not version and not entries:
+        raise FeedError(url, _not_a_feed_in_words(body))
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if problem is not None and not isinstance(problem, _HARMLESS_BOZO):
+        raise FeedError(url, _malformed_in_words(problem))
+
+    media_descriptions = _media_descriptions(body, len(entries))
+    items: list[Item] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        item = _entry_to_item(entry, url, kind, rules, media_descriptions[index])
+        if item is not None and item.id not in seen:
+            seen.add(item.id)
+            items.append(item)
+    return ParsedFeed(tuple(items), complete=problem is None)
+
+
+def _not_a_feed_in_words(body: bytes) -> str:
+    start = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:512].lower()
+    if start[:1] in (b"{", b"["):
+        return "is JSON, not an RSS or Atom feed"
+    if start.startswith(b"<!doctype html") or b"<html" in start:
+        return "is a web page (HTML), not an RSS or Atom feed: check the feed address"
+    return "is not an RSS or Atom feed"
+
+
+def _malformed_in_words(problem: BaseException) -> str:
+    if isinstance(problem, xml.sax.SAXParseException):
+        return (
+            f"is not well-formed XML (line {problem.getLineNumber()}: {problem.getMessage()}); "
+            "it may have been cut short"
+        )
+    return f"could not be read as a feed ({problem})"
+
+
+def _entry_to_item(
+    entry: Mapping[str, Any],
+    url: str,
+    kind: Kind,
+    rules: FeedRules,
+    media_descriptions: Sequence[str],
+) -> Item | None:
+    base = _entry_base(entry, url)
+    title = html_to_text(_text(entry.get("title")))
+    categories = _categories(entry)
+
+    status: AppealStatus | None = None
+    urgent = False
+    if kind == "appeal":
+        status, title = _appeal_status(title, categories, rules)
+        if status == "missing" and rules.status_field:
+            status = _field_status(entry, rules) or status
+        urgent = any(c.lower() in rules.urgent_categories for c in categories)
+
+    link = _http_url(_text(entry.get("link")), base)
+    if not title and not link:
+        return None
+
+    bodies = _bodies(entry, media_descriptions)
+    image_url, image_alt = _image(entry, base, bodies)
+    if media_descriptions:
+        image_alt = html_to_text(media_descriptions[0]) or image_alt
+    return Item(
+        id=_entry_id(entry, link, title),
+        kind=kind,
+        title=title,
+        summary=html_to_text(bodies[0]) if bodies else "",
+        link=link,
+        image_url=image_url,
+        image_alt=image_alt,
+        published_at=_utc(entry, "published_parsed"),
+        updated_at=_utc(entry, "updated_parsed"),
+        categories=categories,
+        status=status,
+        urgent=urgent,
+        region=_region(categories) or _field_region(entry, rules),
+        feed_url=url,
+    )
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _entry_base(entry: Mapping[str, Any], url: str) -> str:
+    """The base URI in force for the entry: its xml:base (as feedparser recorded it, joined
+    with any outer ones) against the feed's URL; the feed's URL if that is not http(s)."""
+    for key in ("title_detail", "summary_detail"):
+        detail = entry.get(key)
+        if isinstance(detail, Mapping) and _text(detail.get("base")):
+            try:
+                base = urljoin(url, _text(detail.get("base")))
+            except ValueError:
+                return url
+            return base if urlsplit(base).scheme.lower() in ("http", "https") else url
+    return url
+
+
+def _mentions(body: bytes, text: str) -> bool:
+    """Whether the feed's bytes contain ``text`` in any encoding a feed is likely to use."""
+    return any(text.encode(codec) in body for codec in ("utf-8", "utf-16-le", "utf-16-be"))
+
+
+def _http_url(candidate: str, base: str) -> str | None:
+    """``candidate`` made absolute against ``base``; None unless it is a usable http(s) URL.
+
+    A URL urllib cannot read (a broken IPv6 host, a host that changes under NFKC) is None: one
+    bad link must never stop a poll.
+    """
+    if not candidate:
+        return None
+    if candidate.isascii() and _ABSOLUTE_HTTP.fullmatch(candidate) and "?#" not in candidate:
+        return candidate  # absolute already, as most feeds write their links
+    try:
+        absolute = urljoin(base, candidate)
+        parts = urlsplit(absolute)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return absolute
+
+
+def _entry_id(entry: Mapping[str, Any], link: str | None, title: str) -> str:
+    """The guid/id; else a hash of link and title that stays put across polls.
+
+    The title is hashed after a FOUND:/withdrawn prefix is removed, so an appeal whose title
+    gains "FOUND:" keeps its id and the bot sees it close instead of a brand-new item.
+    """
+    given = _text(entry.get("id"))
+    if given:
+        return given
+    digest = hashlib.sha256(f"{link or ''}\n{title}".encode()).hexdigest()
+    return f"sha256:{digest}"
+
+
+def _categories(entry: Mapping[str, Any]) -> tuple[str, ...]:
+    terms: list[str] = []
+    for tag in entry.get("tags") or ():
+        term = " ".join(_text(tag.get("term") if isinstance(tag, Mapping) else None).split())
+        if term and term not in terms:
+            terms.append(term)
+    return tuple(terms)
+
+
+def _appeal_status(
+    title: str, categories: Sequence[str], rules: FeedRules
+) -> tuple[AppealStatus, str]:
+    """Found beats withdrawn beats missing; a status prefix is taken off the title."""
+    lowered = {c.lower() for c in categories}
+    checks: tuple[tuple[AppealStatus, tuple[str, ...]], ...] = (
+        ("found", rules.found_words),
+        ("withdrawn", rules.withdrawn_words),
+    )
+    for status, words in checks:
+        stripped = _strip_prefix(title, words)
+        if stripped is not None:
+            return status, stripped or title
+        if lowered.intersection(words):
+            return status, title
+    return "missing", title
+
+
+def _strip_prefix(title: str, words: Iterable[str]) -> str | None:
+    """The title without a leading "<word>:" or "<word> -"; None when it has no such prefix.
+
+    The prefix may chain several of ``words`` ("Found, safe and well:"), never anything else.
+    """
+    pattern = _prefix_pattern(tuple(words))
+    prefix = pattern.match(title) if pattern else None
+    return title[prefix.end() :].strip() if prefix else None
+
+
+@functools.lru_cache(maxsize=16)
+def _prefix_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    ordered = sorted(words, key=len, reverse=True)
+    if not ordered:
+        return None
+    word = "(?:" + "|".join(re.escape(w) for w in ordered) + ")"
+    return re.compile(f"{word}(?:{_PREFIX_JOINER}{word})*{_PREFIX_SEPARATOR}", re.I)
+
+
+def _field_status(entry: Mapping[str, Any], rules: FeedRules) -> AppealStatus | None:
+    """The status named by STATUS_FIELD: one of the found or withdrawn words, else None."""
+    value = " ".join(html_to_text(_text(entry.get(rules.status_field))).split()).lower()
+    if value and value in rules.found_words:
+        return "found"
+    if value and value in rules.withdrawn_words:
+        return "withdrawn"
+    return None
+
+
+def _field_region(entry: Mapping[str, Any], rules: FeedRules) -> str | None:
+    """The region named by REGION_FIELD, normalised like a region:<name> category."""
+    if not rules.region_field:
+        return None
+    value = " ".join(html_to_text(_text(entry.get(rules.region_field))).split()).lower()
+    return value or None
+
+
+def _region(categories: Sequence[str]) -> str | None:
+    for category in categories:
+        name, sep, value = category.partition(":")
+        if sep and name.strip().lower() == "region" and value.strip():
+            return " ".join(value.split()).lower()
+    return None
+
+
+def _bodies(entry: Mapping[str, Any], media_descriptions: Sequence[str]) -> list[str]:
+    """The entry's summary then its contents (HTML), minus media:description texts.
+
+    feedparser files ``<media:description>`` (a caption) as a description, so it lands in the
+    summary or content; each caption found in the XML takes out one matching value.
+    """
+    values = [_text(entry.get("summary"))]
+    for content in entry.get("content") or ():
+        if isinstance(content, Mapping):
+            values.append(_text(content.get("value")))
+    captions = Counter(html_to_text(d) for d in media_descriptions)
+    kept: list[str] = []
+    for value in values:
+        plain = html_to_text(value)
+        if not plain and not find_images(value):
+            continue
+        if captions[plain] > 0:
+            captions[plain] -= 1
+            continue
+        kept.append(value)
+    return kept
+
+
+def _image(
+    entry: Mapping[str, Any], base: str, bodies: Sequence[str]
+) -> tuple[str | None, str | None]:
+    """The entry's picture: enclosure, media:content, media:thumbnail, then the first <img>."""
+    candidates: list[str] = []
+    for link in entry.get("links") or ():
+        if isinstance(link, Mapping) and link.get("rel") == "enclosure":
+            kind = _text(link.get("type")).lower()
+            href = _text(link.get("href"))
+            if kind.startswith("image/") or (
+                not kind and urlsplit(href).path.lower().endswith(_IMAGE_EXTENSIONS)
+            ):
+                candidates.append(href)
+    for media in entry.get("media_content") or ():
+        if isinstance(media, Mapping):
+            medium = _text(media.get("medium")).lower()
+            kind = _text(media.get("type")).lower()
+            if medium == "image" or kind.startswith("image/"):
+                candidates.append(_text(media.get("url")))
+    for thumb in entry.get("media_thumbnail") or ():
+        if isinstance(thumb, Mapping):
+            candidates.append(_text(thumb.get("url")))
+    for candidate in candidates:
+        absolute = _http_url(candidate, base)
+        if absolute:
+            return absolute, _alt_for(absolute, base, bodies)
+    for body in bodies:
+        for image in find_images(body):
+            absolute = _http_url(image.src, base)
+            if absolute:
+                return absolute, image.alt or None
+    return None, None
+
+
+def _alt_for(image_url: str, base: str, bodies: Sequence[str]) -> str | None:
+    """The alt text of the same picture if the entry's HTML shows it too."""
+    for body in bodies:
+        for image in find_images(body):
+            if _http_url(image.src, base) == image_url and image.alt:
+                return image.alt
+    return None
+
+
+def _utc(entry: Mapping[str, Any], key: str) -> datetime | None:
+    # dict.get, not entry.get: feedparser answers a missing updated_parsed with published_parsed.
+    value = dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
+    if not isinstance(value, time.struct_time):
+        return None
+    try:
+        return datetime(*value[:6], tzinfo=UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _media_descriptions(body: bytes, count: int) -> list[list[str]]:
+    """The ``<media:description>`` texts of each entry, read from the XML itself.
+
+    feedparser only exposes them mixed up with the entry's description. Entries are matched by
+    position; if the two parsers disagree on how many there are, no captions are used.
+    """
+    empty: list[list[str]] = [[] for _ in range(count)]
+    if not _mentions(body, _MEDIA_NS):
+        return empty  # no Media RSS namespace, no captions: skip parsing the XML a second time
+    try:
+        root = ET.fromstring(body)
+    except (ET.ParseError, ValueError):
+        return empty
+    found = [
+        [
+            " ".join(element.itertext()).strip()
+            for element in node.iter(f"{{{_MEDIA_NS}}}description")
+            if "".join(element.itertext()).strip()
+        ]
+        for node in root.iter()
+        if node.tag in _ENTRY_TAGS
+    ]
+    return found if len(found) == count else empty

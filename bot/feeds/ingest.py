@@ -1,0 +1,268 @@
+"""Polling the feeds into the items table and the queue: the first step of the flow.
+
+Each feed is fetched with its stored ETag/Last-Modified, parsed, and its entries upserted by id.
+A new entry is queued once per platform; a changed entry updates its item (and the text of posts
+not yet sent) but is never queued again. What an appeal's change means (closing it everywhere,
+reopening it, taking a thank-you down) is not decided here: each change is reported to a
+:class:`FeedChanges` that the caller passes in (the appeals wing's, wired by
+:mod:`bot.polling`), inside the same transaction as the entry, so a found appeal is stored and
+withdrawn together or not at all. A feed that fails leaves its items untouched, records why on
+its row, and the other feeds carry on.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+import requests
+import sqlite_utils
+
+from bot.core import events
+from bot.core.clock import to_iso
+from bot.core.db import immediate, is_busy
+from bot.core.errors import FeedError
+from bot.core.settings import Settings
+from bot.feeds.fetch import FeedRules, fetch_feed, parse_feed
+from bot.feeds.items import CLOSED_STATUSES, Item, Kind
+from bot.posts.planner import plan_posts, post_content
+from bot.posts.queue import enqueue, store_item
+
+log = logging.getLogger("appeal_bot")
+
+# Items stored per write transaction in a poll (a few tenths of a second of work at most).
+STORE_BATCH = 250
+
+
+@dataclass(frozen=True)
+class FeedReport:
+    """One feed's poll, for the CLI and the log."""
+
+    url: str
+    kind: str
+    outcome: str  # "ok", "not_modified" or "error"
+    new: int = 0
+    updated: int = 0
+    closed: int = 0
+    error: str | None = None
+
+
+# What a stored entry's change means for its appeal, reported to :class:`FeedChanges`:
+# - "first_seen_closed": new to the bot, already found or withdrawn on the site;
+# - "closed": an open appeal the site now says is found or withdrawn;
+# - "reopened": a closed appeal the site says is missing again;
+# - "found_to_withdrawn": a found appeal changed to withdrawn (its thank-you must come down).
+ChangeKind = Literal["first_seen_closed", "closed", "reopened", "found_to_withdrawn"]
+
+
+@dataclass(frozen=True)
+class EntryChange:
+    """One stored entry whose appeal changed state, as the feed says it."""
+
+    kind: ChangeKind
+    item: Item
+    previous_status: str | None
+
+
+class FeedChanges(Protocol):
+    """Who acts on what a poll found. Both calls run inside the poll's write transaction."""
+
+    def entry_changed(self, db: sqlite_utils.Database, change: EntryChange, now: datetime) -> None:
+        """Act on one entry's change (inside that entry's savepoint)."""
+
+    def feed_seen(
+        self, db: sqlite_utils.Database, url: str, ids: Sequence[str], now: datetime
+    ) -> int:
+        """A complete, well-formed appeals feed listed exactly ``ids``; how many appeals closed."""
+
+
+def feeds_of(settings: Settings) -> list[tuple[str, Kind]]:
+    return [(url, "appeal") for url in settings.appeals_feed_urls] + [
+        (url, "news") for url in settings.news_feed_urls
+    ]
+
+
+def poll_feeds(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    now: datetime,
+    session: requests.Session | None = None,
+    *,
+    changes: FeedChanges,
+) -> list[FeedReport]:
+    """Poll every configured feed once, reporting appeals' changes to ``changes``.
+
+    Each feed on its own: whatever goes wrong with one (a fault storing an entry, the database
+    locked past its timeout) is reported on its row and in the log, and the others carry on, so
+    an appeal found in one feed is still taken down when another feed fails.
+    """
+    session = session or requests.Session()
+    rules = FeedRules.from_settings(settings)
+    reports = []
+    for url, kind in feeds_of(settings):
+        try:
+            reports.append(poll_feed(db, settings, url, kind, rules, session, now, changes))
+        except Exception as error:
+            if is_busy(error):
+                raise  # every feed would wait as long: the caller says "locked, try again"
+            log.debug("poll of %s failed", url, exc_info=True)  # for a developer, LOG_LEVEL=DEBUG
+            reports.append(_poll_failed(db, url, kind, error, now))
+    return reports
+
+
+def _poll_failed(
+    db: sqlite_utils.Database, url: str, kind: Kind, error: Exception, now: datetime
+) -> FeedReport:
+    """Record an unexpected failure on the feed's row and in the log (one line either way)."""
+    reason = f"could not be stored ({type(error).__name__}: {error}); it is tried again next poll"
+    try:
+        db.execute(
+            "UPDATE feeds SET last_polled_at = ?, last_error = ?, last_error_at = ? WHERE url = ?",
+            [to_iso(now), reason, to_iso(now), url],
+        )
+        events.record(db, "fetch", "error", f"{url} {reason}", now=now)
+    except sqlite3.Error:  # the database itself is the trouble: the log still says so
+        log.error("fetch error %s %s", url, reason)
+    return FeedReport(url, kind, "error", error=reason)
+
+
+def poll_feed(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    url: str,
+    kind: Kind,
+    rules: FeedRules,
+    session: requests.Session,
+    now: datetime,
+    changes: FeedChanges,
+) -> FeedReport:
+    db.execute("INSERT OR IGNORE INTO feeds (url, kind) VALUES (?, ?)", [url, kind])
+    etag, last_modified = db.execute(
+        "SELECT etag, last_modified FROM feeds WHERE url = ?", [url]
+    ).fetchone()
+    try:
+        fetched = fetch_feed(
+            session,
+            url,
+            etag,
+            last_modified,
+            settings.feed_timeout_seconds,
+            settings.feed_max_bytes,
+        )
+        if fetched.status == "not_modified":
+            db.execute(
+                "UPDATE feeds SET last_polled_at = ?, last_success_at = ?, last_error = NULL"
+                " WHERE url = ?",
+                [to_iso(now), to_iso(now), url],
+            )
+            return FeedReport(url, kind, "not_modified")
+        parsed = parse_feed(fetched.body or b"", url, kind, rules)
+    except FeedError as error:
+        db.execute(
+            "UPDATE feeds SET last_polled_at = ?, last_error = ?, last_error_at = ? WHERE url = ?",
+            [to_iso(now), error.reason, to_iso(now), url],
+        )
+        events.record(db, "fetch", "error", str(error), now=now)
+        return FeedReport(url, kind, "error", error=error.reason)
+
+    counts = store_entries(db, settings, parsed.items, now, changes)
+    new, updated, closed = counts["new"], counts["updated"] + counts["closed"], counts["closed"]
+    if kind == "appeal" and parsed.complete and settings.withdraw_when_missing_from_feed:
+        # Only a complete, well-formed, non-empty poll is evidence that an appeal was taken down.
+        closed += changes.feed_seen(db, url, [item.id for item in parsed.items], now)
+    # Validators are saved only after a good parse: a 304 must never hide a feed we failed to read.
+    db.execute(
+        "UPDATE feeds SET etag = ?, last_modified = ?, last_polled_at = ?, last_success_at = ?,"
+        " last_error = NULL, entries = ? WHERE url = ?",
+        [fetched.etag, fetched.last_modified, to_iso(now), to_iso(now), len(parsed.items), url],
+    )
+    if new or updated or closed:
+        events.record(
+            db, "fetch", "ok", f"{url}: {new} new, {updated} updated, {closed} closed", now=now
+        )
+    return FeedReport(url, kind, "ok", new=new, updated=updated, closed=closed)
+
+
+def store_entries(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    items: Sequence[Item],
+    now: datetime,
+    changes: FeedChanges,
+) -> Counter[str | None]:
+    """Store a feed's entries (see :func:`store_entry`); how many were new, updated, closed.
+
+    A batch per transaction: a commit per entry costs more than the rest of a first poll of a
+    big feed, while a batch never holds the write lock long enough to delay a slot. Each entry
+    is all or nothing (a savepoint); if one fails, the entries before it are kept and the
+    error goes on up, so the poll saves no validators and the next one tries it again.
+    """
+    counts: Counter[str | None] = Counter()
+    for start in range(0, len(items), STORE_BATCH):
+        failure: Exception | None = None
+        with immediate(db):
+            for item in items[start : start + STORE_BATCH]:
+                try:
+                    with immediate(db):
+                        counts[store_entry(db, settings, item, now, changes)] += 1
+                except Exception as error:
+                    failure = error
+                    break
+        if failure is not None:
+            raise failure
+    return counts
+
+
+def store_entry(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    item: Item,
+    now: datetime,
+    changes: FeedChanges,
+) -> str | None:
+    """Store one feed entry: "new", "updated", "closed" or None (nothing changed).
+
+    New: its posts are queued. Changed: posts not yet sent get the new text, and an appeal's
+    change of state (closed, reopened…) is reported to ``changes``. Never queued twice.
+    """
+    result = store_item(db, item, now)
+    if result.new:
+        planned = plan_posts(item, settings, now, draft=settings.require_approval)
+        queued = enqueue(db, item.id, planned, now)
+        if item.is_closed:
+            # First seen already found: nothing was queued, but it must be recorded as closed.
+            changes.entry_changed(db, EntryChange("first_seen_closed", item, None), now)
+        return "new" if queued else None
+    if not result.changed:
+        return None
+    previous = result.previous_status
+    if item.is_closed and previous not in ("found", "withdrawn"):
+        changes.entry_changed(db, EntryChange("closed", item, previous), now)
+        return "closed"
+    if not item.is_closed and previous in CLOSED_STATUSES:
+        changes.entry_changed(db, EntryChange("reopened", item, previous), now)
+    elif item.status == "withdrawn" and previous == "found":
+        changes.entry_changed(db, EntryChange("found_to_withdrawn", item, previous), now)
+    refresh_unsent_text(db, item, settings)
+    return "updated"
+
+
+def refresh_unsent_text(db: sqlite_utils.Database, item: Item, settings: Settings) -> None:
+    """An edited entry refreshes its waiting posts' text, unless a person edited them."""
+    rows = db.execute(
+        "SELECT id, platform FROM posts WHERE item_id = ? AND status IN ('queued', 'draft')"
+        " AND edited = 0",
+        [item.id],
+    ).fetchall()
+    for post_id, platform in rows:
+        text, link = post_content(item, settings, platform)
+        db.execute(
+            "UPDATE posts SET text = ?, link = ?, image_url = ? WHERE id = ? AND status IN"
+            " ('queued', 'draft')",
+            [text, link, item.image_url, post_id],
+        )

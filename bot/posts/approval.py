@@ -1,0 +1,134 @@
+"""The comms officer's gate (REQUIRE_APPROVAL=1): feed items wait as ``draft`` until approved.
+
+``approve`` (draft → queued), ``edit`` (a waiting post's text) and ``reject`` (→ cancelled) take
+a queue id, or an item id meaning all of that item's waiting posts. Every change goes through
+:func:`bot.posts.queue.transition` and into the operators' log, with who-did-what left to the
+caller."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlite_utils
+
+from bot.core import events
+from bot.core.db import immediate
+from bot.core.errors import AppealBotError, NotFound
+from bot.posts.queue import get_post, transition
+from bot.posts.states import PostStatus
+from bot.posts.twitter_text import MAX_WEIGHTED_LENGTH, weighted_length
+
+S = PostStatus
+
+
+def resolve(db: sqlite_utils.Database, ref: str) -> list[int]:
+    """The queue ids ``ref`` names: a queue id (a number) or an item id (all its posts).
+
+    A number that is a queue id wins; prefix ``item:`` to mean an item whose id is a number.
+    """
+    ref = ref.strip()
+    if ref.startswith("item:"):
+        ref_item = ref[len("item:") :]
+    else:
+        if ref.isdigit() and db.execute("SELECT 1 FROM posts WHERE id = ?", [int(ref)]).fetchone():
+            return [int(ref)]
+        ref_item = ref
+    rows = db.execute("SELECT id FROM posts WHERE item_id = ? ORDER BY id", [ref_item]).fetchall()
+    if not rows:
+        raise NotFound(f"no queue entry or item {ref}")
+    return [row[0] for row in rows]
+
+
+def _waiting(
+    db: sqlite_utils.Database, ref: str, statuses: tuple[str, ...], verb: str
+) -> list[int]:
+    ids = resolve(db, ref)
+    marks = ",".join("?" for _ in statuses)
+    found = [
+        row[0]
+        for row in db.execute(
+            f"SELECT id FROM posts WHERE id IN ({','.join('?' for _ in ids)})"
+            f" AND status IN ({marks}) ORDER BY id",
+            [*ids, *statuses],
+        ).fetchall()
+    ]
+    if not found:
+        states = ", ".join(str(get_post(db, i).status) for i in ids)
+        raise AppealBotError(f"nothing to {verb} for {ref}: its posts are {states}")
+    return found
+
+
+def approve(db: sqlite_utils.Database, ref: str, now: datetime) -> list[int]:
+    """Draft → queued: the posts go out in the next slot (urgent ones at once)."""
+    approved = []
+    for post_id in _waiting(db, ref, (S.DRAFT,), "approve"):
+        if transition(db, post_id, S.QUEUED):
+            events.record_post(db, get_post(db, post_id), "approve", "queued", "approved", now)
+            approved.append(post_id)
+    return approved
+
+
+def reject(db: sqlite_utils.Database, ref: str, reason: str, now: datetime) -> list[int]:
+    """Draft (or queued) → cancelled: the post never goes out."""
+    rejected = []
+    for post_id in _waiting(db, ref, (S.DRAFT, S.QUEUED), "reject"):
+        if transition(db, post_id, S.CANCELLED, last_error=f"rejected: {reason}"):
+            events.record_post(db, get_post(db, post_id), "reject", "cancelled", reason, now)
+            rejected.append(post_id)
+    return rejected
+
+
+def retry(db: sqlite_utils.Database, ref: str, now: datetime) -> list[int]:
+    """Failed → queued, with a fresh count of tries: after the comms team fixed what the
+    platform refused (usually with ``edit`` first), or when a transient fault outlasted the
+    retries. It goes out in the next slot; an appeal withdrawn meanwhile is never retried."""
+    retried = []
+    for post_id in _waiting(db, ref, (S.FAILED,), "retry"):
+        post = get_post(db, post_id)
+        closed = db.execute("SELECT closed_at FROM items WHERE id = ?", [post.item_id]).fetchone()
+        if closed and closed[0]:
+            continue
+        if transition(
+            db, post_id, S.QUEUED, attempts=0, next_attempt_at=None, scheduled_at=post.scheduled_at
+        ):
+            events.record_post(
+                db, post, "retry", "queued", f"retry asked for: {post.last_error}", now
+            )
+            retried.append(post_id)
+    if not retried:
+        raise AppealBotError(f"nothing to retry for {ref}: its appeal was withdrawn")
+    return retried
+
+
+def check_text(platform: str, text: str) -> None:
+    """Refuse a text the platform would refuse, before it waits hours for its slot."""
+    if not text.strip():
+        raise AppealBotError("the text is empty")
+    if platform == "x" and (length := weighted_length(text)) > MAX_WEIGHTED_LENGTH:
+        raise AppealBotError(
+            f"the text is {length} characters as X counts them (links 23, emoji 2);"
+            f" X allows {MAX_WEIGHTED_LENGTH}: shorten it by {length - MAX_WEIGHTED_LENGTH}"
+        )
+
+
+def edit(db: sqlite_utils.Database, ref: str, text: str, now: datetime) -> list[int]:
+    """Replace the text of waiting (draft, queued or failed) posts; marks them edited, so a
+    later change in the feed no longer overwrites what a person wrote. Checks every post before
+    changing any.
+    """
+    ids = _waiting(db, ref, (S.DRAFT, S.QUEUED, S.FAILED), "edit")
+    for post_id in ids:
+        check_text(get_post(db, post_id).platform, text)
+    edited = []
+    with immediate(db):
+        for post_id in ids:
+            cursor = db.execute(
+                "UPDATE posts SET text = ?, edited = 1 WHERE id = ?"
+                " AND status IN ('draft', 'queued', 'failed')",
+                [text, post_id],
+            )
+            if cursor.rowcount:
+                edited.append(post_id)
+    for post_id in edited:
+        events.record_post(db, get_post(db, post_id), "edit", "edited", "text changed by hand", now)
+    return edited

@@ -1,0 +1,531 @@
+"""Compose the text of a post for each platform from an item and a template. Pure: no I/O, no clock.
+
+A post must always be accepted: X refuses anything over 280 *weighted* characters (see
+:mod:`bot.posts.twitter_text`), Facebook anything over 63,206 characters. So the composer shortens,
+in this order, and stops as soon as the post fits:
+
+1. the summary, a whole word at a time, ending the kept part with "…";
+2. the title, a whole word at a time (keeping at least one word);
+3. the hashtags, dropped one at a time from the end, each time retrying step 2;
+4. a title whose first word alone cannot fit is cut between characters (never inside an emoji
+   sequence, a URL or a hashtag);
+5. the title, then the link, dropped altogether; last of all the rendered text is cut.
+
+The link is what a reader needs to help find the person, so it is kept whole whenever anything
+else can give way. A URL is never cut: a cut URL would send people to a wrong or dead page.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from itertools import accumulate
+
+from bot.core.settings import Settings
+from bot.core.templates import parse_template, validate_template
+from bot.feeds.items import Item
+from bot.posts.twitter_text import MAX_WEIGHTED_LENGTH, find_emoji, find_urls, weighted_length
+
+FACEBOOK_MAX_LENGTH = 63_206
+ALT_TEXT_MAX_LENGTH = 1000
+ELLIPSIS = "…"
+PLATFORMS = ("x", "facebook")
+
+# Punctuation that would dangle before an ellipsis ("seen on Monday, …"). None of it can end a
+# URL or a hashtag, so stripping it never changes one.
+_DANGLING = ",;:.!?([{–—…"
+_SENTENCE_END = ".!?…"
+_HASHTAG_RE = re.compile(r"[#＃]\w+")
+_WORD_RE = re.compile(r"\S+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+@dataclass(frozen=True)
+class PostStyle:
+    """How one platform's posts for one kind of item look; the template is checked on creation."""
+
+    template: str
+    hashtags: tuple[str, ...]
+    urgent_prefix: str = "URGENT: "
+
+    def __post_init__(self) -> None:
+        validate_template(self.template)
+
+
+def style_for(settings: Settings, platform: str, kind: str) -> PostStyle:
+    """The style the settings give posts of ``kind`` ("appeal"/"news") on ``platform``."""
+    templates = {"x": settings.x_template, "facebook": settings.facebook_template}
+    hashtags = {"appeal": settings.appeal_hashtags, "news": settings.news_hashtags}
+    if platform not in templates:
+        raise ValueError(f"unknown platform {platform!r}; choose from x, facebook")
+    if kind not in hashtags:
+        raise ValueError(f"unknown item kind {kind!r}; choose from appeal, news")
+    return PostStyle(templates[platform], tuple(hashtags[kind]), settings.urgent_prefix)
+
+
+# --- text helpers --------------------------------------------------------------------------
+
+
+def _nfc(text: str) -> str:
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(_nfc(text).split())
+
+
+def _paragraphs(text: str) -> str:
+    """Keep paragraph breaks, collapse every other run of whitespace."""
+    lines = [" ".join(line.split()) for line in _nfc(text).replace("\r\n", "\n").split("\n")]
+    return _one_blank_line("\n".join(lines)).strip()
+
+
+def _one_blank_line(text: str) -> str:
+    return _BLANK_LINES.sub("\n\n", text) if "\n\n\n" in text else text
+
+
+def _tidy(text: str) -> str:
+    """No double spaces, no spaces at line ends, at most one blank line, nothing at either end.
+
+    str.split() splits on exactly the whitespace that \\s matches, so each line is collapsed
+    the same way a regular expression would, only faster: composing renders many candidates.
+    """
+    if "\n" not in text:
+        return _nfc(" ".join(text.split()))
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return _nfc(_one_blank_line("\n".join(lines)).strip())
+
+
+def _with_ellipsis(kept: str) -> str:
+    kept = kept.rstrip().rstrip(_DANGLING + " ").rstrip()
+    return kept + ELLIPSIS if kept else ""
+
+
+def _protected_spans(text: str) -> list[tuple[int, int]]:
+    return find_urls(text) + [m.span() for m in _HASHTAG_RE.finditer(text)]
+
+
+def _cut_points(text: str) -> list[int]:
+    """Where ``text`` may be cut between characters: grapheme boundaries outside URLs and hashtags.
+
+    A simplified extended-grapheme rule: never before a combining mark, joiner, variation
+    selector, skin tone, tag or keycap, never inside an emoji sequence or a regional-indicator
+    pair, never between CR and LF.
+    """
+    blocked: set[int] = set()
+    for start, end in find_emoji(text) + _protected_spans(text):
+        blocked.update(range(start + 1, end))
+    points = []
+    for index in range(1, len(text)):
+        char, previous = text[index], text[index - 1]
+        code = ord(char)
+        if (
+            index in blocked
+            or unicodedata.combining(char)
+            or unicodedata.category(char) in ("Mn", "Me", "Mc")
+            or code == 0x200D
+            or previous == "\u200d"
+            or 0xFE00 <= code <= 0xFE0F
+            or 0xE0100 <= code <= 0xE01EF
+            or 0x1F3FB <= code <= 0x1F3FF
+            or 0xE0020 <= code <= 0xE007F
+            or code == 0x20E3
+            or (previous, char) == ("\r", "\n")
+        ):
+            continue
+        points.append(index)
+    return points
+
+
+# --- fitting -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Fields:
+    prefix: str
+    title: str
+    summary: str
+    link: str
+    hashtags: tuple[str, ...]
+
+
+def _render(parts: Sequence[tuple[str, str | None]], fields: _Fields) -> str:
+    """Fill the template, dropping a separator's punctuation when a field beside it is empty.
+
+    "{title}. {summary} {link}" with no summary gives "Title link", not "Title. link" or
+    "Title.  link"; a title that already ends a sentence does not get a second full stop.
+    """
+    values = {
+        "prefix": fields.prefix,
+        "title": fields.title,
+        "summary": fields.summary,
+        "link": fields.link,
+        "hashtags": " ".join(fields.hashtags),
+    }
+    out: list[str] = []
+    previous_value: str | None = None  # the field just before this literal, if it is one
+    for literal, name in parts:
+        text = literal
+        between_fields = previous_value is not None and name is not None and text != ""
+        if between_fields and (not previous_value or not values[str(name)]):
+            text = "".join(c for c in text if c.isspace())
+        elif previous_value and previous_value.rstrip().endswith(tuple(_SENTENCE_END)):
+            text = text[1:] if text.startswith(".") else text
+        out.append(text)
+        if name is None:
+            previous_value = None
+        else:
+            previous_value = values[name]
+            out.append(previous_value)
+    return _tidy("".join(out))
+
+
+class _Fitter:
+    """Tries shorter and shorter versions of a post until one fits the platform's limit."""
+
+    def __init__(
+        self,
+        parts: Sequence[tuple[str, str | None]],
+        fields: _Fields,
+        measure: Callable[[str], int],
+        limit: int,
+    ) -> None:
+        self.parts = parts
+        self.fields = fields
+        self.measure = measure
+        self.limit = limit
+        self._weights: dict[str, int] = {}
+        self._allowed_urls: set[str] | None = None
+        self._full: str | None = None
+
+    @property
+    def full(self) -> str:
+        """The post with every field whole."""
+        if self._full is None:
+            self._full = self.render(self.fields)
+        return self._full
+
+    def weight(self, text: str) -> int:
+        """``measure(text)``, remembered: a search weighs the same candidate more than once."""
+        known = self._weights.get(text)
+        if known is None:
+            known = self._weights[text] = self.measure(text)
+        return known
+
+    def fits(self, text: str) -> bool:
+        return self.weight(text) <= self.limit
+
+    def acceptable(self, text: str) -> bool:
+        """Fits, and every URL in it is one of ours: a cut must never make or break a URL.
+
+        Ours are the URLs of the whole post as rendered, and of each field on its own; the
+        fields are only searched when a candidate holds a URL the whole post does not.
+        """
+        if not self.fits(text):
+            return False
+        urls = {text[a:b] for a, b in find_urls(text)}
+        if self._allowed_urls is None:
+            full = self.full
+            self._allowed_urls = {full[a:b] for a, b in find_urls(full)}
+        if urls <= self._allowed_urls:
+            return True
+        fields = self.fields
+        for field in (fields.prefix, fields.title, fields.summary, fields.link, *fields.hashtags):
+            self._allowed_urls.update(field[a:b] for a, b in find_urls(field))
+        return urls <= self._allowed_urls
+
+    def longest(
+        self, count: int, build: Callable[[int], str], guess: int | None = None
+    ) -> str | None:
+        """build(k) for the largest k < count that is acceptable, or None.
+
+        Longer k never weighs less, so a search finds where the weight stops fitting: a gallop
+        out from ``guess`` when the caller can estimate it (two or three candidates instead of
+        a dozen), else a binary search. Stepping down from there covers the rare candidate a
+        URL check turns away.
+        """
+        built: dict[int, str] = {}
+
+        def build_once(k: int) -> str:
+            if k not in built:
+                built[k] = build(k)
+            return built[k]
+
+        low = _last_fitting(lambda k: self.fits(build_once(k)), count, guess)
+        for k in range(low, -1, -1):
+            text = build_once(k)
+            if self.acceptable(text):
+                return text
+        return None
+
+    def render(self, fields: _Fields) -> str:
+        return _render(self.parts, fields)
+
+
+def _last_fitting(fits: Callable[[int], bool], count: int, guess: int | None) -> int:
+    """The largest k in [0, count) with fits(k), or -1; fits turns false once and stays false.
+
+    From a guess it gallops (steps of 1, 1, 2, 4...) until it brackets the answer, then
+    bisects: an exact guess settles in two calls, one off by one in three, one off by e in
+    about 2·log2(e) + 2. With no guess it is plain bisection from fits(0), which also keeps to
+    the first fitting run of k when fits is not monotone (fields glued together by a template
+    with no space between them can make a shorter text weigh more).
+    """
+    if guess is None:
+        if count <= 0 or not fits(0):
+            return -1
+        low, high = 0, count - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            if fits(middle):
+                low = middle
+            else:
+                high = middle - 1
+        return low
+    low, high = -1, count  # fits(low) holds (or low is -1); high is the first k known not to
+    if count > 0:
+        guess = min(max(guess, 0), count - 1)
+        if fits(guess):
+            low = guess
+            for step in _gallop():
+                if low + step >= high:
+                    break
+                if not fits(low + step):
+                    high = low + step
+                    break
+                low += step
+        else:
+            high = guess
+            for step in _gallop():
+                if high - step <= low:
+                    break
+                if fits(high - step):
+                    low = high - step
+                    break
+                high -= step
+    while high - low > 1:
+        middle = (low + high) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def _gallop() -> Iterator[int]:
+    yield 1
+    step = 1
+    while True:
+        yield step
+        step *= 2
+
+
+def _word_ends(text: str) -> list[int]:
+    """Where each word of ``text`` ends."""
+    words = text.split()
+    if " ".join(words) != text:
+        return [match.end() for match in _WORD_RE.finditer(text)]
+    # Single-spaced (as every one-line field is): each word ends one space before the next,
+    # so the ends are the running sum of (length + 1), less 1; map() keeps the loop in C.
+    return list(map((-1).__add__, accumulate(map((1).__add__, map(len, words)))))
+
+
+def _fit(fields: _Fields, fitter: _Fitter) -> str:
+    """The first of ever-shorter versions of the post that fits (see the module docstring)."""
+    full = fitter.full
+    if fitter.fits(full):  # its URLs are ours by definition
+        return full
+
+    def cut_words(text: str, ends: list[int], k: int) -> str:
+        return _with_ellipsis(text[: ends[k - 1]]) if k else ""
+
+    # 1. The summary, a word at a time (k words kept; 0 drops it).
+    summary_ends = _word_ends(fields.summary)
+
+    def by_summary_words(k: int) -> str:
+        return fitter.render(replace(fields, summary=cut_words(fields.summary, summary_ends, k)))
+
+    # A guess only where the summary stands apart (whitespace on both sides): glued to the
+    # fields beside it, shorter is not always lighter, and bisection is the safe search.
+    apart = _stands_apart(fitter.parts, "summary")
+    guess = _guess_words(fitter, full, fields.summary, summary_ends) if apart else None
+    found = fitter.longest(len(summary_ends), by_summary_words, guess)
+    if found is not None:
+        return found
+    bare = replace(fields, summary="")
+
+    # 2-3. The title a word at a time (at least one word), then fewer hashtags.
+    title_ends = _word_ends(fields.title)
+    for count in range(len(fields.hashtags), -1, -1):
+        tagged = replace(bare, hashtags=fields.hashtags[:count])
+        whole_title = count < len(fields.hashtags)  # with every hashtag, step 1 tried it
+
+        def by_title_words(k: int, tagged: _Fields = tagged) -> str:
+            return fitter.render(replace(tagged, title=cut_words(fields.title, title_ends, k + 1)))
+
+        found = fitter.longest(len(title_ends) - 1 + (1 if whole_title else 0), by_title_words)
+        if found is not None:
+            return found
+
+    # 4. A first word too long to fit alone: cut it between characters.
+    if title_ends:
+        first = fields.title[: title_ends[0]]
+        points = _cut_points(first)
+        for count in range(len(fields.hashtags), -1, -1):
+            tagged = replace(bare, hashtags=fields.hashtags[:count])
+
+            def by_characters(k: int, tagged: _Fields = tagged) -> str:
+                return fitter.render(replace(tagged, title=_with_ellipsis(first[: points[k]])))
+
+            found = fitter.longest(len(points), by_characters)
+            if found is not None:
+                return found
+
+    # 5. Nothing of the title fits: drop it, then the link; last, cut the rendered text itself.
+    for candidate in (
+        replace(bare, title="", hashtags=()),
+        replace(bare, title="", hashtags=(), link=""),
+    ):
+        text = fitter.render(candidate)
+        if fitter.acceptable(text):
+            return text
+    return _hard_cut(fitter.render(_Fields(fields.prefix, "", "", "", ())), fitter)
+
+
+def _stands_apart(parts: Sequence[tuple[str, str | None]], name: str) -> bool:
+    """Whether every use of field ``name`` in the template has whitespace (or an end) on both
+    sides, so its words can never join a neighbour's into one word or URL."""
+    for index, (literal, field_name) in enumerate(parts):
+        if field_name != name:
+            continue
+        after = parts[index + 1][0] if index + 1 < len(parts) else ""
+        before_ok = (index == 0 and not literal) or literal[-1:].isspace()
+        after_ok = (index + 1 >= len(parts) and not after) or after[:1].isspace()
+        if not (before_ok and after_ok):
+            return False
+    return True
+
+
+def _guess_words(fitter: _Fitter, full: str, field: str, ends: list[int]) -> int | None:
+    """How many words of ``field`` should fit, reckoning its weight spread evenly over it.
+
+    ``full`` is the post with the whole field; the rest of it weighs what is left. Only a
+    guess (a separator or a URL across fields may shift it by a word): :func:`_last_fitting`
+    checks it.
+    """
+    if not ends:
+        return None
+    whole = fitter.weight(field)
+    room = fitter.limit - (fitter.weight(full) - whole) - fitter.weight(ELLIPSIS)
+    if room <= 0:
+        return 0
+    return bisect_right(ends, room * len(field) / whole)
+
+
+def _hard_cut(text: str, fitter: _Fitter) -> str:
+    """The longest acceptable start of ``text`` (a template whose fixed words alone overflow)."""
+    points = _cut_points(text)
+    found = fitter.longest(len(points), lambda k: _tidy(_with_ellipsis(text[: points[k]])))
+    return found if found is not None else ""
+
+
+def _fields(item: Item, style: PostStyle, link: str | None, *, paragraphs: bool) -> _Fields:
+    urgent = item.kind == "appeal" and item.urgent
+    summary = _paragraphs(item.summary) if paragraphs else _one_line(item.summary)
+    chosen = link if link is not None else item.link
+    return _Fields(
+        prefix=_nfc(style.urgent_prefix) if urgent else "",
+        title=_one_line(item.title),
+        summary=summary,
+        link=_one_line(chosen or ""),
+        hashtags=tuple(_one_line(tag) for tag in style.hashtags if tag.strip()),
+    )
+
+
+def _utf16_length(text: str) -> int:
+    # Facebook counts UTF-16 units; that is never fewer than code points, so it is the safe count.
+    return len(text.encode("utf-16-le")) // 2
+
+
+# --- public --------------------------------------------------------------------------------
+
+
+def compose_x(item: Item, style: PostStyle, link: str | None = None) -> str:
+    """The text of an X post: at most 280 weighted characters, whatever the item holds.
+
+    ``link`` overrides ``item.link`` (the caller may add tracking parameters). Whitespace in
+    the title and summary is collapsed to single spaces; the result is NFC-normalised, so what
+    is measured is exactly what is sent.
+    """
+    parts = parse_template(style.template)
+    fields = _fields(item, style, link, paragraphs=False)
+    fitter = _Fitter(parts, fields, weighted_length, MAX_WEIGHTED_LENGTH)
+    return _fit(fields, fitter)
+
+
+def compose_facebook(item: Item, style: PostStyle, link: str | None = None) -> str:
+    """The text of a Facebook post: the full summary, paragraph breaks kept, whitespace tidied.
+
+    Longer than Facebook's 63,206 characters, it is cut like an X post (summary first, at a
+    word) so the link survives.
+    """
+    parts = parse_template(style.template)
+    fields = _fields(item, style, link, paragraphs=True)
+    fitter = _Fitter(parts, fields, _utf16_length, FACEBOOK_MAX_LENGTH)
+    return _fit(fields, fitter)
+
+
+def alt_text(item: Item) -> str:
+    """The alt text of the item's photo, for people using screen readers.
+
+    The feed's own description when it has one; otherwise the title says who is pictured, as
+    appeal titles name the person ("Photo of Sam Jones, 15, missing from Manchester"). At most
+    1,000 characters, X's limit, cut at a word.
+    """
+    given = _one_line(item.image_alt or "")
+    title = _one_line(item.title)
+    text = given or (f"Photo of {title}" if title else "Photo")
+    if len(text) <= ALT_TEXT_MAX_LENGTH:
+        return text
+    room = ALT_TEXT_MAX_LENGTH - len(ELLIPSIS)
+    space = text.rfind(" ", 0, room + 1)
+    if space > 0:
+        return _with_ellipsis(text[:space])
+    points = [p for p in _cut_points(text) if p <= room]
+    return _with_ellipsis(text[: points[-1]]) if points else text[:room] + ELLIPSIS
+
+
+def fit_around(fill: Callable[[str], str], value: str, platform: str) -> str:
+    """``fill(value)`` if that fits ``platform``; else ``value`` cut at a word with "…" (the
+    longest that fits), else left out.
+
+    For a text the charity wrote whole around one field, such as the found thank-you's "Update:
+    {title} has been found": its own words are kept as written, only the field gives way.
+    """
+    measure, limit = (
+        (weighted_length, MAX_WEIGHTED_LENGTH)
+        if platform == "x"
+        else (_utf16_length, FACEBOOK_MAX_LENGTH)
+    )
+    text = fill(value)
+    if measure(text) <= limit:
+        return text
+    ends = _word_ends(value)
+
+    def shortened(k: int) -> str:
+        return fill(_with_ellipsis(value[: ends[k]]))
+
+    kept = _last_fitting(lambda k: measure(shortened(k)) <= limit, len(ends), None)
+    return shortened(kept) if kept >= 0 else fill("")
+
+
+def compose(item: Item, platform: str, style: PostStyle, link: str | None = None) -> str:
+    """The post text for ``platform`` ("x" or "facebook")."""
+    if platform == "x":
+        return compose_x(item, style, link)
+    if platform == "facebook":
+        return compose_facebook(item, style, link)
+    raise ValueError(f"unknown platform {platform!r}; choose from x, facebook")

@@ -1,0 +1,84 @@
+"""Deciding what to queue for an item: which platforms and pages, what text, when, how urgent.
+
+Pure: a function of the item, the settings and ``now``. The database is not touched here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from bot.core.settings import Settings
+from bot.feeds.items import Item
+from bot.posts.compose import PostStyle, alt_text, compose, style_for
+from bot.posts.queue import PlannedPost, priority_of
+from bot.posts.states import PostStatus
+from bot.posts.tracking import tracked_link
+
+
+def targets_for(item: Item, settings: Settings, platform: str) -> list[str]:
+    """Pages to post on: '' is the main account; on Facebook, plus the item's regional page."""
+    if platform != "facebook":
+        return [""]
+    targets = [""]
+    if item.region:
+        targets += [page.page_id for page in settings.facebook_pages if page.region == item.region]
+    return targets
+
+
+def style_for_item(item: Item, settings: Settings, platform: str) -> PostStyle:
+    """The platform's style for the item's kind, plus its region's REGION_HASHTAGS.
+
+    Every caller that composes an item's text (first post, edits from the feed, re-appeals) goes
+    through here, so a region's hashtags are never lost when a text is recomposed.
+    """
+    style = style_for(settings, platform, item.kind)
+    extra = settings.region_hashtags.get(item.region or "", ())
+    if not extra:
+        return style
+    tags = tuple(dict.fromkeys((*style.hashtags, *extra)))
+    return replace(style, hashtags=tags)
+
+
+def post_content(item: Item, settings: Settings, platform: str) -> tuple[str, str | None]:
+    """The text and link of an item's post on ``platform``, from its current details.
+
+    The text and the stored link carry the same tracked link, so reconciliation (which looks
+    for the link) finds what was sent.
+    """
+    link = tracked_link(item.link, platform, item.id, settings) if item.link else None
+    return compose(item, platform, style_for_item(item, settings, platform), link=link), link
+
+
+def plan_posts(
+    item: Item,
+    settings: Settings,
+    now: datetime,
+    *,
+    platforms: tuple[str, ...] | None = None,
+    scheduled_at: datetime | None = None,
+    draft: bool = False,
+    round: int = 0,
+) -> list[PlannedPost]:
+    """One post per platform (and regional page) for a new item; nothing for a closed appeal."""
+    if item.is_closed:
+        return []
+    planned = []
+    for platform in platforms or settings.platforms:
+        text, link = post_content(item, settings, platform)
+        for target in targets_for(item, settings, platform):
+            planned.append(
+                PlannedPost(
+                    platform=platform,
+                    target=target,
+                    text=text,
+                    link=link,
+                    image_url=item.image_url,
+                    alt_text=alt_text(item) if item.image_url else None,
+                    scheduled_at=scheduled_at or now,
+                    priority=priority_of(item.kind, item.urgent),
+                    round=round,
+                    status=PostStatus.DRAFT if draft else PostStatus.QUEUED,
+                )
+            )
+    return planned

@@ -1,0 +1,364 @@
+"""The posting queue: one row per (item, platform, target, round) in the ``posts`` table.
+
+Every status change goes through :func:`transition`, which enforces :mod:`bot.posts.states`;
+claiming goes through :func:`claim_next`, one post at a time inside ``BEGIN IMMEDIATE``, so two
+processes never send the same post and a shutdown never leaves a batch stranded in ``sending``."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlite_utils
+
+from bot.core.clock import from_iso, to_iso
+from bot.core.db import immediate
+from bot.core.errors import NotFound
+from bot.feeds.items import Item
+from bot.posts.states import BUDGET_STATUSES, PostStatus, can_move
+
+S = PostStatus
+# Lower sorts first: urgent appeals, then appeals, then news.
+PRIORITY_URGENT, PRIORITY_APPEAL, PRIORITY_NEWS = 0, 1, 2
+
+
+def priority_of(kind: str, urgent: bool) -> int:
+    if kind == "appeal":
+        return PRIORITY_URGENT if urgent else PRIORITY_APPEAL
+    return PRIORITY_NEWS
+
+
+def process_owner() -> str:
+    """Who holds a claim: host and pid, so a stale claim can be told from a live one."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class Post:
+    """A queue row, typed."""
+
+    id: int
+    item_id: str
+    platform: str
+    target: str
+    round: int
+    status: PostStatus
+    text: str
+    link: str | None
+    image_url: str | None
+    alt_text: str | None
+    scheduled_at: str
+    priority: int
+    attempts: int
+    needs_reconcile: bool
+    remote_id: str | None
+    remote_url: str | None
+    last_error: str | None
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Post:
+        values = {field.name: row[field.name] for field in fields(cls)}
+        values.update(
+            status=PostStatus(row["status"]), needs_reconcile=bool(row["needs_reconcile"])
+        )
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class PlannedPost:
+    """A post to queue, decided by :func:`bot.posts.planner.plan_posts` (pure)."""
+
+    platform: str
+    text: str
+    scheduled_at: datetime
+    priority: int
+    target: str = ""
+    link: str | None = None
+    image_url: str | None = None
+    alt_text: str | None = None
+    round: int = 0
+    status: PostStatus = S.QUEUED
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    """What storing an item did: new, changed, and the status the feed gave it before."""
+
+    new: bool
+    changed: bool
+    previous_status: str | None
+
+
+_ITEM_FIELDS = (
+    "kind",
+    "feed_url",
+    "title",
+    "summary",
+    "link",
+    "image_url",
+    "image_alt",
+    "published_at",
+    "updated_at",
+    "categories",
+    "status",
+    "urgent",
+    "region",
+)
+
+
+def _item_row(item: Item) -> dict[str, Any]:
+    return {
+        "kind": item.kind,
+        "feed_url": item.feed_url,
+        "title": item.title,
+        "summary": item.summary,
+        "link": item.link,
+        "image_url": item.image_url,
+        "image_alt": item.image_alt,
+        "published_at": to_iso(item.published_at) if item.published_at else None,
+        "updated_at": to_iso(item.updated_at) if item.updated_at else None,
+        "categories": json.dumps(list(item.categories)),
+        "status": item.status,
+        "urgent": int(item.urgent),
+        "region": item.region,
+    }
+
+
+def store_item(
+    db: sqlite_utils.Database, item: Item, now: datetime, source: str = "feed"
+) -> StoreResult:
+    """Insert a new item or update a known one, keyed on its id. Never queues anything.
+
+    The appeal's status follows the feed only when the feed's own status changes: a person who
+    withdrew an appeal as found ahead of the site (which may take a day to catch up) is not
+    overruled by the site still saying "missing", only by it saying something new.
+    """
+    row = _item_row(item)
+    seen = to_iso(now)
+    # Plain SQL, not sqlite-utils' insert/update: a first poll of a big feed stores thousands,
+    # and trying the insert first spares a new item (the common case then) a lookup.
+    new_row = {
+        **row,
+        "id": item.id,
+        "source": source,
+        "first_seen_at": seen,
+        "last_seen_at": seen,
+        "feed_status": item.status,
+    }
+    inserted = db.execute(
+        f"INSERT INTO items ({', '.join(new_row)}) VALUES ({', '.join('?' * len(new_row))})"
+        " ON CONFLICT (id) DO NOTHING",
+        list(new_row.values()),
+    )
+    if inserted.rowcount:
+        return StoreResult(new=True, changed=False, previous_status=None)
+    cursor = db.execute("SELECT * FROM items WHERE id = ?", [item.id])
+    existing = cursor.fetchone()
+    old = dict(zip([d[0] for d in cursor.description], existing, strict=True))
+    # Databases from before feed_status: the feed last said what the status says.
+    feed_said = old["feed_status"] if old["feed_status"] is not None else old["status"]
+    if old["purged_at"]:
+        # A purged appeal's personal data must not come back from a stale feed entry.
+        db.execute("UPDATE items SET last_seen_at = ? WHERE id = ?", [seen, item.id])
+        return StoreResult(new=False, changed=False, previous_status=feed_said)
+    if item.status == feed_said:
+        row["status"] = old["status"]  # the feed has nothing new to say: keep a person's word
+    changed = any(old[key] != row[key] for key in _ITEM_FIELDS)
+    row["last_seen_at"] = seen
+    row["feed_status"] = item.status
+    db.execute(
+        f"UPDATE items SET {', '.join(f'{name} = ?' for name in row)} WHERE id = ?",
+        [*row.values(), item.id],
+    )
+    return StoreResult(new=False, changed=changed, previous_status=feed_said)
+
+
+def get_item(db: sqlite_utils.Database, item_id: str) -> Item:
+    """The item as stored now: re-appeals and thank-yous are composed from the latest details."""
+    rows = list(db.query("SELECT * FROM items WHERE id = ?", [item_id]))
+    if not rows:
+        raise NotFound(f"no appeal or news item {item_id}")
+    row = rows[0]
+    return Item(
+        id=row["id"],
+        kind=row["kind"],
+        title=row["title"],
+        summary=row["summary"],
+        link=row["link"],
+        image_url=row["image_url"],
+        image_alt=row["image_alt"],
+        published_at=from_iso(row["published_at"]) if row["published_at"] else None,
+        updated_at=from_iso(row["updated_at"]) if row["updated_at"] else None,
+        categories=tuple(json.loads(row["categories"] or "[]")),
+        status=row["status"],
+        urgent=bool(row["urgent"]),
+        region=row["region"],
+        feed_url=row["feed_url"],
+    )
+
+
+def enqueue(
+    db: sqlite_utils.Database, item_id: str, planned: list[PlannedPost], now: datetime
+) -> list[int]:
+    """Queue planned posts; a post already queued for the same (platform, target, round) is kept."""
+    ids: list[int] = []
+    created = to_iso(now)
+    with immediate(db):
+        for post in planned:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO posts (item_id, platform, target, round, status, text, link,"
+                " image_url, alt_text, scheduled_at, priority, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    item_id,
+                    post.platform,
+                    post.target,
+                    post.round,
+                    str(post.status),
+                    post.text,
+                    post.link,
+                    post.image_url,
+                    post.alt_text,
+                    created if post.scheduled_at == now else to_iso(post.scheduled_at),
+                    post.priority,
+                    created,
+                ],
+            )
+            if cursor.rowcount:
+                ids.append(int(cursor.lastrowid or 0))
+    return ids
+
+
+def get_post(db: sqlite_utils.Database, post_id: int) -> Post:
+    rows = list(db.query("SELECT * FROM posts WHERE id = ?", [post_id]))
+    if not rows:
+        raise NotFound(f"no queue entry {post_id}")
+    return Post.from_row(rows[0])
+
+
+def transition(
+    db: sqlite_utils.Database,
+    post_id: int,
+    new: PostStatus,
+    *,
+    claimed_by_was: str | None = None,
+    **fields: Any,
+) -> bool:
+    """Move a post to ``new`` if the state machine allows it from its current status.
+
+    Returns False (changing nothing) when the post has meanwhile moved somewhere the change no
+    longer applies, e.g. a withdrawal cancelled it while it was being sent. ``claimed_by_was``
+    also requires the claim to still be that process's: recovering a dead process's post must
+    never take over a live process's fresh claim of it.
+    """
+    with immediate(db):
+        row = db.execute("SELECT status, claimed_by FROM posts WHERE id = ?", [post_id]).fetchone()
+        if row is None:
+            raise NotFound(f"no queue entry {post_id}")
+        if not can_move(PostStatus(row[0]), new):
+            return False
+        if claimed_by_was is not None and row[1] != claimed_by_was:
+            return False
+        assignments = ", ".join(f"{name} = ?" for name in ["status", *fields])
+        db.execute(
+            f"UPDATE posts SET {assignments} WHERE id = ?", [str(new), *fields.values(), post_id]
+        )
+    return True
+
+
+def claim_next(
+    db: sqlite_utils.Database,
+    platform: str,
+    now: datetime,
+    owner: str,
+    due_only: bool = True,
+    max_priority: int | None = None,
+    daily_limit: int | None = None,
+    normal_limit: int | None = None,
+) -> Post | None:
+    """Claim the next due post on ``platform`` (queued → sending), or None when none is due.
+
+    Order: urgent appeals, appeals, news; then the oldest scheduled first. ``max_priority=0``
+    claims urgent appeals only. The daily budget is checked inside the same write transaction
+    as the claim, so two senders (a slot and the urgent job, or two processes) can never both
+    take the last post of the day: once ``daily_limit`` posts went out in 24 hours nothing is
+    claimed, and past ``normal_limit`` only urgent appeals are.
+    """
+    when = to_iso(now)
+    with immediate(db):
+        if daily_limit is not None:
+            used = budget_used(db, platform, now)
+            if used >= daily_limit:
+                return None
+            if normal_limit is not None and used >= normal_limit:
+                max_priority = PRIORITY_URGENT
+        due = "AND scheduled_at <= ?" if due_only else ""
+        params: list[Any] = [platform, when] + ([when] if due_only else [])
+        if max_priority is not None:
+            due += " AND priority <= ?"
+            params.append(max_priority)
+        row = db.execute(
+            "SELECT id FROM posts WHERE platform = ? AND status = 'queued'"
+            " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+            f" {due} ORDER BY priority, scheduled_at, id LIMIT 1",
+            params,
+        ).fetchone()
+        if row is None:
+            return None
+        db.execute(
+            "UPDATE posts SET status = 'sending', claimed_by = ?, claimed_at = ?,"
+            " attempts = attempts + 1 WHERE id = ? AND status = 'queued'",
+            [owner, when, row[0]],
+        )
+    return get_post(db, row[0])
+
+
+def budget_used(db: sqlite_utils.Database, platform: str, now: datetime) -> int:
+    """Posts that went out (or are going out) on ``platform`` in the 24 hours before ``now``.
+
+    Counted from the table, so the budget survives restarts. A rolling day matches X's own
+    24-hour window and can never let a midnight boundary double the allowance.
+    """
+    since = to_iso(now - timedelta(hours=24))
+    placeholders = ",".join("?" for _ in BUDGET_STATUSES)
+    row = db.execute(
+        f"SELECT COUNT(*) FROM posts WHERE platform = ? AND status IN ({placeholders})"
+        " AND COALESCE(sent_at, claimed_at) >= ?",
+        [platform, *map(str, BUDGET_STATUSES), since],
+    ).fetchone()
+    return int(row[0])
+
+
+def list_posts(
+    db: sqlite_utils.Database,
+    statuses: tuple[str, ...] | None = None,
+    platform: str | None = None,
+    item_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Queue rows joined with their item's kind and title, in sending order."""
+    where: list[str] = ["1 = 1"]
+    params: list[Any] = []
+    if statuses:
+        where.append(f"p.status IN ({','.join('?' for _ in statuses)})")
+        params.extend(statuses)
+    if platform:
+        where.append("p.platform = ?")
+        params.append(platform)
+    if item_id:
+        where.append("p.item_id = ?")
+        params.append(item_id)
+    sql = (
+        "SELECT p.id, p.item_id, i.kind, i.title, i.urgent, p.platform, p.target, p.round,"
+        " p.status, p.scheduled_at, p.priority, p.attempts, p.next_attempt_at, p.text,"
+        " p.link, p.image_url, p.alt_text, p.last_error, p.remote_id, p.remote_url, p.sent_at"
+        " FROM posts p JOIN items i ON i.id = p.item_id"
+        f" WHERE {' AND '.join(where)}"
+        " ORDER BY CASE p.status WHEN 'sending' THEN 0 WHEN 'queued' THEN 1 WHEN 'draft' THEN 2"
+        " ELSE 3 END, p.priority, p.scheduled_at, p.id"
+    )
+    return list(db.query(sql, params))

@@ -1,0 +1,406 @@
+"""Sending queued posts through the publishers, applying the failure policy in one place.
+
+A post is marked ``sending`` (claimed) before the API call and ``sent`` with its remote id after,
+so a crash between the two leaves evidence: :func:`reconcile_stale` finds such posts on start
+and looks them up on the platform before anything is sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+from bot.core import events
+from bot.core.clock import Clock, from_iso, to_iso, utcnow
+from bot.core.display import per_platform, plural
+from bot.core.errors import (
+    AuthExpired,
+    OutcomeUnknown,
+    PhotoUnreachable,
+    PhotoUnusable,
+    PublishError,
+    RateLimited,
+)
+from bot.core.settings import Settings
+from bot.platforms.base import PostRequest, Publisher
+from bot.posts.queue import (
+    PRIORITY_URGENT,
+    Post,
+    budget_used,
+    claim_next,
+    get_post,
+    process_owner,
+    transition,
+)
+from bot.posts.states import PostStatus
+from bot.sending import health
+from bot.sending.policy import decide
+
+S = PostStatus
+log = logging.getLogger("appeal_bot")
+# Tries with a photo that could not be downloaded (timeout, 5xx) before posting without it.
+PHOTO_TRIES = 2
+
+
+@dataclass
+class SlotReport:
+    """What one run of the sender did, per platform."""
+
+    sent: dict[str, int] = field(default_factory=dict)
+    retried: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def total_sent(self) -> int:
+        return sum(self.sent.values())
+
+    def summary_lines(self) -> list[str]:
+        """What happened, in words: sent, failed (and where to see why), waiting, skipped.
+
+        "sent 0" alone would hide a run where every post failed.
+        """
+        total = self.total_sent()
+        if total:
+            lines = [f"sent {plural(total, 'post')}: {per_platform(self.sent)}"]
+        else:
+            quiet = not (self.failed or self.retried or self.skipped)
+            lines = ["sent nothing: no post was due" if quiet else "sent nothing"]
+        if self.failed:
+            failed = plural(sum(self.failed.values()), "post")
+            lines.append(
+                f"{failed} failed: {per_platform(self.failed)};"
+                " see why with `run_bot.py log --status failed`"
+            )
+        if self.retried:
+            waiting = plural(sum(self.retried.values()), "post")
+            lines.append(
+                f"{waiting} to try again later: {per_platform(self.retried)};"
+                " `run_bot.py log` says why"
+            )
+        lines += [f"{platform}: skipped, {why}" for platform, why in self.skipped.items()]
+        return lines
+
+    def summary(self) -> str:
+        """The summary on one line, for the operators' log."""
+        return "; ".join(self.summary_lines())
+
+
+def request_for(post: Post) -> PostRequest:
+    return PostRequest(
+        post_id=post.id,
+        text=post.text,
+        link=post.link,
+        image_url=post.image_url,
+        alt_text=post.alt_text,
+        target=post.target or None,
+        marker=post.link or post.text[:60],
+        not_before=from_iso(post.created_at),
+    )
+
+
+def _item_closed(db: sqlite_utils.Database, item_id: str) -> bool:
+    row = db.execute("SELECT closed_at FROM items WHERE id = ?", [item_id]).fetchone()
+    return bool(row and row[0])
+
+
+def _mark_sent(
+    db: sqlite_utils.Database, post: Post, remote_id: str | None, url: str | None, now: datetime
+) -> None:
+    transition(
+        db,
+        post.id,
+        S.SENT,
+        remote_id=remote_id,
+        remote_url=url,
+        sent_at=to_iso(now),
+        claimed_by=None,
+        needs_reconcile=0,
+        last_error=None,
+    )
+    health.record_success(db, post.platform, now)
+    if _item_closed(db, post.item_id):
+        # Withdrawn while the call was in flight: it must come straight back down.
+        transition(db, post.id, S.DELETING)
+
+
+def send_post(
+    db: sqlite_utils.Database,
+    publisher: Publisher,
+    post: Post,
+    now: datetime,
+    rng: random.Random | None = None,
+) -> str:
+    """Publish one claimed post and record the outcome. Returns the event outcome word."""
+    rng = rng or random.Random()
+    request = request_for(post)
+    note = ""
+    try:
+        if post.needs_reconcile:
+            found = publisher.find_published(request)
+            if found is not None:
+                _mark_sent(db, post, found.remote_id, found.url, now)
+                detail = f"already on {post.platform}: {found.url}"
+                events.record_post(db, post, "reconcile", "sent", detail, now)
+                return "sent"
+        if _item_closed(db, post.item_id):
+            # Withdrawn after this post was queued again (a failed try in flight, a pause, a
+            # restart): a found person's appeal must never go out.
+            transition(db, post.id, S.QUEUED, claimed_by=None)
+            transition(db, post.id, S.CANCELLED, last_error="withdrawn", next_attempt_at=None)
+            events.record_post(db, post, "send", "cancelled", "appeal withdrawn: not sent", now)
+            return "cancelled"
+        try:
+            published = publisher.publish(request)
+        except (PhotoUnusable, PhotoUnreachable) as error:
+            # An appeal out on time without its photo beats an appeal held back by a dead link;
+            # a photo host that failed for now gets one retry first.
+            if isinstance(error, PhotoUnreachable) and post.attempts < PHOTO_TRIES:
+                raise
+            published = publisher.publish(replace(request, image_url=None, alt_text=None))
+            note = f" (without its photo: {error.message})"
+    except PublishError as error:
+        return _handle_error(db, post, error, now, rng, publisher)
+    except Exception as error:
+        # A bug or a library surprise must not strand the post in ``sending`` until a restart.
+        # Whether it went out is unknown, so it is looked for before any resend.
+        log.exception("unexpected error sending post %s", post.id)
+        unknown = OutcomeUnknown(post.platform, f"unexpected {type(error).__name__}: {error}")
+        return _handle_error(db, post, unknown, now, rng, publisher)
+    _mark_sent(db, post, published.remote_id, published.url, now)
+    events.record_post(db, post, "send", "sent", published.url + note, now)
+    return "sent"
+
+
+def _handle_error(
+    db: sqlite_utils.Database,
+    post: Post,
+    error: PublishError,
+    now: datetime,
+    rng: random.Random,
+    publisher: Publisher,
+) -> str:
+    decision = decide(error, post.attempts, now, rng)
+    health.record_error(db, post.platform, error.message, now)
+    if decision.action == "duplicate":
+        remote_id, url = getattr(error, "remote_id", None), None
+        if remote_id is None:
+            # A withdrawal can only delete a post whose id it knows: find the one already there.
+            try:
+                found = publisher.find_published(request_for(post))
+            except PublishError:
+                found = None
+            if found is not None:
+                remote_id, url = found.remote_id, found.url
+        _mark_sent(db, post, remote_id, url, now)
+        events.record_post(
+            db, post, "send", "duplicate", f"already posted, not re-sent: {error.message}", now=now
+        )
+        return "duplicate"
+    if decision.action == "pause":
+        # The post did not go out: give the attempt back and wait for working credentials.
+        transition(db, post.id, S.QUEUED, attempts=max(0, post.attempts - 1), claimed_by=None)
+        health.pause(db, post.platform, error.message, now)
+        events.record_post(
+            db,
+            post,
+            "send",
+            "paused",
+            f"{post.platform} paused, credentials refused: {error.message}",
+            now,
+        )
+        return "paused"
+    if decision.action in ("retry", "reconcile"):
+        retry_at = decision.retry_at or now
+        transition(
+            db,
+            post.id,
+            S.QUEUED,
+            next_attempt_at=to_iso(retry_at),
+            needs_reconcile=int(decision.action == "reconcile" or post.needs_reconcile),
+            last_error=error.message,
+            claimed_by=None,
+        )
+        if isinstance(error, RateLimited):
+            health.hold(db, post.platform, retry_at)
+        events.record_post(
+            db, post, "send", "retry", f"{error.message}; next try {to_iso(retry_at)}", now=now
+        )
+        return "retry"
+    transition(db, post.id, S.FAILED, last_error=decision.reason, claimed_by=None)
+    events.record_post(db, post, "send", "failed", decision.reason, now=now)
+    return "failed"
+
+
+# The daemon's frequent ticks check a paused platform's credentials at most this often: the
+# urgent job runs every 15 s, and a check a tick would spend hundreds of calls an hour on a
+# revoked token. A person running ``post`` gets a check every time.
+RESUME_CHECK_INTERVAL = timedelta(minutes=1)
+
+
+def try_resume(
+    db: sqlite_utils.Database,
+    publisher: Publisher,
+    now: datetime,
+    min_interval: timedelta | None = None,
+) -> bool:
+    """A paused platform resumes as soon as its cheapest authenticated call works again."""
+    last_refusal = health.get_health(db, publisher.platform).last_error_at
+    if min_interval and last_refusal and now - from_iso(last_refusal) < min_interval:
+        return False
+    try:
+        account = publisher.check_credentials()
+    except AuthExpired as error:
+        health.record_error(db, publisher.platform, error.message, now)
+        return False
+    except PublishError:
+        return False
+    health.resume(db, publisher.platform)
+    events.record(
+        db,
+        "credentials",
+        "resumed",
+        f"credentials work again ({account})",
+        platform=publisher.platform,
+        now=now,
+    )
+    return True
+
+
+def run_slot(
+    db: sqlite_utils.Database,
+    publishers: Mapping[str, Publisher],
+    settings: Settings,
+    *,
+    limit: int | None = None,
+    due_only: bool = True,
+    clock: Clock = utcnow,
+    stop: threading.Event | None = None,
+    rng: random.Random | None = None,
+    max_priority: int | None = None,
+    resume_check_interval: timedelta | None = None,
+) -> SlotReport:
+    """Send up to ``limit`` due posts per platform (None: no per-slot limit), within budgets.
+
+    Posts are claimed one at a time, so a stop request between two posts leaves nothing in
+    ``sending``.
+    """
+    report = SlotReport()
+    owner = process_owner()
+    for name, publisher in publishers.items():
+        now = clock()
+        state = health.get_health(db, name)
+        if state.paused_reason and not try_resume(db, publisher, now, resume_check_interval):
+            report.skipped[name] = f"paused: {state.paused_reason}"
+            continue
+        if state.held(now):
+            report.skipped[name] = f"rate limited until {state.hold_until}"
+            continue
+        sent = 0
+        while limit is None or sent < limit:
+            if stop is not None and stop.is_set():
+                break
+            now = clock()
+            used, daily = budget_used(db, name, now), settings.daily_limit(name)
+            if used >= daily:
+                report.skipped[name] = f"daily limit of {daily} reached"
+                break
+            ceiling = max_priority
+            if used >= normal_budget(daily, settings.urgent_budget_share):
+                # The rest of the day's allowance is kept for urgent appeals.
+                ceiling = PRIORITY_URGENT
+            post = claim_next(
+                db,
+                name,
+                now,
+                owner,
+                due_only=due_only,
+                max_priority=ceiling,
+                daily_limit=daily,
+                normal_limit=normal_budget(daily, settings.urgent_budget_share),
+            )
+            if post is None:
+                if ceiling != max_priority:
+                    report.skipped[name] = (
+                        f"normal posts stop at {normal_budget(daily, settings.urgent_budget_share)}"
+                        f" of {daily} a day; the rest is kept for urgent appeals"
+                    )
+                break
+            outcome = send_post(db, publisher, post, now, rng)
+            if outcome in ("sent", "duplicate"):
+                sent += 1
+                report.sent[name] = report.sent.get(name, 0) + 1
+            elif outcome == "failed":
+                report.failed[name] = report.failed.get(name, 0) + 1
+            elif outcome == "cancelled":
+                continue
+            else:
+                report.retried[name] = report.retried.get(name, 0) + 1
+                if outcome == "paused" or health.get_health(db, name).held(clock()):
+                    break
+    return report
+
+
+def normal_budget(daily_limit: int, urgent_share: float) -> int:
+    """How many of a day's posts non-urgent posts may use: the rest is URGENT_BUDGET_SHARE's.
+
+    Rounded down (an urgent appeal gets at least its share), and computed in whole hundredths
+    so 10 × (1 − 0.3) is 7, not 6 from floating-point noise.
+    """
+    return (daily_limit * round((1 - urgent_share) * 10_000)) // 10_000
+
+
+def _pid_alive(owner: str | None) -> bool:
+    if not owner:
+        return False
+    host, _, pid = owner.rpartition(":")
+    if host != process_owner().rpartition(":")[0] or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reconcile_stale(
+    db: sqlite_utils.Database,
+    is_alive: Callable[[str | None], bool] = _pid_alive,
+    now: datetime | None = None,
+) -> list[int]:
+    """Posts left in ``sending`` by a process that died go back to the queue, flagged so the
+    platform is searched for them before any resend. Returns their ids."""
+    now = now or utcnow()
+    stale = [
+        (row["id"], row["claimed_by"])
+        for row in db.query("SELECT id, claimed_by FROM posts WHERE status = 'sending'")
+        if not is_alive(row["claimed_by"]) or row["claimed_by"] == process_owner()
+    ]
+    recovered = []
+    for post_id, owner in stale:
+        post = get_post(db, post_id)
+        if transition(
+            db, post_id, S.QUEUED, claimed_by_was=owner, needs_reconcile=1, claimed_by=None
+        ):
+            recovered.append(post_id)
+            events.record(
+                db,
+                "recover",
+                "retry",
+                "left in sending by a stopped process; will check the platform before resending",
+                post_id=post_id,
+                item_id=post.item_id,
+                platform=post.platform,
+                now=now,
+            )
+    return recovered

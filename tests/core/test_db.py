@@ -1,0 +1,87 @@
+"""The database: opening, migrating and transactions, with real SQLite files."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.core.db import immediate, open_db
+
+
+def test_two_processes_upgrading_an_old_database_at_once_both_open_it(tmp_path: Path) -> None:
+    # A database from before ``items.missing_polls``: after an upgrade the daemon and the
+    # dashboard start together, and each adds the missing column.
+    path = tmp_path / "old.db"
+    open_db(path).close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("ALTER TABLE items DROP COLUMN missing_polls")
+    # A third process is writing: both openers see the column missing, then wait their turn.
+    conn.execute("BEGIN IMMEDIATE")
+    errors: list[BaseException] = []
+
+    def opener() -> None:
+        try:
+            open_db(path).close()
+        except BaseException as error:  # reported by the assert below
+            errors.append(error)
+
+    threads = [threading.Thread(target=opener) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    conn.execute("COMMIT")
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(items)")]
+    assert columns.count("missing_polls") == 1
+    conn.close()
+
+
+def test_immediate_inside_immediate_undoes_only_the_inner_part(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "a.db")
+    with immediate(db):
+        db.execute("INSERT INTO feeds (url, kind) VALUES ('outer', 'appeal')")
+        with pytest.raises(RuntimeError), immediate(db):
+            db.execute("INSERT INTO feeds (url, kind) VALUES ('inner', 'appeal')")
+            raise RuntimeError("a step fails")
+        with immediate(db):
+            db.execute("INSERT INTO feeds (url, kind) VALUES ('inner ok', 'appeal')")
+    assert not db.conn.in_transaction
+    urls = {row[0] for row in db.execute("SELECT url FROM feeds")}
+    assert urls == {"outer", "inner ok"}
+
+
+def test_an_error_in_the_outer_transaction_undoes_the_inner_parts_too(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "a.db")
+    with pytest.raises(RuntimeError), immediate(db):
+        with immediate(db):
+            db.execute("INSERT INTO feeds (url, kind) VALUES ('inner', 'appeal')")
+        raise RuntimeError("the poll fails later")
+    assert not db.conn.in_transaction
+    assert db.execute("SELECT COUNT(*) FROM feeds").fetchone()[0] == 0
+
+
+def test_status_reads_while_another_process_holds_the_write_lock(tmp_path: Path) -> None:
+    # An operator checks `status` while the daemon is busy writing: reading must not wait.
+    from datetime import UTC, datetime
+
+    from bot.status import gather_status
+    from tests.factories import make_settings
+
+    settings = make_settings(tmp_path)
+    open_db(settings.database_path).close()
+    writer = sqlite3.connect(settings.database_path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        reader = open_db(settings.database_path)
+        reader.execute("PRAGMA busy_timeout = 100")  # fail fast instead of waiting 10 s
+        status = gather_status(reader, settings, datetime.now(UTC))
+    finally:
+        writer.execute("ROLLBACK")
+    assert {p["platform"] for p in status["platforms"]} >= {"x", "facebook"}
+    assert all(not p["paused"] for p in status["platforms"])

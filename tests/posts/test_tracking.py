@@ -1,0 +1,135 @@
+"""UTM parameters go on the charity's own links only, and the planner uses them in text and link."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.core.settings import Settings
+from bot.posts.planner import plan_posts
+from bot.posts.tracking import own_domains, tracked_link
+from tests.factories import NOW, make_item, make_settings
+
+FEEDS = {
+    "APPEALS_FEED_URL": "https://www.charity.example/appeals/feed.xml",
+    "NEWS_FEED_URL": "https://news.charity.example/feed.atom,file:///tmp/local.xml",
+}
+
+
+def settings_for(tmp_path: Path, **env: str) -> Settings:
+    return make_settings(tmp_path, **{**FEEDS, **env})
+
+
+def query(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query, keep_blank_values=True)
+
+
+def test_own_domains_default_to_the_feed_hosts(tmp_path: Path) -> None:
+    assert own_domains(settings_for(tmp_path)) == ("charity.example", "news.charity.example")
+    chosen = settings_for(tmp_path, TRACKING_DOMAINS="Appeals.Example.org, https://www.other.org/")
+    assert own_domains(chosen) == ("appeals.example.org", "other.org")
+
+
+def test_own_link_gets_source_medium_and_campaign(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    url = tracked_link("https://charity.example/appeals/42", "x", "42", settings)
+    assert url == (
+        "https://charity.example/appeals/42?utm_source=x&utm_medium=social&utm_campaign=appeal-42"
+    )
+    fb = tracked_link("https://www.charity.example/appeals/42", "facebook", "42", settings)
+    assert query(fb)["utm_source"] == ["facebook"]
+
+
+def test_existing_query_and_fragment_are_kept_as_written(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    url = "https://charity.example/a?id=7&q=a%20b&flag#photo"
+    tracked = tracked_link(url, "x", "item-7", settings)
+    assert tracked.startswith("https://charity.example/a?id=7&q=a%20b&flag&utm_source=x")
+    assert tracked.endswith("&utm_campaign=appeal-item-7#photo")
+
+
+def test_existing_utm_parameters_are_replaced_not_doubled(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    url = "https://charity.example/a?utm_source=rss&page=2&utm_campaign=feed"
+    tracked = tracked_link(url, "facebook", "9", settings)
+    assert query(tracked) == {
+        "page": ["2"],
+        "utm_source": ["facebook"],
+        "utm_medium": ["social"],
+        "utm_campaign": ["appeal-9"],
+    }
+    assert tracked_link(tracked, "facebook", "9", settings) == tracked
+
+
+def test_other_sites_and_lookalikes_are_left_alone(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    for url in (
+        "https://www.police.example/appeal/1",
+        "https://charity.example.evil.test/appeals/1",
+        "https://notcharity.example/appeals/1",
+        "mailto:help@charity.example",
+        "ftp://charity.example/file",
+    ):
+        assert tracked_link(url, "x", "1", settings) == url
+
+
+def test_subdomain_of_an_own_domain_is_tracked(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    url = tracked_link("https://shop.charity.example/give", "x", "1", settings)
+    assert query(url)["utm_source"] == ["x"]
+
+
+def test_tracking_off_and_template_settings(tmp_path: Path) -> None:
+    off = settings_for(tmp_path, TRACKING="0")
+    assert tracked_link("https://charity.example/a", "x", "1", off) == "https://charity.example/a"
+    custom = settings_for(tmp_path, UTM_MEDIUM="organic", UTM_CAMPAIGN="missing {id} 2026")
+    url = tracked_link("https://charity.example/a", "x", "sha256:ab/c", custom)
+    assert query(url)["utm_medium"] == ["organic"]
+    assert query(url)["utm_campaign"] == ["missing sha256:ab/c 2026"]
+    assert " " not in url
+
+
+def test_no_feed_and_no_domains_tracks_nothing(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    url = "https://charity.example/a"
+    assert tracked_link(url, "x", "1", settings) == url
+
+
+def test_planner_puts_the_tracked_link_in_the_text_and_the_post(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, TRACKING_DOMAINS="charity.example")
+    own = make_item(3, link="https://charity.example/appeals/3")
+    by_platform = {p.platform: p for p in plan_posts(own, settings, NOW)}
+    for platform, post in by_platform.items():
+        expected = tracked_link("https://charity.example/appeals/3", platform, "item-3", settings)
+        assert post.link == expected
+        assert expected in post.text
+        assert f"utm_source={platform}" in post.text
+    other = make_item(4, link="https://www.police.example/appeal/4")
+    for post in plan_posts(other, settings, NOW):
+        assert post.link == "https://www.police.example/appeal/4"
+        assert "utm_" not in post.text
+
+
+@given(
+    path=st.text(alphabet="abcxyz/-_", max_size=20),
+    params=st.lists(
+        st.tuples(
+            st.sampled_from(["a", "id", "utm_source", "utm_term"]), st.text("xyz09", max_size=4)
+        ),
+        max_size=4,
+    ),
+)
+def test_tracking_keeps_other_params_and_is_idempotent(
+    path: str, params: list[tuple[str, str]]
+) -> None:
+    settings = make_settings(Path("/tmp"), TRACKING_DOMAINS="charity.example")
+    query_text = "&".join(f"{k}={v}" for k, v in params)
+    url = f"https://charity.example/{path}" + (f"?{query_text}" if query_text else "")
+    once = tracked_link(url, "x", "5", settings)
+    assert tracked_link(once, "x", "5", settings) == once
+    kept = [f"{k}={v}" for k, v in params if k != "utm_source"]
+    assert urlsplit(once).query.split("&")[: len(kept)] == kept
+    assert query(once)["utm_source"] == ["x"]

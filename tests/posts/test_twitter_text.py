@@ -1,0 +1,177 @@
+"""X's weighted length: the examples twitter-text's own conformance tests are built on."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from bot.posts.twitter_text import (
+    _URL_RE,
+    MAX_WEIGHTED_LENGTH,
+    URL_WEIGHT,
+    find_urls,
+    weighted_length,
+    weighted_length_by_character,
+)
+
+
+def test_constants() -> None:
+    assert MAX_WEIGHTED_LENGTH == 280
+    assert URL_WEIGHT == 23
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", 0),
+        ("a" * 280, 280),
+        ("a" * 281, 281),
+        ("あ" * 140, 280),
+        ("あ" * 141, 282),
+        ("漢字", 4),
+        ("Привет", 6),  # Cyrillic is in the weight-1 range
+        ("“quoted” – dash", 15),  # U+2010–U+201F weigh 1
+        ("…", 2),  # U+2026 is outside every weight-1 range
+        ("😀", 2),
+        ("👨‍👩‍👧", 2),  # ZWJ family: one emoji
+        ("👍🏽", 2),  # skin tone
+        ("🇬🇧", 2),  # flag: two regional indicators
+        ("1️⃣", 2),  # keycap
+        ("🏴󠁧󠁢󠁳󠁣󠁴󠁿", 2),  # subdivision flag (tag sequence)
+        ("❤️", 2),  # text-default symbol with VS16
+        ("©️", 2),
+        ("©", 1),
+        ("😀😀", 4),
+        ("a😀b", 4),
+    ],
+)
+def test_weighted_length_examples(text: str, expected: int) -> None:
+    assert weighted_length(text) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/" + "x" * 200,
+        "http://example.org",
+        "https://www.missingpeople.org.uk/appeal/sam-jones-15?utm_source=x&utm_medium=social",
+        "example.org/appeal/123",
+        "www.example.co.uk",
+        "https://example.charity/a_b-c~d",
+    ],
+)
+def test_a_url_counts_23_however_long(url: str) -> None:
+    assert weighted_length(url) == URL_WEIGHT
+    assert find_urls(url) == [(0, len(url))]
+
+
+def test_urls_among_text() -> None:
+    text = "Sam is missing. See https://example.org/sam, or call 116 000."
+    assert find_urls(text) == [(20, 43)]
+    assert weighted_length(text) == len(text) - (43 - 20) + URL_WEIGHT
+
+
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        ("see example.org/appeal.", [(4, 22)]),  # the full stop is not part of the URL
+        ("(https://example.org/a)", [(1, 22)]),
+        ("mail sam@example.org", []),  # an e-mail address is not a URL
+        ("Dr.Who and e.g. this", []),  # no known top-level domain
+        ("a.b/c", []),
+        ("https://example.org/あいう", [(0, 20)]),  # CJK ends the path, as on X
+        ("x.com\ny.org", [(0, 5), (6, 11)]),
+        ("https://example.org…", [(0, 19)]),  # an ellipsis ends a URL
+    ],
+)
+def test_find_urls(text: str, spans: list[tuple[int, int]]) -> None:
+    assert find_urls(text) == spans
+
+
+def test_composed_and_decomposed_count_the_same() -> None:
+    composed = "Zoë, café"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert composed != decomposed
+    assert weighted_length(composed) == weighted_length(decomposed) == 9
+
+
+@given(st.text(max_size=300))
+def test_weighted_length_is_between_count_and_twice_count(text: str) -> None:
+    normalised = unicodedata.normalize("NFC", text)
+    length = weighted_length(text)
+    assert 0 <= length <= max(2 * len(normalised), URL_WEIGHT * len(find_urls(normalised)))
+    if not find_urls(normalised):
+        assert length <= 2 * len(normalised)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x10FF), max_size=300))
+def test_latin_text_without_urls_counts_one_per_character(text: str) -> None:
+    normalised = unicodedata.normalize("NFC", text)
+    # NFC can compose two light characters into one outside the range (A + U+0323 → U+1EA0).
+    assume(all(ord(char) <= 0x10FF for char in normalised))
+    if not find_urls(normalised):
+        assert weighted_length(text) == len(normalised)
+
+
+PLAIN_AND_HEAVY = st.text(
+    alphabet=st.sampled_from(
+        [*"abc XYZ.,:/-_é–’“…©®#*0123456789", "😀", "あ", "\ufe0f", "\u20e3", "\u0301"]
+    ),
+    max_size=120,
+)
+
+
+@given(PLAIN_AND_HEAVY, st.booleans())
+def test_the_fast_path_agrees_with_the_character_by_character_count(text: str, url: bool) -> None:
+    if url:
+        text += " https://charity.example/appeals/42 charity.org.uk/a…"
+    assert weighted_length(text) == weighted_length_by_character(text)
+
+
+URLISH = st.lists(
+    st.sampled_from(
+        [*"ab.:/-_@#?=&()!,1 \u00a0\u3000…éſ", "https://", "www.", ".org", ".co.uk", "1.2.3.4"]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@given(URLISH)
+def test_the_word_prefilter_finds_what_a_full_scan_finds(text: str) -> None:
+    full_scan = [match.span() for match in _URL_RE.finditer(text)]
+    assert find_urls(text) == full_scan
+
+
+# The URL finder before it looked only around ".<letter>": every whitespace-separated word
+# holding one, searched with the full pattern. Kept here as the reference the fast one must match.
+_REFERENCE_WORDS = re.compile(r"\S*\.[^\W\d_]\S*")
+
+
+def _reference_find_urls(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for word in _REFERENCE_WORDS.finditer(text):
+        for match in _URL_RE.finditer(text, word.start(), word.end()):
+            url = match.group()
+            extra = 0 if url[:8].lower().startswith(("http://", "https://")) else len("https://")
+            if len(url) + extra <= 4096:
+                spans.append(match.span())
+    return spans
+
+
+URL_PIECES = [
+    "see", "example.org", "bit.ly/x", "https://a.b.co/x?y=1", "a.b", "x.y.z.com", "Hull.",
+    "U.K.", "e.g.", "www.charity.org.uk/appeal.", "(charity.org)", "foo@bar.com", "1.5km",
+    "https://x.com/a.b.c", "Ünï.çødé", "日本.jp", "a..b.com", "-x.com", ".com", "co.uk", "…",
+]  # fmt: skip
+SEPARATORS = [" ", "", "\t", "\u3000", "\u00a0", "\n", ". ", "/"]
+
+
+@settings(max_examples=1000)
+@given(st.lists(st.tuples(st.sampled_from(URL_PIECES), st.sampled_from(SEPARATORS)), max_size=12))
+def test_find_urls_agrees_with_the_whole_word_reference(pieces: list[tuple[str, str]]) -> None:
+    text = "".join(piece + separator for piece, separator in pieces)
+    assert find_urls(text) == _reference_find_urls(text)
