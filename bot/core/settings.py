@@ -27,12 +27,18 @@ KNOWN_PLATFORMS = ("x", "facebook")
 
 @dataclass(frozen=True)
 class Variable:
-    """One configuration variable: its name, default (as text) and what it is for."""
+    """One configuration variable: its name, default (as text) and what it is for.
+
+    ``empty`` is what an empty value (``REAPPEAL_DAYS=``) means: None for the default, which is
+    how most settings read it; otherwise the text the help shows, e.g. ``"never"``, and the empty
+    value is kept as a value. A test keeps ``empty`` and the help's ``empty = …`` in step.
+    """
 
     name: str
     default: str
     help: str
     secret: bool = False
+    empty: str | None = None
 
 
 VARIABLES: tuple[Variable, ...] = (
@@ -90,10 +96,16 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "APPEAL_HASHTAGS",
         "#missing",
-        'Hashtags added to appeal posts, space-separated; quote several: "#missing #help".',
+        'Hashtags added to appeal posts, space-separated; quote several: "#missing #help" (empty = none).',
+        empty="none",
     ),
     Variable("NEWS_HASHTAGS", "", "Hashtags added to news posts, space-separated; quote several."),
-    Variable("URGENT_PREFIX", "URGENT: ", "Text put before the title of an urgent appeal."),
+    Variable(
+        "URGENT_PREFIX",
+        "URGENT: ",
+        "Text put before the title of an urgent appeal (empty = none).",
+        empty="none",
+    ),
     # X
     Variable("X_API_KEY", "", "X app consumer key (OAuth 1.0a).", secret=True),
     Variable("X_API_SECRET", "", "X app consumer secret.", secret=True),
@@ -156,6 +168,7 @@ VARIABLES: tuple[Variable, ...] = (
         "REAPPEAL_DAYS",
         "7,30",
         "Post long-running appeals again this many days after the first post (comma-separated; empty = never).",
+        empty="never",
     ),
     Variable(
         "REAPPEAL_EVERY_DAYS",
@@ -487,8 +500,14 @@ def load_settings(
     source.update(os.environ if environ is None else environ)
 
     def get(name: str) -> str:
-        default = _BY_NAME[name].default if name in _BY_NAME else ""
-        return source.get(name, default).strip() or default
+        variable = _BY_NAME.get(name)
+        default = variable.default if variable else ""
+        value = source.get(name)
+        if value is None:
+            return default
+        if not value.strip() and not (variable and variable.empty is not None):
+            return default
+        return value.strip()
 
     facebook_pages = _facebook_pages(get)
     x_keys = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
@@ -524,6 +543,7 @@ def load_settings(
         facebook_template=_template("FACEBOOK_TEMPLATE", get("FACEBOOK_TEMPLATE")),
         appeal_hashtags=tuple(get("APPEAL_HASHTAGS").split()),
         news_hashtags=tuple(get("NEWS_HASHTAGS").split()),
+        # Not stripped: the space between the prefix and the title is part of it.
         urgent_prefix=source.get("URGENT_PREFIX", _BY_NAME["URGENT_PREFIX"].default),
         x_api_key=get("X_API_KEY"),
         x_api_secret=get("X_API_SECRET"),

@@ -6,7 +6,7 @@ from dotenv import dotenv_values
 
 from bot.cli import main
 from bot.core.errors import ConfigError
-from bot.core.settings import VARIABLES, load_settings
+from bot.core.settings import VARIABLES, Variable, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -180,3 +180,48 @@ def test_the_readme_says_to_quote_values_with_a_hash() -> None:
     configuration = readme.partition("## Configuration")[2].partition("\n## ")[0]
     assert 'APPEAL_HASHTAGS="#missing #help"' in configuration
     assert "must be quoted" in configuration
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "meaning"),
+    [
+        ("REAPPEAL_DAYS", "reappeal_days", ()),
+        ("APPEAL_HASHTAGS", "appeal_hashtags", ()),
+        ("URGENT_PREFIX", "urgent_prefix", ""),
+    ],
+)
+def test_an_empty_value_means_what_the_readme_says(name: str, field: str, meaning: object) -> None:
+    """REAPPEAL_DAYS="" is documented as never; it was read as the default 7,30, which queued
+    a re-appeal of every open appeal on a grown database at start."""
+    settings = load_settings({name: ""}, env_file=None)
+    assert getattr(settings, field) == meaning
+
+
+def test_an_empty_value_in_the_env_file_means_the_same(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("REAPPEAL_DAYS=\nPOST_SLOTS=\n")
+    settings = load_settings({}, env_file=env)
+    assert settings.reappeal_days == ()
+    assert settings.post_slots == load_settings({}, env_file=None).post_slots
+
+
+@pytest.mark.parametrize("variable", [v for v in VARIABLES if v.default], ids=lambda v: v.name)
+def test_an_empty_value_elsewhere_means_the_default(variable: Variable) -> None:
+    if variable.empty is not None:
+        pytest.skip(f"{variable.name}: empty means {variable.empty}")
+    blank = load_settings({variable.name: "  "}, env_file=None)
+    assert blank == load_settings({}, env_file=None)
+
+
+def test_every_empty_meaning_is_documented_in_all_three_places() -> None:
+    example = (ROOT / "config.example.env").read_text()
+    readme = (ROOT / "README.md").read_text()
+    for variable in VARIABLES:
+        says = f"empty = {variable.empty}"
+        if variable.empty is None:
+            assert "empty =" not in variable.help, variable.name
+            continue
+        assert says in variable.help, variable.name
+        row = next(line for line in readme.splitlines() if line.startswith(f"| `{variable.name}`"))
+        assert says in row, variable.name
+        assert f"# {variable.help}" in example, variable.name
