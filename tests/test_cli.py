@@ -101,7 +101,7 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
     assert main([command, "--help"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"usage: run_bot.py {command}")
-    assert COMMANDS[command][1].split(":")[0] in " ".join(out.split())
+    assert COMMANDS[command].help.split(":")[0] in " ".join(out.split())
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))

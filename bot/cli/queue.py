@@ -1,0 +1,143 @@
+"""``queue``: list the posts; ``add``: queue an appeal or news post by hand."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from bot.cli.command import Command, emit_json
+
+if TYPE_CHECKING:
+    from bot.core.settings import Settings
+
+
+def queue_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print a JSON array")
+    parser.add_argument(
+        "--status", help="only these statuses, comma-separated (queued,sent,failed,…)"
+    )
+    parser.add_argument("--platform", choices=["x", "facebook"], help="only this platform")
+    parser.add_argument(
+        "--all",
+        dest="everything",
+        action="store_true",
+        help="include sent, cancelled and deleted posts",
+    )
+
+
+def _queue_rows(settings: Settings, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from bot.core.clock import local_text, utcnow
+    from bot.posts.slots import goes_out
+
+    now = utcnow()
+    for row in rows:
+        row["when"] = local_text(row["scheduled_at"], settings.timezone)
+        row["goes_out"] = goes_out(row, settings.post_slots, settings.timezone, now)
+        row["page"] = row["target"] or ("main" if row["platform"] == "facebook" else "")
+    return rows
+
+
+def queue(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.core.db import open_db
+    from bot.core.display import table
+    from bot.core.errors import AppealBotError
+    from bot.posts.queue import list_posts
+    from bot.posts.states import PostStatus
+
+    statuses = tuple(s.strip() for s in (args.status or "").split(",") if s.strip()) or None
+    for status in statuses or ():
+        if status not in set(PostStatus):
+            raise AppealBotError(
+                f"--status {status!r}: use {', '.join(PostStatus)} (comma-separated)"
+            )
+    if statuses is None and not args.everything:
+        statuses = ("draft", "queued", "sending", "failed", "deleting")
+    rows = _queue_rows(
+        settings, list_posts(open_db(settings.database_path), statuses, args.platform)
+    )
+    if args.json:
+        emit_json(rows)
+        return 0
+    if not rows:
+        print("the queue is empty")
+        return 0
+    print(
+        table(
+            rows,
+            [
+                ("id", "id", 6),
+                ("status", "status", 9),
+                ("platform", "platform", 8),
+                ("page", "page", 10),
+                ("kind", "kind", 6),
+                ("goes_out", f"goes out, earliest ({settings.timezone.key})", 22),
+                ("attempts", "tries", 5),
+                ("text", "text", 70),
+                ("last_error", "last error", 40),
+            ],
+        )
+    )
+    return 0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--kind", choices=["appeal", "news"], default="appeal", help="appeal (default) or news"
+    )
+    parser.add_argument(
+        "--title", required=True, help="headline, e.g. 'Sam Jones, 15, missing from Leeds'"
+    )
+    parser.add_argument("--text", help="the fuller text (shortened for X as needed)")
+    parser.add_argument("--link", help="link to the appeal page")
+    parser.add_argument("--image", help="photo URL")
+    parser.add_argument("--alt", help="alt text of the photo (default: 'Photo of <title>')")
+    parser.add_argument("--platforms", help="comma-separated, default: all of PLATFORMS")
+    parser.add_argument(
+        "--at", help="when to post: 14:00 or '2026-11-25 14:00' in TIMEZONE (default: next slot)"
+    )
+    parser.add_argument("--urgent", action="store_true", help="urgent appeal: goes first")
+    parser.add_argument("--region", help="region, for regional hashtags and Facebook pages")
+
+
+def add(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.core.clock import parse_local_time, utcnow
+    from bot.core.db import open_db
+    from bot.core.errors import AppealBotError
+    from bot.posts.manual import ManualPost, add_manual
+
+    now = utcnow()
+    platforms = tuple(p.strip() for p in args.platforms.split(",")) if args.platforms else None
+    for platform in platforms or ():
+        if platform not in settings.platforms:
+            raise AppealBotError(
+                f"--platforms: {platform!r} is not enabled"
+                f" (PLATFORMS={','.join(settings.platforms)})"
+            )
+    post = ManualPost(
+        kind=args.kind,
+        title=args.title,
+        text=args.text or "",
+        link=args.link,
+        image_url=args.image,
+        image_alt=args.alt,
+        platforms=platforms,
+        at=parse_local_time(args.at, settings.timezone, now) if args.at else None,
+        urgent=args.urgent,
+        region=args.region,
+    )
+    try:
+        item_id, ids = add_manual(open_db(settings.database_path), settings, post, now)
+    except ValueError as error:
+        raise AppealBotError(str(error)) from None
+    print(f"queued {item_id} as queue entries {', '.join(map(str, ids))}")
+    if post.at is not None and post.at < now:
+        print(f"note: {args.at} is in the past: it goes out in the next slot")
+    if post.image_url and not post.image_alt:
+        print("note: no --alt: screen readers will hear the title as the photo's description")
+    return 0
+
+
+COMMANDS = [
+    Command("queue", "list the queue", queue, queue_arguments),
+    Command("add", "queue an appeal or news post by hand", add, add_arguments),
+]

@@ -1,0 +1,89 @@
+"""The comms officer's gate: ``approve``, ``edit``, ``reject`` and ``retry`` a waiting post."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from bot.cli.command import Command
+
+if TYPE_CHECKING:
+    from bot.core.settings import Settings
+
+
+def _post_id(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "id", metavar="ID", help="a queue id (see `queue`), or an item id for all its posts"
+    )
+
+
+def approve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.core.clock import utcnow
+    from bot.core.db import open_db
+    from bot.posts import approval
+
+    ids = approval.approve(open_db(settings.database_path), args.id, utcnow())
+    print(f"approved queue entries {', '.join(map(str, ids))}: they go out in the next slot")
+    return 0
+
+
+def edit_arguments(parser: argparse.ArgumentParser) -> None:
+    _post_id(parser)
+    parser.add_argument("--text", required=True, help="the new text of the post")
+
+
+def edit(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.core.clock import utcnow
+    from bot.core.db import open_db
+    from bot.posts import approval
+
+    ids = approval.edit(open_db(settings.database_path), args.id, args.text, utcnow())
+    print(f"edited queue entries {', '.join(map(str, ids))}")
+    return 0
+
+
+def reject_arguments(parser: argparse.ArgumentParser) -> None:
+    _post_id(parser)
+    parser.add_argument("--reason", default="rejected by the comms team", help="why, for the log")
+
+
+def reject(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.core.clock import utcnow
+    from bot.core.db import open_db
+    from bot.posts import approval
+
+    ids = approval.reject(open_db(settings.database_path), args.id, args.reason, utcnow())
+    print(f"rejected queue entries {', '.join(map(str, ids))}: they will not be posted")
+    return 0
+
+
+def retry(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.core.clock import utcnow
+    from bot.core.db import open_db
+    from bot.posts import approval
+
+    ids = approval.retry(open_db(settings.database_path), args.id, utcnow())
+    print(f"queued again: {', '.join(map(str, ids))}; they go out in the next slot")
+    return 0
+
+
+COMMANDS = [
+    Command(
+        "approve",
+        "approve a draft post (or all of an item's drafts) for posting",
+        approve,
+        _post_id,
+    ),
+    Command(
+        "edit", "change the text of a draft or queued post before it goes out", edit, edit_arguments
+    ),
+    Command(
+        "reject", "drop a draft or queued post: it will not be posted", reject, reject_arguments
+    ),
+    Command(
+        "retry",
+        "queue a failed post again (after `edit`, or once the fault is fixed)",
+        retry,
+        _post_id,
+    ),
+]
