@@ -1,8 +1,9 @@
 """appeal-bot: shares a missing-persons charity's appeals on X and Facebook, and withdraws
 them when the person is found.
 
-The flow, one module a step: ``feeds`` → ``items`` → ``queue`` → ``scheduler`` →
-``publishing`` (through ``platforms``) → ``events`` (the operators' log) and ``metrics``.
+The flow is the folder: ``core`` (what every stage uses) → ``feeds`` → ``posts`` → ``sending``
+(through ``platforms``) → ``appeals`` → ``shares``, with ``web`` and ``cli`` over the same
+library and the daemon (``scheduler``) at the top.
 """
 
 from bot.core.imports import import_sqlite_utils_lean
