@@ -29,6 +29,9 @@ from bot.sending import health
 from bot.sending.policy import backoff
 
 S = PostStatus
+# How a withdrawal because the appeal left the feed begins its reason: the dashboard tells those
+# ("withdrawn") from appeals a person closed (bot.appeals.overview).
+LEFT_FEED_REASON = "missing from the feed"
 
 
 def withdraw_item(db: sqlite_utils.Database, item_id: str, reason: str, now: datetime) -> int:
@@ -169,7 +172,7 @@ def record_feed_presence(
         missing += 1
         db.execute("UPDATE items SET missing_polls = ? WHERE id = ?", [missing, item_id])
         if missing >= threshold:
-            reason = f"missing from the feed for {missing} complete polls in a row"
+            reason = f"{LEFT_FEED_REASON} for {missing} complete polls in a row"
             withdraw_item(db, item_id, reason, now)
             withdrawn.append(item_id)
     return withdrawn

@@ -12,6 +12,7 @@ from bot.core.settings import Settings
 from bot.feeds.items import Item
 from bot.posts.compose import PostStyle, alt_text, compose, style_for
 from bot.posts.queue import PlannedPost, priority_of
+from bot.posts.regions import region_hashtags, regional_pages
 from bot.posts.states import PostStatus
 from bot.posts.tracking import tracked_link
 
@@ -20,10 +21,7 @@ def targets_for(item: Item, settings: Settings, platform: str) -> list[str]:
     """Pages to post on: '' is the main account; on Facebook, plus the item's regional page."""
     if platform != "facebook":
         return [""]
-    targets = [""]
-    if item.region:
-        targets += [page.page_id for page in settings.facebook_pages if page.region == item.region]
-    return targets
+    return ["", *regional_pages(settings, item.region)]
 
 
 def style_for_item(item: Item, settings: Settings, platform: str) -> PostStyle:
@@ -33,7 +31,7 @@ def style_for_item(item: Item, settings: Settings, platform: str) -> PostStyle:
     through here, so a region's hashtags are never lost when a text is recomposed.
     """
     style = style_for(settings, platform, item.kind)
-    extra = settings.region_hashtags.get(item.region or "", ())
+    extra = region_hashtags(settings, item.region)
     if not extra:
         return style
     tags = tuple(dict.fromkeys((*style.hashtags, *extra)))

@@ -21,9 +21,10 @@ from typing import Any
 from flask import Flask, Response, abort, g, redirect, request, session, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot.core.clock import local_text, local_times_in, utcnow
+from bot.core.clock import from_iso, local_text, local_times_in, utcnow
 from bot.core.settings import Settings
 from bot.platforms.base import Publisher
+from bot.web import words
 from bot.web.context import csrf_token, current_user, get_db
 from bot.web.sessions import SqliteSessionInterface, secret_key
 from bot.web.throttle import LoginThrottle
@@ -123,6 +124,10 @@ def create_app(
             "user": current_user(),
             "zone": settings.timezone.key,
             "sandbox": settings.sandbox,
+            "status_word": lambda status: words.POST_STATUS_WORDS.get(status, status),
+            "platform_name": words.platform_name,
+            "place_name": lambda platform, target="": words.place_name(settings, platform, target),
+            "kind_word": words.kind_word,
         }
 
     @app.template_filter("http_url")
@@ -134,7 +139,16 @@ def create_app(
 
     @app.template_filter("local")
     def _local(value: str | None) -> str:
-        return local_text(value, settings.timezone)
+        """A stored time in TIMEZONE with its zone ("2026-11-25 09:00 GMT"), "-" for none."""
+        if not value:
+            return local_text(value, settings.timezone)
+        zone_name = from_iso(value).astimezone(settings.timezone).strftime("%Z")
+        return f"{local_text(value, settings.timezone)} {zone_name}"
+
+    @app.template_filter("local_input")
+    def _local_input(value: str | None) -> str:
+        """A stored time as a ``datetime-local`` field's value, in TIMEZONE."""
+        return local_text(value, settings.timezone).replace(" ", "T") if value else ""
 
     @app.template_filter("local_times")
     def _local_times(value: str | None) -> str:

@@ -5,11 +5,12 @@ Access rules (sign-in, CSRF, roles) are enforced before any view runs, in :mod:`
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -21,13 +22,22 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from bot.appeals.lifecycle import close_appeal
+from bot.appeals.overview import (
+    STATES,
+    AppealQuery,
+    find_appeals,
+    get_card,
+    known_regions,
+)
 from bot.appeals.withdrawal import process_deletions
 from bot.core import events
 from bot.core.clock import parse_since
+from bot.core.display import plural
 from bot.core.errors import AppealBotError, NotFound
 from bot.core.settings import Settings
 from bot.posts.manual import ManualPost, add_manual
 from bot.posts.queue import get_post, list_posts, transition
+from bot.posts.regions import configured_regions
 from bot.posts.states import PostStatus
 from bot.posts.twitter_text import MAX_WEIGHTED_LENGTH
 from bot.status import gather_status
@@ -323,48 +333,105 @@ def _add(settings: Settings, form: dict[str, Any]) -> str:
 
 # --- appeals and withdrawal -------------------------------------------------------------------
 @pages.route("/appeals")
-def appeals() -> str:
-    db = get_db()
-    items = list(
-        db.query(
-            "SELECT id, title, summary, link, image_url, image_alt, urgent, region, status,"
-            " first_seen_at, closed_at, close_reason, purged_at FROM items WHERE kind = 'appeal'"
-            " ORDER BY closed_at IS NOT NULL, first_seen_at DESC LIMIT 200"
+def appeals() -> Any:
+    settings = _settings()
+    error = None
+    try:
+        query = AppealQuery(
+            text=request.args.get("q", "").strip()[:200],
+            state=_choice(request.args.get("state"), STATES),
+            region=request.args.get("region", "").strip() or None,
+            since=_date_arg("since"),
+            until=_date_arg("until"),
+            page=_page_arg(),
         )
-    )
-    counts: dict[str, dict[str, int]] = {}
-    for row in db.query(
-        "SELECT p.item_id, p.status, COUNT(*) AS n FROM posts p JOIN items i ON i.id = p.item_id"
-        " WHERE i.kind = 'appeal' GROUP BY p.item_id, p.status"
-    ):
-        counts.setdefault(row["item_id"], {})[row["status"]] = row["n"]
-    share_by_item = {row.item_id: row.value for row in shares_per_appeal(db, _now())}
+    except AppealBotError as problem:
+        error = str(problem)
+        query = AppealQuery()
+    found = find_appeals(get_db(), query, settings.timezone)
+    share_by_item = {row.item_id: row.value for row in shares_per_appeal(get_db(), _now())}
+    filtered = any(request.args.get(k) for k in ("q", "state", "region", "since", "until"))
     return render_template(
         "appeals.html",
-        items=items,
-        counts=counts,
+        found=found,
+        query=query,
+        filtered=filtered,
+        error=error,
+        states=STATES,
+        regions=known_regions(get_db(), [r.name for r in configured_regions(settings)]),
         shares=share_by_item,
+        page_url=_page_url,
+    ), (400 if error else 200)
+
+
+def _choice(value: str | None, allowed: tuple[Any, ...]) -> Any:
+    return value if value in allowed else None
+
+
+def _date_arg(name: str) -> date | None:
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise AppealBotError(f"{text!r} is not a date like 2026-11-20") from None
+
+
+def _page_arg() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _page_url(page: int) -> str:
+    """This page's address with another page number: filters stay in the link."""
+    args: dict[str, Any] = request.args.to_dict()
+    args["page"] = str(page)
+    return url_for(str(request.endpoint), **args)
+
+
+@pages.route("/appeals/<path:item_id>/withdraw", methods=["GET", "POST"])
+def withdraw(item_id: str) -> Any:
+    user = current_user()
+    if not (user and user.can_edit):
+        abort(403, "Your account can look but not change anything (viewer role).")
+    card = get_card(get_db(), item_id)
+    if card is None:
+        return render_template("error.html", code=404, title="Not found",
+                               message=f"No appeal {item_id}."), 404  # fmt: skip
+    error = None
+    if request.method == "POST":
+        reason = request.form.get("reason", "").strip()
+        outcome = request.form.get("outcome")
+        if outcome not in ("found", "withdrawn"):
+            error = "Say whether the person was found."
+        elif not reason:
+            error = "Say why the appeal is withdrawn (e.g. found safe and well)."
+        else:
+            _withdraw(item_id, reason, outcome == "found")
+            return redirect(url_for("pages.appeals", q=item_id))
+    return render_template(
+        "withdraw.html",
+        card=card,
+        error=error,
+        form=request.form,
         can_delete_now=bool(_ctx()["publishers"]),
-    )
+        thanks_on=_settings().found_thanks,
+    ), (400 if error else 200)
 
 
-@pages.post("/appeals/<item_id>/withdraw")
-def withdraw(item_id: str) -> Response:
-    reason = request.form.get("reason", "").strip()
-    if not reason:
-        flash("Say why the appeal is withdrawn (e.g. found safe and well).", "error")
-        return redirect(url_for("pages.appeals"))
+def _withdraw(item_id: str, reason: str, found: bool) -> None:
     db = get_db()
     now = _now()
-    found = request.form.get("outcome") == "found"
     try:
         closure = close_appeal(
             db, _settings(), item_id, f"{reason} (by {_user_name()})", now, found=found
         )
     except NotFound as error:
         flash(str(error), "error")
-        return redirect(url_for("pages.appeals"))
-    affected = closure.affected
+        return
     deleted = 0
     publishers = _ctx()["publishers"]
     if publishers and request.form.get("delete_now"):
@@ -372,13 +439,15 @@ def withdraw(item_id: str) -> Response:
     pending = db.execute(
         "SELECT COUNT(*) FROM posts WHERE item_id = ? AND status = 'deleting'", [item_id]
     ).fetchone()[0]
-    message = f"Withdrawn: {affected} posts cancelled or taken down, {deleted} deleted now."
+    message = (
+        f"Withdrawn: {plural(closure.affected, 'post')} cancelled or taken down,"
+        f" {deleted} deleted now."
+    )
     if pending:
-        message += f" {pending} deletions pending: the bot retries until they are gone."
+        message += f" {plural(pending, 'deletion')} pending: the bot retries until they are gone."
     if closure.thanks:
         message += " A thank-you update is queued (see the queue)."
     flash(message, "ok")
-    return redirect(url_for("pages.appeals"))
 
 
 # --- log, status, shares ----------------------------------------------------------------------

@@ -306,7 +306,7 @@ def test_a_viewer_reads_everything_but_every_change_is_refused_403(
         (f"/posts/{post_id}/edit", {"text": "changed"}),
         (f"/posts/{post_id}/reschedule", {"when": "2026-11-26T10:00"}),
         ("/add", {"title": "Viewer's post", "platforms": "x", "kind": "appeal"}),
-        ("/appeals/item-1/withdraw", {"reason": "found"}),
+        ("/appeals/item-1/withdraw", {"reason": "found", "outcome": "found"}),
     ]:
         assert client.post(path, data={**data, "csrf_token": token}).status_code == 403, path
     assert get_post(db, post_id).status == PostStatus.DRAFT
@@ -443,7 +443,8 @@ def test_add_an_appeal_as_drafts_then_withdraw_it(app: Flask, db: sqlite_utils.D
     assert "Jo Bloggs" in client.get("/appeals").get_data(as_text=True)
 
     response = client.post(
-        f"/appeals/{item_id}/withdraw", data={"csrf_token": token, "reason": "found safe"}
+        f"/appeals/{item_id}/withdraw",
+        data={"csrf_token": token, "reason": "found safe", "outcome": "withdrawn"},
     )
     assert response.status_code == 302
     assert {r["status"] for r in db.query("SELECT status FROM posts")} == {"cancelled"}
