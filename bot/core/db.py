@@ -81,6 +81,7 @@ CREATE TABLE IF NOT EXISTS posts (
     created_at TEXT NOT NULL,
     sent_at TEXT,
     deleted_at TEXT,
+    degraded TEXT,
     UNIQUE (item_id, platform, target, round)
 );
 CREATE INDEX IF NOT EXISTS posts_due ON posts (platform, status, priority, scheduled_at);
@@ -190,6 +191,8 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("items", "missing_polls", "INTEGER NOT NULL DEFAULT 0"),
     ("platforms", "reads_hold_until", "TEXT"),
     ("items", "feed_status", "TEXT"),
+    # Why a sent post went out without its photo ("sent without photo"), else NULL.
+    ("posts", "degraded", "TEXT"),
 )
 
 

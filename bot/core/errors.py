@@ -74,6 +74,11 @@ class RateLimited(TransientError):
         self.daily = daily
 
 
+class UnknownPlatformError(TransientError):
+    """An answer the error table does not list: retried a few times (a new code may be
+    temporary), then failed with the platform's words (see bot.sending.policy.UNKNOWN_TRIES)."""
+
+
 class OutcomeUnknown(TransientError):
     """A POST timed out or the connection dropped after sending: the post may exist already.
 
@@ -82,7 +87,26 @@ class OutcomeUnknown(TransientError):
 
 
 class AuthExpired(PublishError):
-    """Credentials were refused (X 401, Facebook code 190): pause the platform until they work."""
+    """Credentials were refused (X 401, Facebook code 190): pause the platform until they work.
+
+    ``fix`` says in plain words what a person must do (from the error table), or is empty.
+    """
+
+    def __init__(self, platform: str, message: str, fix: str = "") -> None:
+        super().__init__(platform, message)
+        self.fix = fix
+
+
+class PermissionMissing(AuthExpired):
+    """The credentials work but lack a permission posting needs (Facebook #10, #200-299; a
+    read-only X app): pause like an expired token. ``missing`` names the permissions when the
+    platform said which."""
+
+    def __init__(
+        self, platform: str, message: str, missing: list[str] | None = None, fix: str = ""
+    ) -> None:
+        super().__init__(platform, message, fix)
+        self.missing = list(missing or [])
 
 
 class PermanentError(PublishError):

@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from bot.fakes.base import Clock, FakeRequest, FakeResponse, FakeServer, Fault
+from bot.platforms.error_table import Rule, rule_named
 
 SPEC_DIR = Path(__file__).parent / "specs" / "facebook"
 DEFAULT_PAGES: dict[str, str] = {"1000000001": "sandbox-page-token"}
@@ -341,6 +342,8 @@ class FakeFacebook(FakeServer):
                 190,
                 subcode=463,
             )
+        elif name.startswith("table:"):
+            return self.rule_fault(rule_named(name.removeprefix("table:")), times)
         elif name == "slow":
             return Fault(name, delay=self.slow_seconds, times=times)
         elif name == "drop_after_success":
@@ -352,6 +355,20 @@ class FakeFacebook(FakeServer):
         else:
             raise KeyError(name)
         return Fault(name, response=response, times=times)
+
+    def rule_fault(self, rule: Rule, times: int = 1) -> Fault:
+        """Answer the next POST (to ``/photos`` for a photo row) as the error table's ``rule``."""
+        response = graph_error_response(
+            rule.example,
+            rule.code or 1,
+            status=rule.status,
+            subcode=rule.subcode,
+            transient=rule.transient,
+        )
+        path = "/photos" if "photo" in rule.calls else None
+        return Fault(
+            f"table:{rule.name}", response=response, method="POST", path_contains=path, times=times
+        )
 
     # --- routing --------------------------------------------------------------------------
     def route(self, request: FakeRequest) -> FakeResponse:

@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from bot.fakes.base import Clock, FakeRequest, FakeResponse, FakeServer, Fault
+from bot.platforms.error_table import Rule, rule_named
 from bot.posts.twitter_text import weighted_length
 
 SPEC_PATH = Path(__file__).parent / "specs/x/openapi.json"
@@ -354,6 +355,8 @@ class FakeX(FakeServer):
                 "x-app-limit-24hour-reset": str(now + 6 * 3600),
             }
             return Fault(name, response=response, method="POST", path_contains="/2/", times=times)
+        if name.startswith("table:"):
+            return self.rule_fault(rule_named(name.removeprefix("table:")), times)
         if name == "server_error":
             response = about_blank(503, "Service Unavailable")
             return Fault(name, response=response, path_contains="/2/", times=times)
@@ -387,6 +390,31 @@ class FakeX(FakeServer):
                 times=times,
             )
         raise KeyError(name)
+
+    def rule_fault(self, rule: Rule, times: int = 1) -> Fault:
+        """Answer the next POST (an upload for a media row) as the error table's ``rule``."""
+        title = {400: "Invalid Request", 401: "Unauthorized", 403: "Forbidden"}.get(
+            rule.status, "Error"
+        )
+        kind = (
+            f"https://api.twitter.com/2/problems{rule.problem}" if rule.problem else "about:blank"
+        )
+        body: dict[str, Any] = {
+            "title": title,
+            "type": kind,
+            "status": rule.status,
+            "detail": rule.example,
+        }
+        if rule.code is not None:
+            body["errors"] = [{"code": rule.code, "message": rule.example}]
+        headers = {}
+        if rule.status == 429:
+            headers["x-rate-limit-reset"] = str(int(self.clock()) + 900)
+        path = "/2/media/upload" if "media" in rule.calls else "/2/tweets"
+        response = FakeResponse(rule.status, body, headers)
+        return Fault(
+            f"table:{rule.name}", response=response, method="POST", path_contains=path, times=times
+        )
 
     def reset(self) -> None:
         """Forget every post, medium, queued fault and logged request, so one running fake

@@ -18,7 +18,6 @@ import requests
 from bot.core.errors import (
     AuthExpired,
     ConfigError,
-    DuplicatePost,
     OutcomeUnknown,
     PermanentError,
     PublishError,
@@ -28,13 +27,11 @@ from bot.core.errors import (
 )
 from bot.core.settings import FacebookPage, Settings
 from bot.platforms.base import Metrics, PostRequest, Published, is_same_post
+from bot.platforms.error_table import Call, find_rule, to_error
 
 PLATFORM = "facebook"
-# Graph's throttling codes: 4 app, 17 user, 32 page, 613 per-API, 80001 page business use case.
-RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001})
-AUTH_CODES = frozenset({102, 190})
-AUTH_SUBCODES = frozenset({458, 459, 460, 463, 464, 467})
-TRANSIENT_CODES = frozenset({1, 2})
+# Graph's throttling codes beyond the error table's rows: the business use case range (80000-80014).
+RATE_LIMIT_CODES = frozenset(range(80000, 80015))
 # When Graph throttles without saying for how long. App usage is a rolling one-hour window, so
 # waiting a quarter of it when usage is at 100% lets enough of it roll off.
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=5)
@@ -98,38 +95,48 @@ def classify_error(
     now: datetime,
     gone_means_done: bool = False,
     secrets: Iterable[str] = (),
+    call: Call | None = None,
 ) -> PublishError:
     """Turn one failed Graph answer into the :mod:`bot.core.errors` exception the pipeline acts on.
 
-    ``gone_means_done`` is set for delete and metrics calls, where "object does not exist" means
-    the post is gone; on a publish the same error means the page id is wrong (permanent).
+    The answer is looked up in :mod:`bot.platforms.error_table` (Meta's documented codes and
+    subcodes). ``call`` says which call answered (``"photo"`` for ``/photos``, ``"lookup"`` for a
+    delete or metrics read); ``gone_means_done`` is the older spelling of ``call="lookup"``.
+    On a publish, "object does not exist" means the page id is wrong; on a lookup, the post is gone.
     """
+    call = call or ("lookup" if gone_means_done else "post")
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
         text = body if isinstance(body, str) else json.dumps(body)[:200] if body else ""
         message = scrub(f"HTTP {status} {text}".strip(), secrets)
         if status == 429:
             return RateLimited(PLATFORM, message, rate_limit_retry_at(headers, now))
-        if status == 404 and gone_means_done:
+        if status == 404 and call == "lookup":
             return RemoteGone(PLATFORM, message)
-        if status >= 500:
-            return TransientError(PLATFORM, message)
-        return PermanentError(PLATFORM, message)
+        return to_error(None, PLATFORM, message, now, server_error=status >= 500)
     code = _int(error.get("code"))
     subcode = _int(error.get("error_subcode"))
     detail = f"code {code}" + (f"/{subcode}" if subcode is not None else "")
-    message = scrub(f"{error.get('message') or 'Graph API error'} ({detail})", secrets)
-    if code in AUTH_CODES or subcode in AUTH_SUBCODES:
-        return AuthExpired(PLATFORM, message)
-    if code in RATE_LIMIT_CODES or status == 429:
-        return RateLimited(PLATFORM, message, rate_limit_retry_at(headers, now))
-    if code == 506:
-        return DuplicatePost(PLATFORM, message)
-    if gone_means_done and ((code == 100 and subcode == 33) or status == 404):
+    words = str(error.get("message") or "Graph API error")
+    user_words = str(error.get("error_user_msg") or "")
+    if user_words and user_words not in words:
+        words = f"{words} {user_words}"
+    message = scrub(f"{words} ({detail})", secrets)
+    rule = find_rule(PLATFORM, status, code=code, subcode=subcode, message=words, call=call)
+    if rule is None and subcode is not None:
+        # Meta lists the authentication subcodes on their own: one names the fix whatever code.
+        by_subcode = find_rule(PLATFORM, status, code=190, subcode=subcode, call=call)
+        rule = by_subcode if by_subcode and by_subcode.subcode == subcode else None
+    if rule is None and status == 404 and call == "lookup":
         return RemoteGone(PLATFORM, message)
-    if status >= 500 or code in TRANSIENT_CODES or error.get("is_transient") is True:
+    if rule is None and (status == 429 or code in RATE_LIMIT_CODES):
+        return RateLimited(PLATFORM, message, rate_limit_retry_at(headers, now))
+    if rule is None and error.get("is_transient") is True:
         return TransientError(PLATFORM, message)
-    return PermanentError(PLATFORM, message)
+    if rule is not None and rule.outcome == "hold" and rule.wait is None:
+        # Graph's usage headers say when access comes back.
+        return to_error(rule, PLATFORM, message, now, rate_limit_retry_at(headers, now))
+    return to_error(rule, PLATFORM, message, now, server_error=status >= 500)
 
 
 def _int(value: Any) -> int | None:
@@ -198,7 +205,7 @@ class FacebookPublisher:
                 data["message"] = post.text
             if post.alt_text:
                 data["alt_text_custom"] = post.alt_text
-            body = self._call("POST", f"{page.page_id}/photos", page, data=data)
+            body = self._call("POST", f"{page.page_id}/photos", page, data=data, call="photo")
             remote_id = str(body.get("post_id") or body.get("id") or "")
         else:
             data = {"message": post.text}
@@ -213,7 +220,7 @@ class FacebookPublisher:
     def delete(self, remote_id: str, target: str | None = None) -> None:
         """Delete with the token of the page the id belongs to; ``RemoteGone`` if already gone."""
         page = self._page_of(remote_id, target)
-        body = self._call("DELETE", remote_id, page, gone_means_done=True)
+        body = self._call("DELETE", remote_id, page, call="lookup")
         if body.get("success") is False:
             # Graph answered but did not delete: the post is still up, so try again later.
             raise TransientError(PLATFORM, f"Facebook did not delete post {remote_id}")
@@ -221,9 +228,7 @@ class FacebookPublisher:
     def metrics(self, remote_id: str, target: str | None = None) -> Metrics:
         """Shares, reactions and comments; Graph leaves ``shares`` out while it is zero."""
         page = self._page_of(remote_id, target)
-        body = self._call(
-            "GET", remote_id, page, params={"fields": METRICS_FIELDS}, gone_means_done=True
-        )
+        body = self._call("GET", remote_id, page, params={"fields": METRICS_FIELDS}, call="lookup")
         shares = body.get("shares") or {}
         return Metrics(
             shares=_int(shares.get("count") if isinstance(shares, dict) else None) or 0,
@@ -297,7 +302,7 @@ class FacebookPublisher:
         *,
         params: dict[str, str] | None = None,
         data: dict[str, str] | None = None,
-        gone_means_done: bool = False,
+        call: Call = "post",
     ) -> dict[str, Any]:
         """One Graph call with the page's token in the header; any failure as a bot error."""
         where = f"{method} /{path.split('?')[0]}"
@@ -328,8 +333,8 @@ class FacebookPublisher:
                 body,
                 response.headers,
                 now=self.now(),
-                gone_means_done=gone_means_done,
                 secrets=self._secrets,
+                call=call,
             )
         if not isinstance(body, dict):
             message = scrub(f"{where}: unexpected answer {str(body)[:100]!r}", self._secrets)

@@ -25,8 +25,6 @@ from requests.models import PreparedRequest, Response
 from requests.utils import get_environ_proxies
 
 from bot.core.errors import (
-    AuthExpired,
-    DuplicatePost,
     OutcomeUnknown,
     PermanentError,
     PublishError,
@@ -36,6 +34,7 @@ from bot.core.errors import (
 )
 from bot.core.settings import Settings
 from bot.platforms.base import Metrics, PostRequest, Published, is_same_post
+from bot.platforms.error_table import Call, find_rule, to_error
 from bot.platforms.media import download_image
 
 PLATFORM = "x"
@@ -203,7 +202,7 @@ class XPublisher:
     def _me(self) -> str:
         """The account's user id, asked once; the username is kept for ``check_credentials``."""
         if self._user_id is None:
-            response = self._call(lambda: self.client.get_me(user_auth=True))
+            response = self._call(lambda: self.client.get_me(user_auth=True), kind="check")
             raw = _raw(response.data)
             if not raw.get("id"):
                 raise TransientError(PLATFORM, "X did not say which account the token belongs to")
@@ -223,7 +222,8 @@ class XPublisher:
                     data={"media_category": "tweet_image"},
                     auth=auth,
                 )
-            )
+            ),
+            kind="media",
         )
         media_id = str(_raw(uploaded.get("data")).get("id") or "")
         if not media_id:
@@ -235,7 +235,8 @@ class XPublisher:
                     self.client.session.post(
                         TWEEPY_HOST + "/2/media/metadata", json=body, auth=auth
                     )
-                )
+                ),
+                kind="media",
             )
         return media_id
 
@@ -247,12 +248,12 @@ class XPublisher:
         body: dict[str, Any] = response.json()
         return body
 
-    def _call(self, call: Callable[[], T], creating: bool = False) -> T:
+    def _call(self, call: Callable[[], T], creating: bool = False, kind: Call | None = None) -> T:
         """Run one API call; translate every failure into a :mod:`bot.core.errors` error."""
         try:
             return call()
         except tweepy.HTTPException as exc:
-            raise self._scrubbed(error_from_response(exc.response, creating)) from None
+            raise self._scrubbed(error_from_response(exc.response, creating, kind)) from None
         except requests.RequestException as exc:
             raise self._scrubbed(network_error(exc, creating)) from None
         except ValueError:  # a body that is not JSON
@@ -329,12 +330,17 @@ def _epoch(value: str | None) -> datetime | None:
     return None
 
 
-def error_from_response(response: Any, creating: bool = False) -> PublishError:
+def error_from_response(
+    response: Any, creating: bool = False, call: Call | None = None
+) -> PublishError:
     """The :mod:`bot.core.errors` error for an HTTP error answer from X (a pure function).
 
-    ``creating`` is unused for HTTP answers (an answer means X decided) but kept symmetrical
-    with :func:`network_error`.
+    The answer is looked up in :mod:`bot.platforms.error_table` by status, problem type, code
+    and words. ``call`` says which call answered (``"media"`` for an upload, ``"lookup"`` for a
+    delete or metrics read); without it, a create is a ``"post"`` and anything else a lookup.
+    A 429 waits for X's reset headers: the 24-hour post cap's when that is what ran out.
     """
+    call = call or ("post" if creating else "lookup")
     status = int(getattr(response, "status_code", 0))
     headers = getattr(response, "headers", {}) or {}
     try:
@@ -343,9 +349,17 @@ def error_from_response(response: Any, creating: bool = False) -> PublishError:
         body = {}
     if not isinstance(body, dict):
         body = {}
-    message = _messages(body.get("errors") or []) or str(body.get("detail") or "")
+    errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
+    message = _messages(errors) or str(body.get("detail") or "")
     message = message or f"HTTP {status} {getattr(response, 'reason', '') or ''}".strip()
-    if status == 429:
+    problem = str(body.get("type") or "") or next(
+        (str(e.get("type")) for e in errors if e.get("type")), ""
+    )
+    code = next((int(e["code"]) for e in errors if str(e.get("code", "")).isdigit()), None)
+    words = " ".join([message, str(body.get("detail") or "")])
+    rule = find_rule(PLATFORM, status, code=code, problem=problem, message=words, call=call)
+    now = datetime.now(UTC)
+    if status == 429 and (rule is None or rule.name == "x_rate_limited"):
         daily_headers = ("x-user-limit-24hour-remaining", "x-app-limit-24hour-remaining")
         exhausted = [h for h in daily_headers if headers.get(h) == "0"]
         if exhausted:
@@ -353,29 +367,14 @@ def error_from_response(response: Any, creating: bool = False) -> PublishError:
             retry_at = max((r for r in resets if r), default=None)
             return RateLimited(PLATFORM, f"daily post cap reached: {message}", retry_at, daily=True)
         retry_at = _epoch(headers.get("x-rate-limit-reset"))
-        return RateLimited(PLATFORM, f"rate limited: {message}", retry_at)
+        return to_error(rule, PLATFORM, f"rate limited: {message}", now, retry_at)
     if status == 401:
-        return AuthExpired(PLATFORM, f"X refused the credentials: {message}")
-    if status == 403 and "duplicate content" in message.lower():
-        return DuplicatePost(PLATFORM, message)
-    if status == 403 and _refuses_the_app(body, message):
-        # Not this post: the app or account may not post at all, so every post would fail.
-        return AuthExpired(PLATFORM, f"X refused to let this app post: {message}")
-    if status == 404:
-        return RemoteGone(PLATFORM, message)
-    if status >= 500:
-        return TransientError(PLATFORM, f"X is having trouble ({status}): {message}")
-    return PermanentError(PLATFORM, message)
-
-
-# 403s that refuse the app or account, not the post (read-only app, app outside a Project).
-_APP_REFUSAL_TYPES = ("/client-forbidden", "/oauth1-permissions", "/unsupported-authentication")
-
-
-def _refuses_the_app(body: dict[str, Any], message: str) -> bool:
-    if str(body.get("type") or "").endswith(_APP_REFUSAL_TYPES):
-        return True
-    return "not permitted to perform this action" in message.lower()
+        message = f"X refused the credentials: {message}"
+    elif rule is not None and rule.outcome == "pause":
+        message = f"X refused to let this app post: {message}"
+    elif status >= 500:
+        message = f"X is having trouble ({status}): {message}"
+    return to_error(rule, PLATFORM, message, now, server_error=status >= 500)
 
 
 def network_error(exc: requests.RequestException, creating: bool) -> PublishError:

@@ -59,10 +59,12 @@ class Post:
     remote_url: str | None
     last_error: str | None
     created_at: str
+    # Why it went out without its photo ("sent without photo"), else None.
+    degraded: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Post:
-        values = {field.name: row[field.name] for field in fields(cls)}
+        values: dict[str, Any] = {field.name: row.get(field.name) for field in fields(cls)}
         values.update(
             status=PostStatus(row["status"]), needs_reconcile=bool(row["needs_reconcile"])
         )
@@ -355,7 +357,8 @@ def list_posts(
     sql = (
         "SELECT p.id, p.item_id, i.kind, i.title, i.urgent, p.platform, p.target, p.round,"
         " p.status, p.scheduled_at, p.priority, p.attempts, p.next_attempt_at, p.text,"
-        " p.link, p.image_url, p.alt_text, p.last_error, p.remote_id, p.remote_url, p.sent_at"
+        " p.link, p.image_url, p.alt_text, p.last_error, p.remote_id, p.remote_url, p.sent_at,"
+        " p.degraded"
         " FROM posts p JOIN items i ON i.id = p.item_id"
         f" WHERE {' AND '.join(where)}"
         " ORDER BY CASE p.status WHEN 'sending' THEN 0 WHEN 'queued' THEN 1 WHEN 'draft' THEN 2"

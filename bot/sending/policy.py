@@ -20,16 +20,21 @@ from bot.core.errors import (
     DuplicatePost,
     OutcomeUnknown,
     PermanentError,
+    PermissionMissing,
     PublishError,
     RateLimited,
     RemoteGone,
     TransientError,
+    UnknownPlatformError,
 )
 
 BASE_DELAY = timedelta(minutes=1)
 MAX_DELAY = timedelta(hours=6)
 # After this many transient failures in a row a post fails, so a broken post cannot loop forever.
 MAX_ATTEMPTS = 12
+# An answer the error table does not know is tried this many times in all, then the post fails
+# with the platform's words: a new code may be a passing fault, but is not retried for a day.
+UNKNOWN_TRIES = 3
 
 Action = Literal["retry", "reconcile", "failed", "duplicate", "pause"]
 
@@ -52,7 +57,9 @@ def decide(error: PublishError, attempts: int, now: datetime, rng: random.Random
     if isinstance(error, DuplicatePost):
         return Decision("duplicate", reason=error.message)
     if isinstance(error, AuthExpired):
-        return Decision("pause", reason=error.message)
+        return Decision("pause", reason=pause_reason(error))
+    if isinstance(error, UnknownPlatformError) and attempts >= UNKNOWN_TRIES:
+        return Decision("failed", reason=f"gave up after {attempts} tries: {error.message}")
     if isinstance(error, TransientError):
         # A rate limit is the platform saying "later", not a fault of the post: it never
         # counts towards giving up (its reset time already spaces the tries).
@@ -66,6 +73,17 @@ def decide(error: PublishError, attempts: int, now: datetime, rng: random.Random
     if isinstance(error, PermanentError | RemoteGone):
         return Decision("failed", reason=error.message)
     return Decision("failed", reason=error.message)
+
+
+def pause_reason(error: AuthExpired) -> str:
+    """Why a platform is paused, for ``status`` and alerts: the missing permission when known,
+    the platform's words, and what a person must do."""
+    reason = error.message
+    if isinstance(error, PermissionMissing) and error.missing:
+        reason = f"missing permission {', '.join(error.missing)}: {reason}"
+    if error.fix:
+        reason += f" To fix: {error.fix}."
+    return reason
 
 
 def is_rate_limit(error: PublishError) -> bool:

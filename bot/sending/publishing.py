@@ -47,6 +47,8 @@ S = PostStatus
 log = logging.getLogger("appeal_bot")
 # Tries with a photo that could not be downloaded (timeout, 5xx) before posting without it.
 PHOTO_TRIES = 2
+# How a post that went out without its photo is marked everywhere people look.
+SENT_WITHOUT_PHOTO = "sent without photo"
 
 
 @dataclass
@@ -111,12 +113,18 @@ def _item_closed(db: sqlite_utils.Database, item_id: str) -> bool:
 
 
 def _mark_sent(
-    db: sqlite_utils.Database, post: Post, remote_id: str | None, url: str | None, now: datetime
+    db: sqlite_utils.Database,
+    post: Post,
+    remote_id: str | None,
+    url: str | None,
+    now: datetime,
+    degraded: str | None = None,
 ) -> None:
     transition(
         db,
         post.id,
         S.SENT,
+        degraded=degraded,
         remote_id=remote_id,
         remote_url=url,
         sent_at=to_iso(now),
@@ -140,7 +148,7 @@ def send_post(
     """Publish one claimed post and record the outcome. Returns the event outcome word."""
     rng = rng or random.Random()
     request = request_for(post)
-    note = ""
+    degraded: str | None = None
     try:
         if post.needs_reconcile:
             found = publisher.find_published(request)
@@ -164,7 +172,7 @@ def send_post(
             if isinstance(error, PhotoUnreachable) and post.attempts < PHOTO_TRIES:
                 raise
             published = publisher.publish(replace(request, image_url=None, alt_text=None))
-            note = f" (without its photo: {error.message})"
+            degraded = photo_dropped(error)
     except PublishError as error:
         return _handle_error(db, post, error, now, rng, publisher)
     except Exception as error:
@@ -173,9 +181,15 @@ def send_post(
         log.exception("unexpected error sending post %s", post.id)
         unknown = OutcomeUnknown(post.platform, f"unexpected {type(error).__name__}: {error}")
         return _handle_error(db, post, unknown, now, rng, publisher)
-    _mark_sent(db, post, published.remote_id, published.url, now)
-    events.record_post(db, post, "send", "sent", published.url + note, now)
+    _mark_sent(db, post, published.remote_id, published.url, now, degraded)
+    detail = published.url + (f" ({SENT_WITHOUT_PHOTO}: {degraded})" if degraded else "")
+    events.record_post(db, post, "send", "sent", detail, now)
     return "sent"
+
+
+def photo_dropped(error: PublishError) -> str:
+    """Why a post went without its photo, in the words stored in ``posts.degraded``."""
+    return error.message
 
 
 def _handle_error(
@@ -206,14 +220,9 @@ def _handle_error(
     if decision.action == "pause":
         # The post did not go out: give the attempt back and wait for working credentials.
         transition(db, post.id, S.QUEUED, attempts=max(0, post.attempts - 1), claimed_by=None)
-        health.pause(db, post.platform, error.message, now)
+        health.pause(db, post.platform, decision.reason, now)
         events.record_post(
-            db,
-            post,
-            "send",
-            "paused",
-            f"{post.platform} paused, credentials refused: {error.message}",
-            now,
+            db, post, "send", "paused", f"{post.platform} paused: {decision.reason}", now
         )
         return "paused"
     if decision.action in ("retry", "reconcile"):

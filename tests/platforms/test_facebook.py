@@ -14,6 +14,7 @@ from bot.core.errors import (
     DuplicatePost,
     OutcomeUnknown,
     PermanentError,
+    PermissionMissing,
     PublishError,
     RateLimited,
     RemoteGone,
@@ -219,11 +220,14 @@ def test_two_pages_each_with_its_own_token(client: FacebookPublisher, fake: Fake
         client.publish(text_post(4, target="3000000003"))
 
 
-def test_a_wrong_page_token_is_a_permanent_error(fake: FakeFacebook, clock: Clock) -> None:
+def test_a_wrong_page_token_pauses_as_a_missing_permission(
+    fake: FakeFacebook, clock: Clock
+) -> None:
     swapped = FacebookPublisher([FacebookPage(MAIN, NORTH_TOKEN)], graph_url=fake.url)
-    with pytest.raises(PermanentError) as caught:
+    with pytest.raises(PermissionMissing) as caught:
         swapped.publish(text_post(1))
     assert "(#200)" in str(caught.value)
+    assert caught.value.missing == ["pages_read_engagement", "pages_manage_posts"]
     no_secret(caught.value)
 
 

@@ -437,7 +437,8 @@ def test_a_photo_that_keeps_timing_out_does_not_hold_the_appeal_back(
     assert now - ITEM_NOW < timedelta(minutes=5)
     [stored] = fake.posts.values()
     assert stored["media_ids"] == []
-    assert "without its photo" in list_events(db, outcome="sent")[0]["detail"]
+    assert "sent without photo" in list_events(db, outcome="sent")[0]["detail"]
+    assert post["degraded"]
 
 
 def test_a_duplicate_is_recorded_with_the_existing_posts_id_so_a_withdrawal_deletes_it(

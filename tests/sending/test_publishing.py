@@ -195,7 +195,9 @@ def test_an_unusable_photo_sends_the_appeal_without_it_and_says_so(tmp_path: Pat
     assert run_slot(db, {"x": publisher}, settings, clock=lambda: LATER).sent == {"x": 1}
     [stored] = publisher.posts.values()
     assert stored.request.image_url is None
-    assert "without its photo" in list_events(db, outcome="sent")[0]["detail"]
+    assert "sent without photo" in list_events(db, outcome="sent")[0]["detail"]
+    [post] = list_posts(db)
+    assert post["status"] == "sent" and "gone.jpg" in post["degraded"]
 
 
 def test_a_failed_post_can_be_edited_and_retried_but_not_once_withdrawn(tmp_path: Path) -> None:
