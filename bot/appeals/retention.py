@@ -16,7 +16,7 @@ results.
 from __future__ import annotations
 
 import contextlib
-import re
+import json
 import sqlite3
 from datetime import datetime, timedelta
 
@@ -27,6 +27,7 @@ from bot.core import events
 from bot.core.clock import to_iso
 from bot.core.db import immediate
 from bot.core.settings import Settings
+from bot.posts.facts import name_from_title
 from bot.posts.queue import transition
 from bot.posts.states import PostStatus
 
@@ -38,21 +39,6 @@ MIN_SWEEP_LENGTH = 5
 KEPT_COLUMNS = frozenset({"id", "item_id"})
 
 
-# What appeal titles put before the name: "Missing: ", "URGENT - ", "Have you seen ", ...
-_BEFORE_NAME = re.compile(
-    r"^(?:[^:]{1,40}:\s*)?(?:(?:urgent|missing|appeal(?:\s+(?:to\s+find|for))?|have\s+you\s+seen"
-    r"|(?:can\s+you\s+)?help\s+(?:us\s+)?find|please\s+share)\b[\s:,.!–—-]*)*",
-    re.IGNORECASE,
-)
-# What ends it: punctuation, an age, or the words that usually follow a name in a title.
-_AFTER_NAME = re.compile(
-    r"\s*(?:[,(?!;:–—]|\s-\s|\d|\b(?:aged?|missing|from|last|who|has|have|was|is|in|of)\b)",
-    re.IGNORECASE,
-)
-# Two to four capitalised words, as a name is written ("Sam Jones", "Mary-Ann O'Neil").
-_NAME = re.compile(r"[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){1,3}")
-
-
 def names_in(title: str) -> set[str]:
     """The person's name as the appeal title gives it, by two guesses, for the purge's sweep.
 
@@ -60,12 +46,7 @@ def names_in(title: str) -> set[str]:
     guess must look like a name (capitalised words) or be the title's first part before a comma,
     so a title such as "Have you seen this man?" never sweeps "this man" from other texts.
     """
-    guesses = {title.split(",")[0].strip()}
-    rest = _BEFORE_NAME.sub("", title.strip(), count=1)
-    end = _AFTER_NAME.search(rest)
-    guess = (rest[: end.start()] if end else rest).strip()
-    if _NAME.fullmatch(guess) and all(word[0].isupper() for word in guess.split()):
-        guesses.add(guess)
+    guesses = {title.split(",")[0].strip(), name_from_title(title)}
     return {guess for guess in guesses if guess}
 
 
@@ -113,13 +94,14 @@ def _text_columns(db: sqlite_utils.Database) -> list[tuple[str, str]]:
 def purge_item(db: sqlite_utils.Database, item_id: str, now: datetime) -> bool:
     """Purge one closed appeal's personal data (and its thank-you update's). False if not due."""
     row = db.execute(
-        "SELECT title, summary, link, image_url, image_alt, closed_at, purged_at FROM items"
-        " WHERE id = ?",
+        "SELECT title, summary, link, image_url, image_alt, closed_at, purged_at, facts"
+        " FROM items WHERE id = ?",
         [item_id],
     ).fetchone()
     if row is None or row[5] is None or row[6] is not None:
         return False
     title, summary, link, image_url, image_alt = row[:5]
+    facts = list(json.loads(row[7] or "{}").values())
     ids = [item_id, item_id + THANKS_SUFFIX]
     # A thank-you still waiting would go out with its text blanked: it is too late for it now.
     for (post_id,) in db.execute(
@@ -133,13 +115,13 @@ def purge_item(db: sqlite_utils.Database, item_id: str, now: datetime) -> bool:
             "SELECT DISTINCT link FROM posts WHERE item_id IN (?, ?) AND link IS NOT NULL", ids
         ).fetchall()
     ]
-    personal = {title, *names_in(title), summary, link, image_url, image_alt, *post_links}
+    personal = {title, *names_in(title), summary, link, image_url, image_alt, *post_links, *facts}
     sweep = sorted((s for s in personal if s and len(s) >= MIN_SWEEP_LENGTH), key=len, reverse=True)
     db.execute("PRAGMA secure_delete = ON")
     with immediate(db):
         db.execute(
             "UPDATE items SET title = '', summary = '', link = NULL, image_url = NULL,"
-            " image_alt = NULL, categories = '[]', purged_at = ?,"
+            " image_alt = NULL, categories = '[]', facts = '{}', purged_at = ?,"
             " close_reason = CASE WHEN close_reason IS NULL THEN NULL ELSE ? END"
             " WHERE id IN (?, ?)",
             [to_iso(now), PURGED, *ids],

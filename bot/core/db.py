@@ -54,7 +54,9 @@ CREATE TABLE IF NOT EXISTS items (
     missing_polls INTEGER NOT NULL DEFAULT 0,
     -- The status as the feed last gave it; ``status`` is the appeal's own, which a person may
     -- have set (withdraw --found) ahead of the site.
-    feed_status TEXT
+    feed_status TEXT,
+    -- Card facts stated outright (feed fields, ``add``), as a JSON object (bot/posts/facts.py).
+    facts TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS posts (
     id INTEGER PRIMARY KEY,
@@ -193,6 +195,7 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("items", "feed_status", "TEXT"),
     # Why a sent post went out without its photo ("sent without photo"), else NULL.
     ("posts", "degraded", "TEXT"),
+    ("items", "facts", "TEXT NOT NULL DEFAULT '{}'"),
 )
 
 

@@ -22,6 +22,17 @@ from dotenv import dotenv_values
 from bot.core.errors import ConfigError
 from bot.core.templates import validate_template
 
+# The settings naming the feed entry field of each card fact (kept in step with
+# bot.posts.facts.FACT_KEYS by a test; core cannot import a later stage).
+FACT_SETTINGS: dict[str, str] = {
+    "name": "NAME_FIELD",
+    "age": "AGE_FIELD",
+    "place": "LAST_SEEN_FIELD",
+    "when": "LAST_SEEN_DATE_FIELD",
+    "description": "DESCRIPTION_FIELD",
+    "reference": "REFERENCE_FIELD",
+}
+
 KNOWN_PLATFORMS = ("x", "facebook")
 
 
@@ -185,6 +196,24 @@ VARIABLES: tuple[Variable, ...] = (
         "",
         'Hashtags per region, region=#Tag #Tag2, separated by commas; quote the whole value: "north-west=#NorthWest #Manchester".',
     ),
+    # Appeal cards
+    Variable(
+        "APPEAL_CARDS",
+        "1",
+        "1 = post each appeal's photo as a card with its facts, helpline and QR code; 0 = the plain photo.",
+    ),
+    Variable("CARD_HEADLINE", "MISSING", "Wording at the top of every card, e.g. HAVE YOU SEEN…?"),
+    Variable("CHARITY_NAME", "", "The charity's name, shown on cards."),
+    Variable("CHARITY_HELPLINE", "", "The helpline shown on cards, e.g. Call or text 116 000."),
+    Variable("CARD_LOGO", "", "A PNG or JPEG logo file shown on cards (optional)."),
+    Variable("NAME_FIELD", "", "Feed entry field holding the person's name (e.g. charity_name)."),
+    Variable("AGE_FIELD", "", "Feed entry field holding the person's age (e.g. charity_age)."),
+    Variable("LAST_SEEN_FIELD", "", "Feed entry field holding where the person was last seen."),
+    Variable("LAST_SEEN_DATE_FIELD", "", "Feed entry field holding when the person was last seen."),
+    Variable(
+        "DESCRIPTION_FIELD", "", "Feed entry field holding a short description (height, clothing)."
+    ),
+    Variable("REFERENCE_FIELD", "", "Feed entry field holding the case reference."),
     # Shares and link tracking
     Variable(
         "METRICS_SCHEDULE",
@@ -294,6 +323,13 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_secret_key: str = field(default="", repr=False)
+    appeal_cards: bool = True
+    card_headline: str = "MISSING"
+    charity_name: str = ""
+    charity_helpline: str = ""
+    card_logo: Path | None = None
+    # Fact (bot.posts.facts.FACT_KEYS) → the feed entry field that holds it, for those set.
+    fact_fields: dict[str, str] = field(default_factory=dict)
 
     @property
     def x_credentials_set(self) -> bool:
@@ -383,6 +419,15 @@ def _campaign(name: str, text: str) -> str:
     if unknown:
         raise ConfigError(name, f"unknown placeholder {', '.join(unknown)}; the only one is {{id}}")
     return text
+
+
+def _file(name: str, text: str) -> Path | None:
+    if not text:
+        return None
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise ConfigError(name, f"no file at {text}")
+    return path
 
 
 def _bool(name: str, text: str) -> bool:
@@ -585,4 +630,10 @@ def load_settings(
         web_host=get("WEB_HOST"),
         web_port=_port("WEB_PORT", get("WEB_PORT")),
         web_secret_key=get("WEB_SECRET_KEY"),
+        appeal_cards=_bool("APPEAL_CARDS", get("APPEAL_CARDS")),
+        card_headline=get("CARD_HEADLINE"),
+        charity_name=get("CHARITY_NAME"),
+        charity_helpline=get("CHARITY_HELPLINE"),
+        card_logo=_file("CARD_LOGO", get("CARD_LOGO")),
+        fact_fields={key: get(name) for key, name in FACT_SETTINGS.items() if get(name)},
     )

@@ -6,6 +6,7 @@ the repository.
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 
@@ -25,3 +26,25 @@ def png(width: int = 1, height: int = 1, rgb: tuple[int, int, int] = (255, 0, 0)
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
+
+
+def silhouette(width: int = 600, height: int = 800) -> bytes:
+    """A PNG of a grey head-and-shoulders silhouette on a pale background: a stand-in photo
+    with no face, so no demo, test or README ever shows a real person."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width, height), (214, 222, 230))
+    draw = ImageDraw.Draw(image)
+    unit = min(width, height)
+    cx = width // 2
+    head = unit * 0.18
+    head_top = height * 0.12
+    draw.ellipse((cx - head, head_top, cx + head, head_top + 2.3 * head), fill=(120, 132, 146))
+    shoulders_top = head_top + 2.2 * head
+    draw.ellipse(
+        (cx - 2.2 * head, shoulders_top, cx + 2.2 * head, shoulders_top + 3.6 * head),
+        fill=(120, 132, 146),
+    )
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()

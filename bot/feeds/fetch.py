@@ -65,6 +65,8 @@ _ENTRY_TAGS = frozenset(
         "{http://purl.org/atom/ns#}entry",
     }
 )
+# Longest text kept from a fact's field: a field holding a whole article is not a fact.
+MAX_FIELD_CHARS = 500
 _IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp")
 # feedparser notes these and carries on with a complete, correct parse: not worth refusing a feed.
 _HARMLESS_BOZO = (CharacterEncodingOverride, NonXMLContentType)
@@ -84,6 +86,8 @@ class FeedRules:
     # status or region when the site says so outright instead of in titles and categories.
     status_field: str = ""
     region_field: str = ""
+    # (fact, entry field) for each card fact the site gives in a field of its own (AGE_FIELD…).
+    fact_fields: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FeedRules:
@@ -94,6 +98,7 @@ class FeedRules:
             urgent_categories=_lowered(settings.urgent_categories),
             status_field=settings.status_field.strip(),
             region_field=settings.region_field.strip(),
+            fact_fields=tuple(settings.fact_fields.items()),
         )
 
 
@@ -372,6 +377,7 @@ def _entry_to_item(
         urgent=urgent,
         region=_region(categories) or _field_region(entry, rules),
         feed_url=url,
+        facts=_field_facts(entry, rules) if kind == "appeal" else (),
     )
 
 
@@ -493,6 +499,16 @@ def _field_region(entry: Mapping[str, Any], rules: FeedRules) -> str | None:
         return None
     value = " ".join(html_to_text(_text(entry.get(rules.region_field))).split()).lower()
     return value or None
+
+
+def _field_facts(entry: Mapping[str, Any], rules: FeedRules) -> tuple[tuple[str, str], ...]:
+    """The card facts named by AGE_FIELD and its siblings, as plain one-line text (cut long)."""
+    facts = []
+    for fact, name in rules.fact_fields:
+        value = " ".join(html_to_text(_text(entry.get(name))).split())[:MAX_FIELD_CHARS]
+        if value:
+            facts.append((fact, value))
+    return tuple(facts)
 
 
 def _region(categories: Sequence[str]) -> str | None:

@@ -31,6 +31,9 @@ class Item:
     urgent: bool = False
     region: str | None = None
     feed_url: str | None = None
+    # Facts for the appeal card that the feed or a person stated outright, as (fact, text) pairs
+    # (bot.posts.facts.FACT_KEYS); the rest are read from the title and summary when needed.
+    facts: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_closed(self) -> bool:

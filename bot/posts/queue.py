@@ -110,6 +110,7 @@ _ITEM_FIELDS = (
     "status",
     "urgent",
     "region",
+    "facts",
 )
 
 
@@ -128,6 +129,7 @@ def _item_row(item: Item) -> dict[str, Any]:
         "status": item.status,
         "urgent": int(item.urgent),
         "region": item.region,
+        "facts": json.dumps(dict(item.facts), sort_keys=True, ensure_ascii=False),
     }
 
 
@@ -201,6 +203,7 @@ def get_item(db: sqlite_utils.Database, item_id: str) -> Item:
         urgent=bool(row["urgent"]),
         region=row["region"],
         feed_url=row["feed_url"],
+        facts=tuple(json.loads(row["facts"] or "{}").items()),
     )
 
 
