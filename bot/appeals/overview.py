@@ -63,6 +63,8 @@ class Place:
     remote_url: str | None
     sent_at: str | None
     scheduled_at: str
+    # Why it went out without its photo ("sent without photo"), else None.
+    degraded: str | None = None
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,7 @@ def _places(db: sqlite_utils.Database, item_ids: list[str]) -> dict[str, list[Pl
     marks = ", ".join("?" * len(item_ids))
     result: dict[str, list[Place]] = {}
     for row in db.execute(
-        "SELECT item_id, id, platform, target, status, remote_url, sent_at, scheduled_at"
+        "SELECT item_id, id, platform, target, status, remote_url, sent_at, scheduled_at, degraded"
         f" FROM posts WHERE item_id IN ({marks}) ORDER BY platform DESC, target, round, id",
         item_ids,
     ):

@@ -28,12 +28,16 @@ def queue_arguments(parser: argparse.ArgumentParser) -> None:
 def _queue_rows(settings: Settings, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     from bot.core.clock import local_text, utcnow
     from bot.posts.slots import goes_out
+    from bot.sending.publishing import SENT_WITHOUT_PHOTO
 
     now = utcnow()
     for row in rows:
         row["when"] = local_text(row["scheduled_at"], settings.timezone)
         row["goes_out"] = goes_out(row, settings.post_slots, settings.timezone, now)
         row["page"] = row["target"] or ("main" if row["platform"] == "facebook" else "")
+        row["note"] = row["last_error"] or (
+            f"{SENT_WITHOUT_PHOTO}: {row['degraded']}" if row.get("degraded") else None
+        )
     return rows
 
 
@@ -73,7 +77,7 @@ def queue(settings: Settings, args: argparse.Namespace) -> int:
                 ("goes_out", f"goes out, earliest ({settings.timezone.key})", 22),
                 ("attempts", "tries", 5),
                 ("text", "text", 70),
-                ("last_error", "last error", 40),
+                ("note", "last error or note", 40),
             ],
         )
     )

@@ -87,6 +87,8 @@ class Rule:
     source: str
     example: str
     code: int | None = None
+    # With ``code``, a range of codes (Graph's permissions errors are 200-299).
+    code_to: int | None = None
     subcode: int | None = None
     problem: str | None = None
     phrase: str | None = None
@@ -104,8 +106,10 @@ class Rule:
         message: str,
         call: Call,
     ) -> bool:
-        if self.code is not None and self.code != code:
-            return False
+        if self.code is not None:
+            last = self.code_to if self.code_to is not None else self.code
+            if code is None or not self.code <= code <= last:
+                return False
         if self.code is None and self.status != status:
             return False
         if self.subcode is not None and self.subcode != subcode:
@@ -282,19 +286,17 @@ RULES: tuple[Rule, ...] = (
         source=FB_PERMS,
         fix="give the app the missing permission and make a new Page access token with it",
     ),
-    *(
-        _fb(
-            f"fb_permission_{code}",
-            code,
-            "pause",
-            "a permission the call needs was not granted or was removed (codes 200-299)",
-            "(#200) If posting to a page, requires both pages_read_engagement and"
-            " pages_manage_posts as an admin with sufficient administrative permission",
-            status=403,
-            source=FB_PERMS,
-            fix="give the app the missing permission and make a new Page access token with it",
-        )
-        for code in (200, 210, 220, 230, 299)
+    _fb(
+        "fb_permission",
+        200,
+        "pause",
+        "a permission the call needs was not granted or was removed (codes 200-299)",
+        "(#200) If posting to a page, requires both pages_read_engagement and"
+        " pages_manage_posts as an admin with sufficient administrative permission",
+        code_to=299,
+        status=403,
+        source=FB_PERMS,
+        fix="give the app the missing permission and make a new Page access token with it",
     ),
     _fb(
         "fb_api_method",
@@ -690,7 +692,7 @@ def to_error(
     if rule.outcome == "hold":
         return RateLimited(platform, message, wait_until)
     if rule.outcome == "pause":
-        if rule.code in (10, 3) or rule.name.startswith("fb_permission"):
+        if rule.code in (10, 3) or rule.name == "fb_permission":
             names = missing_permissions(message)
             return PermissionMissing(platform, message, missing=names, fix=rule.fix)
         return AuthExpired(platform, message, fix=rule.fix)
@@ -703,3 +705,61 @@ def to_error(
     if rule.outcome == "gone":
         return RemoteGone(platform, message)
     return PermanentError(platform, message)
+
+
+_OUTCOME_WORDS: dict[Outcome, str] = {
+    "retry": "tried again later",
+    "hold": "the platform waits",
+    "pause": "the platform is paused until a person acts",
+    "fallback": "sent without photo",
+    "photo_retry": "one more try with the photo, then sent without photo",
+    "fail": "the post fails with the platform's words",
+    "duplicate": "recorded as sent, never re-sent",
+    "gone": "the post is taken as deleted",
+}
+
+
+_DEFAULT_FIX: dict[Outcome, str] = {
+    "fallback": "fix the photo on the appeal page, if it should go with later posts",
+    "photo_retry": "check the photo opens in a browser",
+    "fail": "read the platform's words (`run_bot.py log --status failed`), edit the post, retry it",
+}
+
+
+def _answer(rule: Rule) -> str:
+    if rule.platform == "facebook":
+        code = f"#{rule.code}" + (f"-{rule.code_to}" if rule.code_to else "")
+        code += f"/{rule.subcode}" if rule.subcode is not None else ""
+        where = " on /photos" if "photo" in rule.calls else ""
+        where += " on a delete or share-count read" if "lookup" in rule.calls else ""
+        return f"{code}{where}"
+    parts = [f"HTTP {rule.status}"]
+    if rule.problem:
+        parts.append(rule.problem.strip("/"))
+    if rule.phrase:
+        parts.append(f"“{rule.phrase}”")
+    if "media" in rule.calls:
+        parts.append("on a photo upload")
+    if "lookup" in rule.calls:
+        parts.append("on a delete or share-count read")
+    return " ".join(parts)
+
+
+def readme_rows() -> list[str]:
+    """The table in words, one Markdown row a rule, as README.md shows it (a test compares)."""
+    rows = []
+    for rule in RULES:
+        platform = "Facebook" if rule.platform == "facebook" else "X"
+        then = _OUTCOME_WORDS[rule.outcome]
+        if rule.wait and rule.outcome in ("retry", "hold"):
+            hours = rule.wait.total_seconds() / 3600
+            then += f" ({hours:g} h unless the platform says)" if hours >= 1 else ""
+        fix = rule.fix or _DEFAULT_FIX.get(rule.outcome, "nothing")
+        rows.append(f"| {platform} | {_answer(rule)} | {rule.meaning} | {then} | {fix} |")
+    return rows
+
+
+if __name__ == "__main__":
+    print("| platform | answer | meaning | what the bot does | what a person does |")
+    print("|---|---|---|---|---|")
+    print("\n".join(readme_rows()))

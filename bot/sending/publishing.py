@@ -59,6 +59,8 @@ class SlotReport:
     retried: dict[str, int] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    # Sent without their photo (counted in ``sent`` too): post id → why.
+    degraded: dict[int, str] = field(default_factory=dict)
 
     def total_sent(self) -> int:
         return sum(self.sent.values())
@@ -86,6 +88,9 @@ class SlotReport:
                 f"{waiting} to try again later: {per_platform(self.retried)};"
                 " `run_bot.py log` says why"
             )
+        lines += [
+            f"post {post_id}: {SENT_WITHOUT_PHOTO}: {why}" for post_id, why in self.degraded.items()
+        ]
         lines += [f"{platform}: skipped, {why}" for platform, why in self.skipped.items()]
         return lines
 
@@ -345,6 +350,9 @@ def run_slot(
             if outcome in ("sent", "duplicate"):
                 sent += 1
                 report.sent[name] = report.sent.get(name, 0) + 1
+                degraded = get_post(db, post.id).degraded
+                if degraded:
+                    report.degraded[post.id] = degraded
             elif outcome == "failed":
                 report.failed[name] = report.failed.get(name, 0) + 1
             elif outcome == "cancelled":

@@ -40,6 +40,7 @@ from bot.posts.queue import get_post, list_posts, transition
 from bot.posts.regions import configured_regions
 from bot.posts.states import PostStatus
 from bot.posts.twitter_text import MAX_WEIGHTED_LENGTH
+from bot.sending.publishing import SENT_WITHOUT_PHOTO
 from bot.status import gather_status
 from bot.web import actions
 from bot.web.charts import bar_chart, shares_per_appeal
@@ -169,11 +170,17 @@ def queue() -> str:
     )
 
 
+class SentWithoutPhoto(AppealBotError):
+    """The post went out, but without its photo: shown as a warning, not as success."""
+
+
 def _post_action(post_id: int, action: Any, done: str) -> Response:
     try:
         action()
     except NotFound as error:
         flash(str(error), "error")
+    except SentWithoutPhoto as warning:
+        flash(str(warning), "warn")
     except AppealBotError as error:
         flash(str(error), "error")
     else:
@@ -218,6 +225,10 @@ def send(post_id: int) -> Response:
         )
         if status != "sent":
             raise AppealBotError(f"post {post_id} did not go out: it is {status} (see the log)")
+        degraded = get_post(get_db(), post_id).degraded
+        if degraded:
+            # Not "sent." alone: the comms team must see the photo did not go with it.
+            raise SentWithoutPhoto(f"Post {post_id} {SENT_WITHOUT_PHOTO}: {degraded}")
 
     return _post_action(post_id, go, "Post {id} sent.")
 

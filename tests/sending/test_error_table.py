@@ -14,7 +14,7 @@ from bot.core.clock import from_iso
 from bot.core.errors import RemoteGone
 from bot.fakes.facebook_server import FakeFacebook
 from bot.fakes.x_server import FakeX
-from bot.platforms.error_table import RULES, Rule
+from bot.platforms.error_table import RULES, Rule, readme_rows
 from bot.posts.planner import plan_posts
 from bot.posts.queue import enqueue, store_item
 from bot.sending import health
@@ -157,3 +157,9 @@ def test_the_table_names_a_source_and_an_outcome_for_every_row() -> None:
         assert rule.source.startswith("https://") and rule.meaning and rule.example
         if rule.outcome == "pause":
             assert rule.fix, f"{rule.name}: a pause must say what a person must do"
+
+
+def test_the_readme_shows_the_table_in_words() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for row in readme_rows():
+        assert row in readme, f"README.md lacks (or has an old) row: {row}"
