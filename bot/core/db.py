@@ -84,6 +84,10 @@ CREATE TABLE IF NOT EXISTS posts (
     sent_at TEXT,
     deleted_at TEXT,
     degraded TEXT,
+    -- A person's exact minute for this post (UTC), outside the slots: bot/posts/schedule.py.
+    pinned_at TEXT,
+    -- The slot (local key, 2026-03-29T09:00) the post was sent in; NULL outside the slots.
+    sent_slot TEXT,
     UNIQUE (item_id, platform, target, round)
 );
 CREATE INDEX IF NOT EXISTS posts_due ON posts (platform, status, priority, scheduled_at);
@@ -196,6 +200,8 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     # Why a sent post went out without its photo ("sent without photo"), else NULL.
     ("posts", "degraded", "TEXT"),
     ("items", "facts", "TEXT NOT NULL DEFAULT '{}'"),
+    ("posts", "pinned_at", "TEXT"),
+    ("posts", "sent_slot", "TEXT"),
 )
 
 

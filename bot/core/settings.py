@@ -87,7 +87,12 @@ VARIABLES: tuple[Variable, ...] = (
         "09:00,12:30,18:30",
         "Local times (HH:MM, comma-separated) when queued posts go out.",
     ),
-    Variable("POSTS_PER_SLOT", "2", "At most this many posts per platform in each slot."),
+    Variable("POSTS_PER_SLOT", "2", "At most this many posts per platform and page in each slot."),
+    Variable(
+        "SLOT_CATCH_UP_MINUTES",
+        "60",
+        "A slot cut short or missed (bot stopped, host asleep) is caught up this many minutes after its time; later, its posts take the next slot.",
+    ),
     Variable("PLATFORMS", "x,facebook", "Platforms to post to: x, facebook, or both."),
     Variable(
         "SANDBOX",
@@ -306,6 +311,7 @@ class Settings:
     region_field: str = ""
     withdraw_when_missing_from_feed: int = 0
     retention_days: int = 30
+    slot_catch_up_minutes: int = 60
     found_thanks: bool = False
     found_thanks_template: str = ""
     urgent_budget_share: float = 0.2
@@ -609,6 +615,7 @@ def load_settings(
             "WITHDRAW_WHEN_MISSING_FROM_FEED", get("WITHDRAW_WHEN_MISSING_FROM_FEED")
         ),
         retention_days=_int("RETENTION_DAYS", get("RETENTION_DAYS")),
+        slot_catch_up_minutes=_int("SLOT_CATCH_UP_MINUTES", get("SLOT_CATCH_UP_MINUTES")),
         found_thanks=_bool("FOUND_THANKS", get("FOUND_THANKS")),
         found_thanks_template=get("FOUND_THANKS_TEMPLATE"),
         urgent_budget_share=_share("URGENT_BUDGET_SHARE", get("URGENT_BUDGET_SHARE")),

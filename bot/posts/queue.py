@@ -286,27 +286,23 @@ def claim_next(
     daily_limit: int | None = None,
     normal_limit: int | None = None,
 ) -> Post | None:
-    """Claim the next due post on ``platform`` (queued → sending), or None when none is due.
+    """Claim the next queued post on ``platform`` in queue order, ignoring the slots (``post
+    --all``), or None when none can go.
 
-    Order: urgent appeals, appeals, news; then the oldest scheduled first. ``max_priority=0``
-    claims urgent appeals only. The daily budget is checked inside the same write transaction
-    as the claim, so two senders (a slot and the urgent job, or two processes) can never both
-    take the last post of the day: once ``daily_limit`` posts went out in 24 hours nothing is
-    claimed, and past ``normal_limit`` only urgent appeals are.
+    Order: urgent appeals, appeals, news; then the oldest scheduled first. ``due_only`` skips
+    posts whose own time has not come; ``max_priority=0`` claims urgent appeals only. Limits
+    are checked by :func:`claim` in the same write transaction.
     """
     when = to_iso(now)
     with immediate(db):
-        if daily_limit is not None:
-            used = budget_used(db, platform, now)
-            if used >= daily_limit:
-                return None
-            if normal_limit is not None and used >= normal_limit:
-                max_priority = PRIORITY_URGENT
         due = "AND scheduled_at <= ?" if due_only else ""
         params: list[Any] = [platform, when] + ([when] if due_only else [])
         if max_priority is not None:
             due += " AND priority <= ?"
             params.append(max_priority)
+        if normal_limit is not None and budget_used(db, platform, now) >= normal_limit:
+            due += " AND priority <= ?"
+            params.append(PRIORITY_URGENT)
         row = db.execute(
             "SELECT id FROM posts WHERE platform = ? AND status = 'queued'"
             " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
@@ -315,12 +311,73 @@ def claim_next(
         ).fetchone()
         if row is None:
             return None
+        post, _ = claim(db, row[0], now, owner, daily_limit=daily_limit, normal_limit=normal_limit)
+    return post
+
+
+@dataclass(frozen=True)
+class SlotRoom:
+    """The slot a post is claimed for (its local key) and how many posts per page it takes."""
+
+    key: str
+    per_slot: int
+
+
+def claim(
+    db: sqlite_utils.Database,
+    post_id: int,
+    now: datetime,
+    owner: str,
+    *,
+    daily_limit: int | None = None,
+    normal_limit: int | None = None,
+    slot: SlotRoom | None = None,
+    wait_for_retry: bool = True,
+) -> tuple[Post | None, str]:
+    """Claim one post (queued → sending) if every limit still allows it.
+
+    Returns the claimed post and "", or None and why not, in words. Checked inside one
+    ``BEGIN IMMEDIATE`` with the claim, so two senders (a slot and the urgent tick, two
+    processes) can never both take the last place of a day or of a slot: once ``daily_limit``
+    posts went out in 24 hours nothing is claimed, past ``normal_limit`` only urgent appeals,
+    and a slot takes at most ``slot.per_slot`` posts per platform and page.
+    """
+    when = to_iso(now)
+    with immediate(db):
+        row = db.execute(
+            "SELECT status, platform, target, priority, next_attempt_at FROM posts WHERE id = ?",
+            [post_id],
+        ).fetchone()
+        if row is None:
+            return None, f"no queue entry {post_id}"
+        status, platform, target, priority, retry_at = row
+        if status != S.QUEUED:
+            return None, f"it is {status}, not queued"
+        if wait_for_retry and retry_at and retry_at > when:
+            return None, f"it waits to try again at {retry_at}"
+        if daily_limit is not None:
+            used = budget_used(db, platform, now)
+            if used >= daily_limit:
+                return None, f"the daily limit of {daily_limit} on {platform} is reached"
+            if normal_limit is not None and used >= normal_limit and priority != PRIORITY_URGENT:
+                return None, (
+                    f"{normal_limit} of the {daily_limit} daily posts on {platform} went out;"
+                    " the rest is kept for urgent appeals"
+                )
+        if slot is not None:
+            taken = db.execute(
+                "SELECT COUNT(*) FROM posts WHERE sent_slot = ? AND platform = ? AND target = ?"
+                f" AND status IN ({','.join('?' for _ in BUDGET_STATUSES)})",
+                [slot.key, platform, target, *map(str, BUDGET_STATUSES)],
+            ).fetchone()[0]
+            if taken >= slot.per_slot:
+                return None, f"the {slot.key} slot is full on {platform}"
         db.execute(
             "UPDATE posts SET status = 'sending', claimed_by = ?, claimed_at = ?,"
-            " attempts = attempts + 1 WHERE id = ? AND status = 'queued'",
-            [owner, when, row[0]],
+            " attempts = attempts + 1, sent_slot = ? WHERE id = ? AND status = 'queued'",
+            [owner, when, slot.key if slot else None, post_id],
         )
-    return get_post(db, row[0])
+    return get_post(db, post_id), ""
 
 
 def budget_used(db: sqlite_utils.Database, platform: str, now: datetime) -> int:

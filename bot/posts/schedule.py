@@ -1,0 +1,339 @@
+"""The schedule: the one place that decides when each waiting post goes out. Pure.
+
+:func:`plan` maps the waiting posts, each platform's state (paused, rate-limit hold, what went
+out in the last 24 hours and in the slots still open) and the rules (``POST_SLOTS`` in
+``TIMEZONE``, ``POSTS_PER_SLOT``, the daily limits, ``URGENT_BUDGET_SHARE``,
+``SLOT_CATCH_UP_MINUTES``) to a :class:`Placement` per post: a concrete time (aware, UTC) or the
+reason it has none. The sender sends what the plan says is due; ``queue``, ``schedule``, the
+dashboard and every command that queues or moves a post show the same plan.
+
+The rules, in the order they apply:
+
+- A draft waits for approval; a post on a paused platform waits for its credentials. No time.
+- Nothing goes out on a platform before its rate-limit hold ends, nor before a post's own retry
+  time after a transient failure.
+- An urgent appeal goes at once, outside the slots.
+- A pinned post (``add --at``, the dashboard's reschedule, ``approve``/``edit --at``) goes at its
+  minute, outside the slots. A pin missed by more than the catch-up window (the bot was
+  stopped), or refused by the daily limit, falls back to the next slot with room, with a note.
+- Any other post takes the first slot at or after it was queued (or approved) that has room:
+  at most ``POSTS_PER_SLOT`` posts per platform and page, urgent first, then appeals, then
+  news, then the oldest first. A slot stays open for ``SLOT_CATCH_UP_MINUTES`` after its time,
+  so a slot cut short by a stop, missed while the host slept, or held by a retry or a rate
+  limit is finished late rather than a day later.
+- Daily limits are X's own rolling 24 hours, counted from what really went out: at most the
+  platform's limit a day, and past ``1 - URGENT_BUDGET_SHARE`` of it only urgent appeals.
+
+Times are placed in time order, so each post is checked against every post placed before it
+(limits are never exceeded by a later decision); the same inputs always give the same plan.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_left, bisect_right, insort
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from bot.core.settings import Settings
+
+PRIORITY_URGENT = 0
+DAY = timedelta(hours=24)
+# How far ahead a post is looked for a slot; a queue that needs more is too long to be useful.
+HORIZON = timedelta(days=60)
+
+How = Literal["urgent", "pinned", "slot", "waiting"]
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A post the plan places: queued, or a draft waiting for approval.
+
+    ``ready_at`` is when it joined the queue (or was approved, or the ``scheduled_at`` a person
+    gave it): it never takes a slot before that. Times are aware datetimes.
+    """
+
+    id: int
+    platform: str
+    target: str
+    priority: int
+    ready_at: datetime
+    draft: bool = False
+    retry_at: datetime | None = None
+    pinned_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PlatformState:
+    """What the plan needs to know of a platform's recent past, read from the database.
+
+    ``sent_times``: when posts went out (or are going out) in the 24 hours before now.
+    ``slot_used``: posts already sent in a slot, by (slot key, page), for slots still open.
+    """
+
+    paused: str | None = None
+    hold_until: datetime | None = None
+    sent_times: tuple[datetime, ...] = ()
+    slot_used: Mapping[tuple[str, str], int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The settings the plan follows (see bot.core.settings for each one's meaning)."""
+
+    slots: tuple[time, ...]
+    zone: ZoneInfo
+    per_slot: int
+    daily_limits: Mapping[str, int]
+    urgent_share: float
+    catch_up: timedelta
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Rules:
+        return cls(
+            slots=settings.post_slots,
+            zone=settings.timezone,
+            per_slot=settings.posts_per_slot,
+            daily_limits={name: settings.daily_limit(name) for name in ("x", "facebook")},
+            urgent_share=settings.urgent_budget_share,
+            catch_up=timedelta(minutes=settings.slot_catch_up_minutes),
+        )
+
+    def daily_limit(self, platform: str) -> int:
+        return self.daily_limits.get(platform, 0)
+
+    def normal_limit(self, platform: str) -> int:
+        return normal_budget(self.daily_limit(platform), self.urgent_share)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """When one post goes out. ``at`` is aware UTC, or None with ``note`` saying why not.
+
+    ``how``: urgent (at once), pinned (a person's minute), slot (``slot`` is its key, local
+    ``YYYY-MM-DDTHH:MM``; ``at`` is later than the slot's time when it is caught up or held),
+    or waiting (no time). ``note`` also says when a pinned time could not be kept.
+    ``order`` is the sending order among posts due at once.
+    """
+
+    post_id: int
+    platform: str
+    target: str
+    at: datetime | None
+    how: How
+    slot: str | None = None
+    note: str = ""
+    order: int = 0
+
+    def due(self, now: datetime) -> bool:
+        return self.at is not None and self.at <= now
+
+
+def normal_budget(daily_limit: int, urgent_share: float) -> int:
+    """How many of a day's posts non-urgent posts may use: the rest is URGENT_BUDGET_SHARE's.
+
+    Rounded down (an urgent appeal gets at least its share), and computed in whole hundredths
+    so 10 × (1 − 0.3) is 7, not 6 from floating-point noise.
+    """
+    return (daily_limit * round((1 - urgent_share) * 10_000)) // 10_000
+
+
+def slot_key(moment: datetime, zone: ZoneInfo) -> str:
+    """A slot's name: its local date and time, e.g. ``2026-03-29T09:00``."""
+    return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+
+
+def slot_times(rules: Rules, start: datetime, end: datetime) -> list[datetime]:
+    """Every slot from ``start`` to ``end`` inclusive, as aware UTC datetimes, in order.
+
+    Built from local dates, so a slot keeps its wall-clock time across a summer-time change; a
+    slot that falls in the hour skipped in spring goes out an hour later, and one in the hour
+    repeated in autumn goes out the first time round.
+    """
+    if not rules.slots:
+        return []
+    times: set[datetime] = set()
+    day = start.astimezone(rules.zone).date() - timedelta(days=1)
+    last = end.astimezone(rules.zone).date() + timedelta(days=1)
+    while day <= last:
+        for slot in rules.slots:
+            local = datetime.combine(day, slot, tzinfo=rules.zone)
+            moment = local.astimezone(UTC)
+            if start <= moment <= end:
+                times.add(moment)
+        day += timedelta(days=1)
+    return sorted(times)
+
+
+# Heap entry kinds; also the tie-break after time and priority (urgent, then pinned, then slot).
+_URGENT, _PIN, _SLOT = 0, 1, 2
+
+
+def plan(
+    posts: Iterable[Waiting],
+    platforms: Mapping[str, PlatformState],
+    rules: Rules,
+    now: datetime,
+) -> dict[int, Placement]:
+    """A placement for every post, keyed by post id. Deterministic; see the module docstring."""
+    groups: dict[str, list[Waiting]] = defaultdict(list)
+    for post in posts:
+        groups[post.platform].append(post)
+    slots = slot_times(rules, now - rules.catch_up - DAY, now + HORIZON)
+    placements: dict[int, Placement] = {}
+    for name in sorted(groups):
+        planner = _PlatformPlan(name, platforms.get(name, PlatformState()), rules, now, slots)
+        placements.update(planner.place(groups[name]))
+    return placements
+
+
+class _PlatformPlan:
+    """One platform's placements: platforms share nothing, so each is planned on its own."""
+
+    def __init__(
+        self,
+        name: str,
+        state: PlatformState,
+        rules: Rules,
+        now: datetime,
+        slots: list[datetime],
+    ) -> None:
+        self.name, self.state, self.rules, self.now, self.slots = name, state, rules, now, slots
+        self.floor = max(now, state.hold_until or now)
+        self.sent = sorted(state.sent_times)
+        self.slot_used: dict[tuple[str, str], int] = dict(state.slot_used)
+        self.heap: list[tuple[datetime, int, int, datetime, int, int]] = []
+        self.posts: dict[int, Waiting] = {}
+        self.notes: dict[int, str] = {}
+
+    def place(self, posts: list[Waiting]) -> dict[int, Placement]:
+        done: dict[int, Placement] = {}
+        for post in posts:
+            if post.draft:
+                done[post.id] = self._waiting(post, _draft_note(post, self.rules.zone))
+            elif self.state.paused:
+                done[post.id] = self._waiting(post, f"{self.name} is paused: {self.state.paused}")
+            else:
+                self.posts[post.id] = post
+                self._push_first(post)
+        order = 0
+        while self.heap:
+            at, _, kind, _, post_id, index = heapq.heappop(self.heap)
+            post = self.posts[post_id]
+            placed = self._try(post, at, kind, index)
+            if placed is not None:
+                done[post_id] = Placement(
+                    post_id=post_id,
+                    platform=self.name,
+                    target=post.target,
+                    at=at,
+                    how=placed[0],
+                    slot=placed[1],
+                    note=self.notes.get(post_id, ""),
+                    order=order,
+                )
+                order += 1
+        for post_id, post in self.posts.items():
+            if post_id not in done:
+                why = (
+                    self.notes.get(post_id) or f"no slot with room in the next {HORIZON.days} days"
+                )
+                done[post_id] = self._waiting(post, why)
+        return done
+
+    def _waiting(self, post: Waiting, note: str) -> Placement:
+        return Placement(post.id, self.name, post.target, None, "waiting", note=note)
+
+    def _not_before(self, post: Waiting) -> datetime:
+        return max(self.floor, post.retry_at or self.floor)
+
+    def _push(self, at: datetime, kind: int, post: Waiting, index: int = -1) -> None:
+        heapq.heappush(self.heap, (at, post.priority, kind, post.ready_at, post.id, index))
+
+    def _push_first(self, post: Waiting) -> None:
+        not_before = self._not_before(post)
+        if post.pinned_at is not None:
+            if self.now - post.pinned_at <= self.rules.catch_up:
+                self._push(max(post.pinned_at, not_before), _PIN, post)
+                return
+            self.notes[post.id] = (
+                f"pinned time {_local(post.pinned_at, self.rules.zone)} passed while the bot"
+                " was stopped; it takes the next slot"
+            )
+            self._push_slot(post, post.pinned_at, 0)
+        elif post.priority == PRIORITY_URGENT:
+            self._push(max(post.ready_at, not_before), _URGENT, post)
+        else:
+            self._push_slot(post, post.ready_at, 0)
+
+    def _push_slot(self, post: Waiting, ready: datetime, from_index: int) -> None:
+        """Offer the post to the first slot from ``from_index`` it can still make."""
+        not_before = self._not_before(post)
+        index = max(
+            from_index,
+            bisect_left(self.slots, ready),
+            bisect_left(self.slots, not_before - self.rules.catch_up),
+        )
+        if index < len(self.slots):
+            self._push(max(self.slots[index], not_before), _SLOT, post, index)
+
+    def _used(self, at: datetime) -> int:
+        """Posts out in the 24 hours up to ``at``, as :func:`bot.posts.queue.budget_used` counts."""
+        return bisect_right(self.sent, at) - bisect_left(self.sent, at - DAY)
+
+    def _try(
+        self, post: Waiting, at: datetime, kind: int, index: int
+    ) -> tuple[How, str | None] | None:
+        """Place the post at ``at`` if every limit allows; else offer it the next chance."""
+        urgent = post.priority == PRIORITY_URGENT
+        limit = self.rules.daily_limit(self.name) if urgent else self.rules.normal_limit(self.name)
+        if limit <= 0:
+            self.notes[post.id] = f"{self._limit_words(urgent)} is 0: it cannot go out"
+            return None
+        within_limit = self._used(at) < limit
+        if kind == _SLOT:
+            key = slot_key(self.slots[index], self.rules.zone)
+            room = self.rules.per_slot - self.slot_used.get((key, post.target), 0)
+            if room > 0 and within_limit:
+                self.slot_used[(key, post.target)] = self.slot_used.get((key, post.target), 0) + 1
+                insort(self.sent, at)
+                return "slot", key
+            self._push_slot(post, post.ready_at, index + 1)
+            return None
+        if within_limit:
+            insort(self.sent, at)
+            return ("urgent" if kind == _URGENT else "pinned"), None
+        if kind == _PIN:
+            self.notes[post.id] = (
+                f"pinned time {_local(at, self.rules.zone)} not kept: {self._limit_words(urgent)}"
+                " reached then; it takes the next slot with room"
+            )
+            self._push_slot(post, at, 0)
+            return None
+        # An urgent appeal waits only until the oldest post in the window is 24 hours old.
+        window = self.sent[bisect_left(self.sent, at - DAY) :]
+        frees_at = window[len(window) - limit] + DAY + timedelta(seconds=1)
+        self.notes[post.id] = f"daily limit of {limit} reached; goes when it frees up"
+        self._push(frees_at, _URGENT, post)
+        return None
+
+    def _limit_words(self, urgent: bool) -> str:
+        daily = self.rules.daily_limit(self.name)
+        if urgent:
+            return f"the daily limit of {daily}"
+        normal = self.rules.normal_limit(self.name)
+        return f"the {normal} of {daily} daily posts open to non-urgent posts"
+
+
+def _draft_note(post: Waiting, zone: ZoneInfo) -> str:
+    if post.pinned_at is not None:
+        return f"waits for approval; pinned to {_local(post.pinned_at, zone)}"
+    return "waits for approval"
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")

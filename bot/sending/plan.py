@@ -1,0 +1,93 @@
+"""The schedule as it stands: :func:`bot.posts.schedule.plan` fed from the database.
+
+Reads the waiting posts, each platform's health (paused, rate-limit hold) and what went out in
+the last 24 hours and in the slots still open; the planning itself is pure. Every reader of
+send times (the sender, ``queue``, ``schedule``, the dashboard, the commands that queue or move
+a post) goes through :func:`current_plan`, so they can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlite_utils
+
+from bot.core.clock import from_iso, to_iso
+from bot.core.settings import Settings
+from bot.posts.schedule import DAY, Placement, PlatformState, Rules, Waiting, plan
+from bot.posts.states import BUDGET_STATUSES
+from bot.sending import health
+
+
+def waiting_posts(
+    db: sqlite_utils.Database, platforms: Iterable[str] | None = None
+) -> list[Waiting]:
+    """Queued and draft posts, as the planner takes them."""
+    where, params = "", []
+    if platforms is not None:
+        names = list(platforms)
+        where = f" AND platform IN ({','.join('?' for _ in names)})"
+        params = names
+    rows = db.execute(
+        "SELECT id, platform, target, priority, scheduled_at, status, next_attempt_at, pinned_at"
+        f" FROM posts WHERE status IN ('queued', 'draft'){where}",
+        params,
+    ).fetchall()
+    return [
+        Waiting(
+            id=row[0],
+            platform=row[1],
+            target=row[2],
+            priority=row[3],
+            ready_at=from_iso(row[4]),
+            draft=row[5] == "draft",
+            retry_at=from_iso(row[6]) if row[6] else None,
+            pinned_at=from_iso(row[7]) if row[7] else None,
+        )
+        for row in rows
+    ]
+
+
+def platform_states(
+    db: sqlite_utils.Database, names: Iterable[str], rules: Rules, now: datetime
+) -> dict[str, PlatformState]:
+    """Each platform's pause, hold, sends in the last 24 hours and use of the open slots."""
+    since = to_iso(now - DAY - rules.catch_up)
+    marks = ",".join("?" for _ in BUDGET_STATUSES)
+    sent: dict[str, list[datetime]] = defaultdict(list)
+    used: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+    for platform, target, at, slot in db.execute(
+        "SELECT platform, target, COALESCE(sent_at, claimed_at) AS at, sent_slot FROM posts"
+        f" WHERE status IN ({marks}) AND COALESCE(sent_at, claimed_at) >= ?",
+        [*map(str, BUDGET_STATUSES), since],
+    ).fetchall():
+        moment = from_iso(at)
+        if moment >= now - DAY:
+            sent[platform].append(moment)
+        if slot:
+            used[platform][(slot, target)] = used[platform].get((slot, target), 0) + 1
+    states = {}
+    for name in names:
+        state = health.get_health(db, name)
+        states[name] = PlatformState(
+            paused=state.paused_reason,
+            hold_until=from_iso(state.hold_until) if state.hold_until else None,
+            sent_times=tuple(sent[name]),
+            slot_used=used[name],
+        )
+    return states
+
+
+def current_plan(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    now: datetime,
+    platforms: Iterable[str] | None = None,
+) -> dict[int, Placement]:
+    """Every waiting post's placement now (on ``platforms``, default every platform)."""
+    rules = Rules.from_settings(settings)
+    posts = waiting_posts(db, platforms)
+    names = sorted({post.platform for post in posts})
+    return plan(posts, platform_states(db, names, rules, now), rules, now)
