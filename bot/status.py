@@ -15,8 +15,8 @@ from bot.sending import health
 def gather_status(db: sqlite_utils.Database, settings: Settings, now: datetime) -> dict[str, Any]:
     feeds = list(
         db.query(
-            "SELECT url, kind, last_polled_at, last_success_at, last_error, last_error_at, entries"
-            " FROM feeds ORDER BY kind, url"
+            "SELECT url, kind, last_polled_at, last_success_at, last_error, last_error_at, entries,"
+            " notice FROM feeds ORDER BY kind, url"
         )
     )
     configured = set(settings.appeals_feed_urls) | set(settings.news_feed_urls)

@@ -46,6 +46,9 @@ def status(settings: Settings, args: argparse.Namespace) -> int:
                 ],
             )
         )
+        for feed in found["feeds"]:
+            if feed["notice"]:
+                print(f"  note: {feed['url']} {feed['notice']}")
     print("\nPlatforms")
     for row in found["platforms"]:
         row["enabled_text"] = "yes" if row["enabled"] else "no"

@@ -28,7 +28,11 @@ CREATE TABLE IF NOT EXISTS feeds (
     last_success_at TEXT,
     last_error TEXT,
     last_error_at TEXT,
-    entries INTEGER NOT NULL DEFAULT 0
+    entries INTEGER NOT NULL DEFAULT 0,
+    -- SHA-256 of the last body parsed without error: an identical body is not parsed again.
+    body_hash TEXT,
+    -- What the operator should know or do about the feed (it moved, ids shared); NULL if none.
+    notice TEXT
 );
 CREATE TABLE IF NOT EXISTS items (
     id TEXT PRIMARY KEY,
@@ -202,6 +206,8 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("items", "facts", "TEXT NOT NULL DEFAULT '{}'"),
     ("posts", "pinned_at", "TEXT"),
     ("posts", "sent_slot", "TEXT"),
+    ("feeds", "body_hash", "TEXT"),
+    ("feeds", "notice", "TEXT"),
 )
 
 

@@ -64,6 +64,11 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("FEED_TIMEOUT_SECONDS", "20", "Give up on a feed request after this many seconds."),
     Variable("FEED_MAX_BYTES", "5000000", "Refuse a feed body larger than this many bytes."),
     Variable(
+        "FEED_MAX_AGE_DAYS",
+        "14",
+        "At a feed's first poll, entries older than this many days are recorded but not queued (0: queue all).",
+    ),
+    Variable(
         "FOUND_WORDS",
         "found,safe and well,located",
         "Title prefixes or categories meaning the person is found.",
@@ -282,6 +287,7 @@ class Settings:
     feed_poll_minutes: int
     feed_timeout_seconds: float
     feed_max_bytes: int
+    feed_max_age_days: int
     found_words: tuple[str, ...]
     withdrawn_words: tuple[str, ...]
     urgent_categories: tuple[str, ...]
@@ -581,6 +587,7 @@ def load_settings(
         feed_poll_minutes=_int("FEED_POLL_MINUTES", get("FEED_POLL_MINUTES"), minimum=1),
         feed_timeout_seconds=_float("FEED_TIMEOUT_SECONDS", get("FEED_TIMEOUT_SECONDS")),
         feed_max_bytes=_int("FEED_MAX_BYTES", get("FEED_MAX_BYTES"), minimum=1024),
+        feed_max_age_days=_int("FEED_MAX_AGE_DAYS", get("FEED_MAX_AGE_DAYS"), minimum=0),
         found_words=tuple(w.lower() for w in _split(get("FOUND_WORDS"))),
         withdrawn_words=tuple(w.lower() for w in _split(get("WITHDRAWN_WORDS"))),
         urgent_categories=tuple(w.lower() for w in _split(get("URGENT_CATEGORIES"))),

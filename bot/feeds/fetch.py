@@ -15,13 +15,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import itertools
 import re
 import time
 import xml.etree.ElementTree as ET
 import xml.sax
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -35,8 +36,9 @@ from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 from urllib3.exceptions import ReadTimeoutError
 
 from bot.core.errors import FeedError
+from bot.feeds.boilerplate import strip_boilerplate
 from bot.feeds.items import KINDS, AppealStatus, Item, Kind
-from bot.feeds.text import find_images, html_to_text
+from bot.feeds.text import find_images, html_to_text, plain_text
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -114,6 +116,10 @@ class FetchResult:
     """One fetch. ``body`` is None when not modified; keep ``etag``/``last_modified`` for next time.
 
     ``url`` is the URL asked for (the key a caller stores validators under), even after a redirect.
+    ``final_url`` is where the body came from (relative links resolve against it);
+    ``moved_to`` the new address when the server said the feed moved for good (301 or 308 as
+    the first hops), for the operator to put in the settings. ``content_type`` is the
+    Content-Type header as sent (None for a file).
     """
 
     url: str
@@ -121,6 +127,9 @@ class FetchResult:
     body: bytes | None
     etag: str | None
     last_modified: str | None
+    content_type: str | None = None
+    final_url: str | None = None
+    moved_to: str | None = None
 
 
 def fetch_feed(
@@ -171,9 +180,27 @@ def fetch_feed(
                 body,
                 response.headers.get("ETag"),
                 response.headers.get("Last-Modified"),
+                content_type=response.headers.get("Content-Type"),
+                final_url=response.url or url,
+                moved_to=_moved_to(response),
             )
     except requests.RequestException as exc:
         raise FeedError(url, _request_error_in_words(exc, timeout)) from exc
+
+
+_PERMANENT = (301, 308)
+
+
+def _moved_to(response: requests.Response) -> str | None:
+    """The address the feed moved to for good: the end of the permanent redirects it starts
+    with. A temporary hop after them (301 then 302) is not followed: that one may change."""
+    moved = None
+    hops = [*response.history, response]
+    for hop, following in itertools.pairwise(hops):
+        if hop.status_code not in _PERMANENT:
+            break
+        moved = following.url
+    return moved
 
 
 def _read_limited(
@@ -263,19 +290,39 @@ class ParsedFeed:
 
     items: tuple[Item, ...]
     complete: bool
+    # Why the feed's text may be wrong (it could not be decoded as it declares): its new items
+    # must wait as drafts for a person to read, never be posted as they are. None when clean.
+    note: str | None = None
+    # Ids that more than one clearly different entry carried (a CMS bug): each later entry was
+    # kept under the id plus a hash of its link and title, and the operator should be told.
+    shared_ids: tuple[str, ...] = ()
 
 
-def parse_feed(body: bytes, url: str, kind: Kind, rules: FeedRules) -> ParsedFeed:
+def parse_feed(
+    body: bytes,
+    url: str,
+    kind: Kind,
+    rules: FeedRules,
+    *,
+    content_type: str | None = None,
+    base_url: str | None = None,
+) -> ParsedFeed:
     """Parse RSS 2.0, RSS 1.0 (RDF) or Atom bytes from ``url`` into items of ``kind``.
 
-    Relative links and images are resolved against ``url`` (or the feed's xml:base). Raises
-    :class:`FeedError` for an empty body, something that is not a feed (an HTML page, JSON) and
-    malformed or truncated XML: never a partial list of items.
+    ``content_type`` is the server's Content-Type header (None for a file): its charset is
+    used as RFC 7303 says (a byte-order mark first, then the HTTP charset, then the XML
+    declaration, then a guess). Relative links and images are resolved against ``base_url``
+    (the address the feed was finally read from, after redirects; default ``url``) or the
+    feed's xml:base; items keep ``url`` as their feed. Raises :class:`FeedError` for an empty
+    body, something that is not a feed (an HTML page, JSON) and malformed or truncated XML:
+    never a partial list of items.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {KINDS}")
     if not body or not body.strip():
         raise FeedError(url, "is empty")
+    base_url = base_url or url
+    body = _without_leading_space(body)
     # A stream, never bytes or a str: feedparser opens paths and fetches URLs given as strings.
     # Its sanitizer is off because it keeps the text inside the elements it removes (an
     # iframe's fallback, say); html_to_text drops those, and we only ever keep plain text.
@@ -286,9 +333,9 @@ def parse_feed(body: bytes, url: str, kind: Kind, rules: FeedRules) -> ParsedFee
     # that changes if the feed moves; links and pictures are resolved here (_http_url against
     # the feed's URL). With xml:base, relative and nested bases need its resolution from the
     # feed's address, as a reader's would.
-    headers = {"content-type": "application/xml"}
+    headers = {"content-type": _xml_content_type(content_type)}
     if _mentions(body, "xml:base"):
-        headers["content-location"] = url
+        headers["content-location"] = base_url
     try:
         parsed = feedparser.parse(
             io.BytesIO(body),
@@ -304,17 +351,67 @@ def parse_feed(body: bytes, url: str, kind: Kind, rules: FeedRules) -> ParsedFee
         raise FeedError(url, _not_a_feed_in_words(body))
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if problem is not None and not isinstance(problem, _HARMLESS_BOZO):
-        raise FeedError(url, _malformed_in_words(problem))
+        raise FeedError(url, _malformed_in_words(problem, body))
+    note = None
+    if isinstance(problem, CharacterEncodingOverride):
+        note = (
+            f"the feed's text could not be read in the character set it declares ({problem});"
+            " check its wording before approving"
+        )
 
     media_descriptions = _media_descriptions(body, len(entries))
+    atom = str(version).startswith("atom")
     items: list[Item] = []
-    seen: set[str] = set()
+    seen: dict[str, Item] = {}
+    shared: list[str] = []
     for index, entry in enumerate(entries):
-        item = _entry_to_item(entry, url, kind, rules, media_descriptions[index])
-        if item is not None and item.id not in seen:
-            seen.add(item.id)
-            items.append(item)
-    return ParsedFeed(tuple(items), complete=problem is None)
+        item = _entry_to_item(entry, url, base_url, kind, rules, media_descriptions[index], atom)
+        if item is None:
+            continue
+        first = seen.get(item.id)
+        if first is not None:
+            if (first.link, first.title) == (item.link, item.title):
+                continue  # the same entry twice: one is enough
+            if item.id not in shared:
+                shared.append(item.id)
+            item = replace(item, id=f"{item.id}#{_digest(item.link, item.title)[:16]}")
+            if item.id in seen:
+                continue
+        seen[item.id] = item
+        items.append(item)
+    return ParsedFeed(tuple(items), complete=problem is None, note=note, shared_ids=tuple(shared))
+
+
+def _xml_content_type(header: str | None) -> str:
+    """The Content-Type feedparser is told, read as RFC 7303 says.
+
+    feedparser follows the older RFC 3023, where ``text/xml`` without a charset means US-ASCII
+    whatever the XML declaration says; RFC 7303 (and every feed reader) use the declaration
+    then. So only the HTTP charset is kept, on ``application/xml``; a byte-order mark still
+    wins over it inside feedparser.
+    """
+    charset = ""
+    for param in (header or "").split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip("\"'").strip()
+    if charset and re.fullmatch(r"[A-Za-z0-9._:-]{1,40}", charset):
+        return f"application/xml; charset={charset}"
+    return "application/xml"
+
+
+_LEADING_SPACE = re.compile(rb"(\xef\xbb\xbf)?[ \t\r\n]+(?=<)")
+
+
+def _without_leading_space(body: bytes) -> bytes:
+    """``body`` without the blank lines a PHP theme or plugin printed before ``<?xml``.
+
+    An XML declaration must be the very first thing, so expat refuses such a feed outright,
+    while every feed reader reads it: only ASCII whitespace is taken off, after any UTF-8
+    byte-order mark (UTF-16 feeds begin with their mark and ``<``).
+    """
+    match = _LEADING_SPACE.match(body)
+    return (match.group(1) or b"") + body[match.end() :] if match else body
 
 
 def _not_a_feed_in_words(body: bytes) -> str:
@@ -326,24 +423,36 @@ def _not_a_feed_in_words(body: bytes) -> str:
     return "is not an RSS or Atom feed"
 
 
-def _malformed_in_words(problem: BaseException) -> str:
-    if isinstance(problem, xml.sax.SAXParseException):
-        return (
-            f"is not well-formed XML (line {problem.getLineNumber()}: {problem.getMessage()}); "
-            "it may have been cut short"
-        )
-    return f"could not be read as a feed ({problem})"
+def _malformed_in_words(problem: BaseException, body: bytes) -> str:
+    """The parser's complaint, with a hint only where the hint is known to be true."""
+    if not isinstance(problem, xml.sax.SAXParseException):
+        return f"could not be read as a feed ({problem})"
+    line, message = problem.getLineNumber(), problem.getMessage()
+    where = f"is not well-formed XML (line {line}: {message})"
+    start = body.lstrip(b"\xef\xbb\xbf")[:1]
+    if "declaration not at start" in message or start not in (b"<", b"\xfe", b"\xff", b"\x00"):
+        shown = body.lstrip(b"\xef\xbb\xbf")[:40].decode("utf-8", "replace").splitlines()[0]
+        return f"{where}; the site prints something before the feed begins ({shown!r}...)"
+    lines = body.rstrip().split(b"\n")
+    ends_early = not lines[-1].rstrip().endswith(b">")
+    if message in ("no element found", "unclosed token") or (
+        ends_early and (line or 0) >= len(lines)
+    ):
+        return f"{where}; it ends before the feed is complete (cut short?)"
+    return f"{where}; the site's feed has a mistake there that its webmaster must fix"
 
 
 def _entry_to_item(
     entry: Mapping[str, Any],
     url: str,
+    base_url: str,
     kind: Kind,
     rules: FeedRules,
     media_descriptions: Sequence[str],
+    atom: bool,
 ) -> Item | None:
-    base = _entry_base(entry, url)
-    title = html_to_text(_text(entry.get("title")))
+    base = _entry_base(entry, base_url)
+    title = plain_text(_text(entry.get("title")), _is_html(entry.get("title_detail"), atom))
     categories = _categories(entry)
 
     status: AppealStatus | None = None
@@ -358,15 +467,16 @@ def _entry_to_item(
     if not title and not link:
         return None
 
-    bodies = _bodies(entry, media_descriptions)
-    image_url, image_alt = _image(entry, base, bodies)
+    bodies = _bodies(entry, media_descriptions, atom)
+    html_bodies = [value for value, html in bodies if html]
+    image_url, image_alt = _image(entry, base, html_bodies)
     if media_descriptions:
         image_alt = html_to_text(media_descriptions[0]) or image_alt
     return Item(
         id=_entry_id(entry, link, title),
         kind=kind,
         title=title,
-        summary=html_to_text(bodies[0]) if bodies else "",
+        summary=strip_boilerplate(plain_text(*bodies[0])) if bodies else "",
         link=link,
         image_url=image_url,
         image_alt=image_alt,
@@ -383,6 +493,15 @@ def _entry_to_item(
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+def _is_html(detail: Any, atom: bool) -> bool:
+    """Whether a text construct is HTML. Atom says so (``type="text"`` is the default and means
+    plain text: "<Sammy>" is a name, not a tag); RSS never does, and its text is HTML in
+    practice, so it is read as HTML whatever feedparser guessed."""
+    if not atom or not isinstance(detail, Mapping):
+        return True
+    return _text(detail.get("type")).lower() != "text/plain"
 
 
 def _entry_base(entry: Mapping[str, Any], url: str) -> str:
@@ -433,8 +552,11 @@ def _entry_id(entry: Mapping[str, Any], link: str | None, title: str) -> str:
     given = _text(entry.get("id"))
     if given:
         return given
-    digest = hashlib.sha256(f"{link or ''}\n{title}".encode()).hexdigest()
-    return f"sha256:{digest}"
+    return f"sha256:{_digest(link, title)}"
+
+
+def _digest(link: str | None, title: str) -> str:
+    return hashlib.sha256(f"{link or ''}\n{title}".encode()).hexdigest()
 
 
 def _categories(entry: Mapping[str, Any]) -> tuple[str, ...]:
@@ -519,26 +641,29 @@ def _region(categories: Sequence[str]) -> str | None:
     return None
 
 
-def _bodies(entry: Mapping[str, Any], media_descriptions: Sequence[str]) -> list[str]:
-    """The entry's summary then its contents (HTML), minus media:description texts.
+def _bodies(
+    entry: Mapping[str, Any], media_descriptions: Sequence[str], atom: bool
+) -> list[tuple[str, bool]]:
+    """The entry's summary then its contents, each with whether it is HTML, minus
+    media:description texts.
 
     feedparser files ``<media:description>`` (a caption) as a description, so it lands in the
     summary or content; each caption found in the XML takes out one matching value.
     """
-    values = [_text(entry.get("summary"))]
+    values = [(_text(entry.get("summary")), _is_html(entry.get("summary_detail"), atom))]
     for content in entry.get("content") or ():
         if isinstance(content, Mapping):
-            values.append(_text(content.get("value")))
+            values.append((_text(content.get("value")), _is_html(content, atom)))
     captions = Counter(html_to_text(d) for d in media_descriptions)
-    kept: list[str] = []
-    for value in values:
-        plain = html_to_text(value)
-        if not plain and not find_images(value):
+    kept: list[tuple[str, bool]] = []
+    for value, html in values:
+        plain = plain_text(value, html)
+        if not plain and not (html and find_images(value)):
             continue
         if captions[plain] > 0:
             captions[plain] -= 1
             continue
-        kept.append(value)
+        kept.append((value, html))
     return kept
 
 

@@ -12,12 +12,13 @@ its row, and the other feeds carry on.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 import requests
@@ -28,7 +29,8 @@ from bot.core.clock import to_iso
 from bot.core.db import immediate, is_busy
 from bot.core.errors import FeedError
 from bot.core.settings import Settings
-from bot.feeds.fetch import FeedRules, fetch_feed, parse_feed
+from bot.feeds.fetch import FeedRules, FetchResult, ParsedFeed, fetch_feed, parse_feed
+from bot.feeds.identity import keep_stored_ids
 from bot.feeds.items import CLOSED_STATUSES, Item, Kind
 from bot.posts.planner import plan_posts, post_content
 from bot.posts.queue import enqueue, store_item
@@ -50,6 +52,9 @@ class FeedReport:
     updated: int = 0
     closed: int = 0
     error: str | None = None
+    # Recorded but not queued: older than FEED_MAX_AGE_DAYS at the feed's first poll.
+    old: int = 0
+    notice: str | None = None
 
 
 # What a stored entry's change means for its appeal, reported to :class:`FeedChanges`:
@@ -142,8 +147,9 @@ def poll_feed(
     changes: FeedChanges,
 ) -> FeedReport:
     db.execute("INSERT OR IGNORE INTO feeds (url, kind) VALUES (?, ?)", [url, kind])
-    etag, last_modified = db.execute(
-        "SELECT etag, last_modified FROM feeds WHERE url = ?", [url]
+    etag, last_modified, body_hash, first_poll = db.execute(
+        "SELECT etag, last_modified, body_hash, last_success_at IS NULL FROM feeds WHERE url = ?",
+        [url],
     ).fetchone()
     try:
         fetched = fetch_feed(
@@ -154,14 +160,25 @@ def poll_feed(
             settings.feed_timeout_seconds,
             settings.feed_max_bytes,
         )
-        if fetched.status == "not_modified":
+        digest = hashlib.sha256(fetched.body).hexdigest() if fetched.body is not None else None
+        # Many charity sites answer every request in full: an identical body is as good as a 304.
+        if fetched.status == "not_modified" or (digest is not None and digest == body_hash):
+            notice = _feed_notice(db, url, fetched, None, now)
             db.execute(
-                "UPDATE feeds SET last_polled_at = ?, last_success_at = ?, last_error = NULL"
+                "UPDATE feeds SET last_polled_at = ?, last_success_at = ?, last_error = NULL,"
+                " etag = coalesce(?, etag), last_modified = coalesce(?, last_modified)"
                 " WHERE url = ?",
-                [to_iso(now), to_iso(now), url],
+                [to_iso(now), to_iso(now), fetched.etag, fetched.last_modified, url],
             )
-            return FeedReport(url, kind, "not_modified")
-        parsed = parse_feed(fetched.body or b"", url, kind, rules)
+            return FeedReport(url, kind, "not_modified", notice=notice)
+        parsed = parse_feed(
+            fetched.body or b"",
+            url,
+            kind,
+            rules,
+            content_type=fetched.content_type,
+            base_url=fetched.final_url,
+        )
     except FeedError as error:
         db.execute(
             "UPDATE feeds SET last_polled_at = ?, last_error = ?, last_error_at = ? WHERE url = ?",
@@ -170,22 +187,91 @@ def poll_feed(
         events.record(db, "fetch", "error", str(error), now=now)
         return FeedReport(url, kind, "error", error=error.reason)
 
-    counts = store_entries(db, settings, parsed.items, now, changes)
+    stored_ids = [row[0] for row in db.execute("SELECT id FROM items WHERE feed_url = ?", [url])]
+    items, renamed = keep_stored_ids(parsed.items, stored_ids)
+    if renamed:
+        new_id, old_id = renamed[0]
+        events.record(
+            db,
+            "fetch",
+            "ok",
+            f"{url} changed the ids of {len(renamed)} entries (e.g. {old_id} is now {new_id}):"
+            " kept as the appeals already stored, nothing queued again",
+            now=now,
+        )
+    cutoff = _old_before(settings, now) if first_poll else None
+    counts = store_entries(db, settings, items, now, changes, cutoff=cutoff, note=parsed.note)
     new, updated, closed = counts["new"], counts["updated"] + counts["closed"], counts["closed"]
     if kind == "appeal" and parsed.complete and settings.withdraw_when_missing_from_feed:
         # Only a complete, well-formed, non-empty poll is evidence that an appeal was taken down.
-        closed += changes.feed_seen(db, url, [item.id for item in parsed.items], now)
+        closed += changes.feed_seen(db, url, [item.id for item in items], now)
+    notice = _feed_notice(db, url, fetched, parsed, now)
     # Validators are saved only after a good parse: a 304 must never hide a feed we failed to read.
     db.execute(
         "UPDATE feeds SET etag = ?, last_modified = ?, last_polled_at = ?, last_success_at = ?,"
-        " last_error = NULL, entries = ? WHERE url = ?",
-        [fetched.etag, fetched.last_modified, to_iso(now), to_iso(now), len(parsed.items), url],
+        " last_error = NULL, entries = ?, body_hash = ? WHERE url = ?",
+        [fetched.etag, fetched.last_modified, to_iso(now), to_iso(now), len(items), digest, url],
     )
-    if new or updated or closed:
+    if new or updated or closed or counts["old"]:
+        old = f", {counts['old']} older than {settings.feed_max_age_days} days not queued"
         events.record(
-            db, "fetch", "ok", f"{url}: {new} new, {updated} updated, {closed} closed", now=now
+            db,
+            "fetch",
+            "ok",
+            f"{url}: {new} new, {updated} updated, {closed} closed"
+            + (old if counts["old"] else ""),
+            now=now,
         )
-    return FeedReport(url, kind, "ok", new=new, updated=updated, closed=closed)
+    if parsed.note and new:
+        events.record(db, "fetch", "held", f"{url}: {new} new held as drafts: {parsed.note}")
+    return FeedReport(
+        url,
+        kind,
+        "ok",
+        new=new,
+        updated=updated,
+        closed=closed,
+        old=counts["old"],
+        notice=notice,
+    )
+
+
+def _old_before(settings: Settings, now: datetime) -> datetime | None:
+    days = settings.feed_max_age_days
+    return now - timedelta(days=days) if days else None
+
+
+def _feed_notice(
+    db: sqlite_utils.Database,
+    url: str,
+    fetched: FetchResult,
+    parsed: ParsedFeed | None,
+    now: datetime,
+) -> str | None:
+    """What the operator must know about the feed, kept on its row for ``status`` and logged
+    once when it changes. An unchanged body (``parsed`` None) keeps the parse's part of it."""
+    previous = db.execute("SELECT notice FROM feeds WHERE url = ?", [url]).fetchone()[0]
+    parts = []
+    if fetched.moved_to:
+        parts.append(
+            f"moved permanently to {fetched.moved_to}: put that address in the settings"
+            " (APPEALS_FEED_URL or NEWS_FEED_URL)"
+        )
+    if parsed is None:
+        kept = [p for p in (previous or "").split("; ") if p and not p.startswith("moved ")]
+        parts.extend(kept)
+    elif parsed.shared_ids:
+        shown = ", ".join(parsed.shared_ids[:3])
+        parts.append(
+            f"{len(parsed.shared_ids)} id(s) shared by different entries ({shown}):"
+            " each kept, told apart by link and title; ask the webmaster to fix the feed's guids"
+        )
+    notice = "; ".join(parts) or None
+    if notice != previous:
+        db.execute("UPDATE feeds SET notice = ? WHERE url = ?", [notice, url])
+        if notice:
+            events.record(db, "fetch", "warning", f"{url} {notice}", now=now)
+    return notice
 
 
 def store_entries(
@@ -194,8 +280,12 @@ def store_entries(
     items: Sequence[Item],
     now: datetime,
     changes: FeedChanges,
+    *,
+    cutoff: datetime | None = None,
+    note: str | None = None,
 ) -> Counter[str | None]:
-    """Store a feed's entries (see :func:`store_entry`); how many were new, updated, closed.
+    """Store a feed's entries (see :func:`store_entry`); how many were new, updated, closed,
+    and "old" (new, but published before ``cutoff``, so recorded and not queued).
 
     A batch per transaction: a commit per entry costs more than the rest of a first poll of a
     big feed, while a batch never holds the write lock long enough to delay a slot. Each entry
@@ -209,7 +299,9 @@ def store_entries(
             for item in items[start : start + STORE_BATCH]:
                 try:
                     with immediate(db):
-                        counts[store_entry(db, settings, item, now, changes)] += 1
+                        counts[
+                            store_entry(db, settings, item, now, changes, cutoff=cutoff, note=note)
+                        ] += 1
                 except Exception as error:
                     failure = error
                     break
@@ -224,16 +316,32 @@ def store_entry(
     item: Item,
     now: datetime,
     changes: FeedChanges,
+    *,
+    cutoff: datetime | None = None,
+    note: str | None = None,
 ) -> str | None:
-    """Store one feed entry: "new", "updated", "closed" or None (nothing changed).
+    """Store one feed entry: "new", "updated", "closed", "old" or None (nothing changed).
 
-    New: its posts are queued. Changed: posts not yet sent get the new text, and an appeal's
-    change of state (closed, reopened…) is reported to ``changes``. Never queued twice.
+    New: its posts are queued (as drafts, with ``note`` as their last error, when the feed's
+    text may be wrong). Published before ``cutoff`` (a backlog at a feed's first poll): stored,
+    never queued, "old". Changed: posts not yet sent get the new text, and an appeal's change
+    of state (closed, reopened…) is reported to ``changes``. Never queued twice.
     """
     result = store_item(db, item, now)
     if result.new:
-        planned = plan_posts(item, settings, now, draft=settings.require_approval)
+        published = item.published_at or item.updated_at
+        if cutoff is not None and published is not None and published < cutoff:
+            if item.is_closed:
+                changes.entry_changed(db, EntryChange("first_seen_closed", item, None), now)
+            return "old"
+        draft = settings.require_approval or note is not None
+        planned = plan_posts(item, settings, now, draft=draft)
         queued = enqueue(db, item.id, planned, now)
+        if queued and note is not None:
+            db.execute(
+                "UPDATE posts SET last_error = ? WHERE item_id = ? AND status = 'draft'",
+                [note, item.id],
+            )
         if item.is_closed:
             # First seen already found: nothing was queued, but it must be recorded as closed.
             changes.entry_changed(db, EntryChange("first_seen_closed", item, None), now)

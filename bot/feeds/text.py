@@ -12,6 +12,8 @@ import functools
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from bot.feeds.boilerplate import HIDDEN_CLASS_NAMES
+
 # Elements whose content is code or a fallback, never words a reader should see in a post.
 _HIDDEN = frozenset({"script", "style", "iframe", "noscript", "template", "svg", "math", "object"})
 # Elements that end a line or a block: their edges become a space, so words never run together.
@@ -24,12 +26,41 @@ _BREAKS = frozenset(
 )  # fmt: skip
 
 
+# Where lazy-loading plugins (lazysizes, a3 Lazy Load, WP Rocket, Jetpack, Smush...) keep the
+# real picture while ``src`` holds a placeholder: first one given wins.
+LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-orig-file", "data-lazyload",
+                "data-large-file", "data-full-url", "data-echo", "data-url")  # fmt: skip
+LAZY_SRCSETS = ("data-srcset", "data-lazy-srcset")
+
+
+# Elements that never have an end tag: hiding one by class must not wait for its end.
+_VOID = frozenset({"img", "br", "hr", "input", "meta", "link", "source", "wbr", "area", "col"})
+
+
 @dataclass(frozen=True)
 class ImageTag:
-    """One ``<img>`` as written in the HTML: ``src`` unresolved, ``alt`` None when absent."""
+    """One ``<img>`` as written in the HTML: ``src`` unresolved, ``alt`` None when absent.
+
+    ``width``/``height`` are the declared pixel sizes (None when absent or not a number);
+    ``srcset`` the raw srcset attribute ("" when absent); ``classes`` the class names.
+    """
 
     src: str
     alt: str | None
+    width: int | None = None
+    height: int | None = None
+    srcset: str = ""
+    classes: tuple[str, ...] = ()
+
+
+def _boilerplate(attrs: list[tuple[str, str | None]]) -> bool:
+    classes = next((v for k, v in attrs if k == "class" and v), "")
+    return bool(classes) and not HIDDEN_CLASS_NAMES.isdisjoint(classes.split())
+
+
+def _pixels(value: str | None) -> int | None:
+    digits = (value or "").strip().removesuffix("px")
+    return int(digits) if digits.isdigit() and len(digits) < 7 else None
 
 
 class _Extractor(HTMLParser):
@@ -40,10 +71,21 @@ class _Extractor(HTMLParser):
         self.parts: list[str] = []
         self.images: list[ImageTag] = []
         self._hidden_depth = 0
+        # The element (tag name) a CMS boilerplate class hid, and how deep in it we are.
+        self._boilerplate_tag: str | None = None
+        self._boilerplate_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._boilerplate_tag is not None:
+            if tag == self._boilerplate_tag:
+                self._boilerplate_depth += 1
+            return
         if tag in _HIDDEN:
             self._hidden_depth += 1
+            return
+        if _boilerplate(attrs):
+            if tag not in _VOID:
+                self._boilerplate_tag, self._boilerplate_depth = tag, 1
             return
         if tag in _BREAKS:
             self.parts.append(" ")
@@ -51,29 +93,49 @@ class _Extractor(HTMLParser):
             self._image(dict(attrs))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        # <br/>, <img/>, and a self-closed <script/> that opens nothing.
-        if tag in _HIDDEN:
+        # <br/>, <img/>, and a self-closed <script/> or <div/> that opens nothing.
+        if tag in _HIDDEN or _boilerplate(attrs):
             return
         self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
+        if self._boilerplate_tag is not None:
+            if tag == self._boilerplate_tag:
+                self._boilerplate_depth -= 1
+                if not self._boilerplate_depth:
+                    self._boilerplate_tag = None
+            return
         if tag in _HIDDEN:
             self._hidden_depth = max(0, self._hidden_depth - 1)
         elif tag in _BREAKS:
             self.parts.append(" ")
 
     def handle_data(self, data: str) -> None:
-        if not self._hidden_depth:
+        if not self._hidden_depth and self._boilerplate_tag is None:
             self.parts.append(data)
 
     def _image(self, attrs: dict[str, str | None]) -> None:
-        src = (attrs.get("src") or "").strip()
-        if not src or src.startswith("data:"):
-            # Lazy-loading themes put a placeholder in src and the real picture in data-src.
-            src = (attrs.get("data-src") or "").strip()
-        if src and not src.startswith("data:"):
-            alt = attrs.get("alt")
-            self.images.append(ImageTag(src, " ".join(alt.split()) if alt is not None else None))
+        # A lazy-load attribute names the real picture; src is then a placeholder (a data: URI,
+        # a spinner or a 1x1 GIF) whatever it looks like.
+        lazy = next((attrs[k] for k in LAZY_SOURCES if (attrs.get(k) or "").strip()), None)
+        src = (lazy or attrs.get("src") or "").strip()
+        srcset = next((attrs[k] for k in LAZY_SRCSETS if (attrs.get(k) or "").strip()), None)
+        srcset = (srcset or attrs.get("srcset") or "").strip()
+        if src.startswith("data:"):
+            src = ""
+        if not src and not srcset:
+            return
+        alt = attrs.get("alt")
+        self.images.append(
+            ImageTag(
+                src,
+                " ".join(alt.split()) if alt is not None else None,
+                width=_pixels(attrs.get("width")),
+                height=_pixels(attrs.get("height")),
+                srcset=srcset,
+                classes=tuple((attrs.get("class") or "").split()),
+            )
+        )
 
 
 def _extract(html: str) -> _Extractor:
@@ -109,6 +171,13 @@ def html_to_text(html: str) -> str:
         return ""
     # str.split() also splits on no-break spaces, so &nbsp; collapses like any space.
     return _parsed(html)[0]
+
+
+def plain_text(text: str, html: bool = True) -> str:
+    """One paragraph of ``text``: HTML as :func:`html_to_text`, or, when the feed declares it
+    plain text (Atom ``type="text"``), the same characters with only whitespace collapsed,
+    so "Sam <Sammy> Jones" and "<MP-2025-0042>" survive."""
+    return html_to_text(text) if html else " ".join(text.split())
 
 
 def find_images(html: str) -> list[ImageTag]:

@@ -445,12 +445,13 @@ def test_entries_without_title_or_link_skipped_and_duplicates_dropped() -> None:
     body = rss(
         "<description>nothing to post</description>",
         "<guid>a</guid><title>First</title>",
-        "<guid>a</guid><title>Again</title>",
+        "<guid>a</guid><title>First</title>",
         "<link>/only-a-link</link>",
     )
-    items = parse_feed(body, FEED_URL, "appeal", RULES).items
-    assert [i.title for i in items] == ["First", ""]
-    assert items[1].link == "http://127.0.0.1:8000/only-a-link"
+    parsed = parse_feed(body, FEED_URL, "appeal", RULES)
+    assert [i.title for i in parsed.items] == ["First", ""]
+    assert parsed.items[1].link == "http://127.0.0.1:8000/only-a-link"
+    assert parsed.shared_ids == ()
 
 
 def test_empty_channel_is_a_complete_feed() -> None:
