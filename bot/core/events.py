@@ -43,6 +43,7 @@ OUTCOMES: tuple[str, ...] = (
     "done",
     "started",
     "stopped",
+    "warning",
 )
 
 
@@ -63,7 +64,8 @@ def record(
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
         [to_iso(now or utcnow()), post_id, item_id, platform, action, outcome, detail],
     )
-    level = logging.WARNING if outcome in ("failed", "error", "paused", "missed") else logging.INFO
+    warn = ("failed", "error", "paused", "missed", "warning")
+    level = logging.WARNING if outcome in warn else logging.INFO
     where = " ".join(
         part
         for part in (

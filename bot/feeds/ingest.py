@@ -162,15 +162,21 @@ def poll_feed(
         )
         digest = hashlib.sha256(fetched.body).hexdigest() if fetched.body is not None else None
         # Many charity sites answer every request in full: an identical body is as good as a 304.
-        if fetched.status == "not_modified" or (digest is not None and digest == body_hash):
+        unchanged = digest is not None and digest == body_hash
+        if fetched.status == "not_modified" or unchanged:
             notice = _feed_notice(db, url, fetched, None, now)
+            closed = 0
+            if unchanged and kind == "appeal" and settings.withdraw_when_missing_from_feed:
+                # Still a complete poll listing what the last one listed: an appeal gone from
+                # the site keeps counting towards WITHDRAW_WHEN_MISSING_FROM_FEED.
+                closed = changes.feed_seen(db, url, _listed_last_time(db, url), now)
             db.execute(
                 "UPDATE feeds SET last_polled_at = ?, last_success_at = ?, last_error = NULL,"
                 " etag = coalesce(?, etag), last_modified = coalesce(?, last_modified)"
                 " WHERE url = ?",
                 [to_iso(now), to_iso(now), fetched.etag, fetched.last_modified, url],
             )
-            return FeedReport(url, kind, "not_modified", notice=notice)
+            return FeedReport(url, kind, "not_modified", closed=closed, notice=notice)
         parsed = parse_feed(
             fetched.body or b"",
             url,
@@ -206,6 +212,8 @@ def poll_feed(
         # Only a complete, well-formed, non-empty poll is evidence that an appeal was taken down.
         closed += changes.feed_seen(db, url, [item.id for item in items], now)
     notice = _feed_notice(db, url, fetched, parsed, now)
+    if not parsed.complete or parsed.note:
+        digest = None  # a body read with a workaround is read again, never taken as known
     # Validators are saved only after a good parse: a 304 must never hide a feed we failed to read.
     db.execute(
         "UPDATE feeds SET etag = ?, last_modified = ?, last_polled_at = ?, last_success_at = ?,"
@@ -223,7 +231,9 @@ def poll_feed(
             now=now,
         )
     if parsed.note and new:
-        events.record(db, "fetch", "held", f"{url}: {new} new held as drafts: {parsed.note}")
+        events.record(
+            db, "fetch", "held", f"{url}: {new} new held as drafts: {parsed.note}", now=now
+        )
     return FeedReport(
         url,
         kind,
@@ -234,6 +244,16 @@ def poll_feed(
         old=counts["old"],
         notice=notice,
     )
+
+
+def _listed_last_time(db: sqlite_utils.Database, url: str) -> list[str]:
+    """The open appeals of the feed that its last parsed body listed (none missing since)."""
+    rows = db.execute(
+        "SELECT id FROM items WHERE feed_url = ? AND kind = 'appeal' AND source = 'feed'"
+        " AND closed_at IS NULL AND purged_at IS NULL AND missing_polls = 0",
+        [url],
+    )
+    return [row[0] for row in rows]
 
 
 def _old_before(settings: Settings, now: datetime) -> datetime | None:
