@@ -66,6 +66,9 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     for name in ("FACEBOOK_PAGE_ACCESS_TOKEN",):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "cli.db"))
+    # An installed bot: the database exists (read-only commands never create one; see
+    # test_read_only_commands_never_create_a_database).
+    open_db(tmp_path / "cli.db").conn.close()
     empty = tmp_path / "empty.env"  # not the host's .env; a missing --env-file is an error
     empty.write_text("")
 
@@ -338,6 +341,34 @@ def test_bad_since_is_one_line_on_stderr(cli: Cli) -> None:
 
 
 # --- status, fetch ---------------------------------------------------------------------------
+
+
+READ_ONLY = [
+    ("queue",),
+    ("queue", "--json"),
+    ("status",),
+    ("status", "--json"),
+    ("log",),
+    ("withdrawals",),
+    ("stats",),
+    ("users", "list"),
+    ("approve", "1"),
+]
+
+
+@pytest.mark.parametrize("command", READ_ONLY, ids=" ".join)
+def test_read_only_commands_never_create_a_database(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    # Run from the wrong folder, `status` made a new empty appeals.db there and showed an
+    # empty bot as if all were well.
+    elsewhere = tmp_path / "elsewhere" / "appeals.db"
+    elsewhere.parent.mkdir()
+    monkeypatch.setenv("DATABASE_PATH", str(elsewhere))
+    result = cli(*command)
+    assert_one_error_line(result)
+    assert f"no database at {elsewhere}" in result.err
+    assert list(elsewhere.parent.iterdir()) == []
 
 
 def test_status_prints_feeds_and_platforms(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

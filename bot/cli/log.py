@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from bot.cli.command import Command, emit_json
+from bot.cli.command import Command, emit_json, existing_db
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -26,7 +26,6 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 def show_log(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core import events
     from bot.core.clock import local_text, local_times_in, parse_since, utcnow
-    from bot.core.db import open_db
     from bot.core.display import table
     from bot.core.errors import AppealBotError
     from bot.shares.stats import latest_shares
@@ -34,7 +33,7 @@ def show_log(settings: Settings, args: argparse.Namespace) -> int:
     if args.status is not None and args.status not in events.OUTCOMES:
         raise AppealBotError(f"--status {args.status!r}: use one of {', '.join(events.OUTCOMES)}")
     now = utcnow()
-    db = open_db(settings.database_path)
+    db = existing_db(settings)
     rows = events.list_events(
         db,
         platform=args.platform,

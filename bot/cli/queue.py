@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from bot.cli.command import Command, emit_json
+from bot.cli.command import Command, emit_json, existing_db
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -42,7 +42,6 @@ def _queue_rows(settings: Settings, rows: list[dict[str, Any]]) -> list[dict[str
 
 
 def queue(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.core.db import open_db
     from bot.core.display import table
     from bot.core.errors import AppealBotError
     from bot.posts.queue import list_posts
@@ -56,9 +55,7 @@ def queue(settings: Settings, args: argparse.Namespace) -> int:
             )
     if statuses is None and not args.everything:
         statuses = ("draft", "queued", "sending", "failed", "deleting")
-    rows = _queue_rows(
-        settings, list_posts(open_db(settings.database_path), statuses, args.platform)
-    )
+    rows = _queue_rows(settings, list_posts(existing_db(settings), statuses, args.platform))
     if args.json:
         emit_json(rows)
         return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from bot.cli.command import Command
+from bot.cli.command import Command, existing_db
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -19,10 +19,9 @@ def _post_id(parser: argparse.ArgumentParser) -> None:
 
 def approve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.clock import utcnow
-    from bot.core.db import open_db
     from bot.posts import approval
 
-    ids = approval.approve(open_db(settings.database_path), args.id, utcnow())
+    ids = approval.approve(existing_db(settings), args.id, utcnow())
     print(f"approved queue entries {', '.join(map(str, ids))}: they go out in the next slot")
     return 0
 
@@ -34,10 +33,9 @@ def edit_arguments(parser: argparse.ArgumentParser) -> None:
 
 def edit(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.clock import utcnow
-    from bot.core.db import open_db
     from bot.posts import approval
 
-    ids = approval.edit(open_db(settings.database_path), args.id, args.text, utcnow())
+    ids = approval.edit(existing_db(settings), args.id, args.text, utcnow())
     print(f"edited queue entries {', '.join(map(str, ids))}")
     return 0
 
@@ -49,20 +47,18 @@ def reject_arguments(parser: argparse.ArgumentParser) -> None:
 
 def reject(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.clock import utcnow
-    from bot.core.db import open_db
     from bot.posts import approval
 
-    ids = approval.reject(open_db(settings.database_path), args.id, args.reason, utcnow())
+    ids = approval.reject(existing_db(settings), args.id, args.reason, utcnow())
     print(f"rejected queue entries {', '.join(map(str, ids))}: they will not be posted")
     return 0
 
 
 def retry(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.clock import utcnow
-    from bot.core.db import open_db
     from bot.posts import approval
 
-    ids = approval.retry(open_db(settings.database_path), args.id, utcnow())
+    ids = approval.retry(existing_db(settings), args.id, utcnow())
     print(f"queued again: {', '.join(map(str, ids))}; they go out in the next slot")
     return 0
 

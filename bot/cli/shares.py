@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from bot.cli.command import Command, emit_json
+from bot.cli.command import Command, emit_json, existing_db
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -62,11 +62,10 @@ def stats(settings: Settings, args: argparse.Namespace) -> int:
     import sys
 
     from bot.core.clock import utcnow
-    from bot.core.db import open_db
     from bot.shares.stats import report_csv, report_json, stats_report, stats_text
 
     now = utcnow()
-    db = open_db(settings.database_path)
+    db = existing_db(settings)
     if args.appeal is not None:
         _require_item(db, args.appeal)
     if args.plot:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from bot.cli.command import Command, emit_json
+from bot.cli.command import Command, emit_json, existing_db
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -17,12 +17,11 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 def status(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.clock import local_text, utcnow
-    from bot.core.db import open_db
     from bot.core.display import shorten_url, table
     from bot.status import gather_status
 
     now = utcnow()
-    found = gather_status(open_db(settings.database_path), settings, now)
+    found = gather_status(existing_db(settings), settings, now)
     if args.json:
         emit_json(found)
         return 0

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from bot.cli.command import Command
+from bot.cli.command import Command, existing_db
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -59,7 +59,8 @@ def manage_users(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.display import table
     from bot.web import users
 
-    db = open_db(settings.database_path)
+    # Accounts can be made before anything else has run; listing never creates the database.
+    db = existing_db(settings) if args.action == "list" else open_db(settings.database_path)
     if args.action == "add":
         user = users.add_user(db, args.name, args.role, _read_password(args), utcnow())
         print(f"added {user.name} ({user.role})")

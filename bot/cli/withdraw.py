@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from bot.cli.command import Command, emit_json
+from bot.cli.command import Command, emit_json, existing_db
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -69,10 +69,9 @@ def withdrawals_arguments(parser: argparse.ArgumentParser) -> None:
 def withdrawals(settings: Settings, args: argparse.Namespace) -> int:
     from bot.appeals.withdrawal import list_withdrawals
     from bot.core.clock import local_text, local_times_in
-    from bot.core.db import open_db
     from bot.core.display import table
 
-    report = list_withdrawals(open_db(settings.database_path), settings.platforms, args.limit)
+    report = list_withdrawals(existing_db(settings), settings.platforms, args.limit)
     if args.json:
         emit_json([w.as_dict() for w in report])
         return 0

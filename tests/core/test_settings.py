@@ -5,6 +5,7 @@ import pytest
 from dotenv import dotenv_values
 
 from bot.cli import main
+from bot.core.db import open_db
 from bot.core.errors import ConfigError
 from bot.core.settings import VARIABLES, Variable, load_settings
 
@@ -144,6 +145,7 @@ def test_the_default_env_file_may_be_absent(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "x.db"))
+    open_db(tmp_path / "x.db").conn.close()
     assert main(["queue"]) == 0
     assert capsys.readouterr().err == ""
 
