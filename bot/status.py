@@ -8,6 +8,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.core.settings import KNOWN_PLATFORMS, Settings
+from bot.platforms import missing_credentials
 from bot.posts.queue import budget_used
 from bot.sending import health
 
@@ -33,6 +34,9 @@ def gather_status(db: sqlite_utils.Database, settings: Settings, now: datetime) 
                 "platform": name,
                 "enabled": name in settings.platforms,
                 "mode": "sandbox" if settings.sandbox else "live",
+                "not_ready": missing_credentials(settings, name)
+                if name in settings.platforms
+                else None,
                 "paused": bool(state.paused_reason),
                 "paused_reason": state.paused_reason,
                 "rate_limited_until": state.hold_until if state.held(now) else None,

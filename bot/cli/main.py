@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -79,18 +81,52 @@ def _env_file(given: str | None) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit code. A closed pipe (``queue | head``) ends it quietly with
+    141, as Unix tools do (128 + SIGPIPE), never with a traceback."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        _silence_stdout()
+        return 141
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file (tests capture it): nothing will flush to the closed pipe
+
+
+def _warn_misspelt(env_file: str) -> None:
+    from dotenv import dotenv_values
+
+    from bot.core.setting_names import misspelt
+
+    in_file = list(dotenv_values(env_file)) if Path(env_file).is_file() else []
+    for line in misspelt(in_file, os.environ):
+        print(line, file=sys.stderr)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from bot.core.logs import configure_logging
     from bot.core.settings import load_settings
 
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as done:  # --help, or a usage error already said in one line
+        sys.stdout.flush()
         return done.code if isinstance(done.code, int) else 2
     command = COMMANDS[args.command or "run"]
     try:
-        settings = load_settings(env_file=_env_file(args.env_file))
+        env_file = _env_file(args.env_file)
+        settings = load_settings(env_file=env_file)
+        _warn_misspelt(env_file)
         configure_logging(settings.log_level, settings.secrets())
-        return command.run(settings, args)
+        code = command.run(settings, args)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at the interpreter's exit
+        return code
     except AppealBotError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import TYPE_CHECKING
 
-from bot.cli.command import Command
+from bot.cli.command import Command, emit_json
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -17,6 +18,7 @@ def post_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="send everything queued now, ignoring slots and times (daily limits still apply)",
     )
+    parser.add_argument("--json", action="store_true", help="print what was sent as JSON")
 
 
 def post(settings: Settings, args: argparse.Namespace) -> int:
@@ -46,29 +48,66 @@ def post(settings: Settings, args: argparse.Namespace) -> int:
             )
     finally:
         restore()
-    print("\n".join(report.summary_lines()))
+    if args.json:
+        emit_json({**dataclasses.asdict(report), "summary": report.summary_lines()})
+    else:
+        print("\n".join(report.summary_lines()))
     return 1 if report.failed else 0
+
+
+def json_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print a JSON array")
 
 
 def check_credentials(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.errors import PublishError
     from bot.runtime import start_runtime
 
-    failures = 0
+    results = []
     with start_runtime(settings, with_feeds=False) as runtime:
         for name, publisher in runtime.publishers.items():
             mode = "live" if publisher.live else "sandbox"
             try:
                 account = publisher.check_credentials()
             except PublishError as error:
-                failures += 1
-                print(f"{name} ({mode}): NOT working: {error.message}")
+                results.append(
+                    {
+                        "platform": name,
+                        "mode": mode,
+                        "working": False,
+                        "account": None,
+                        "error": error.message,
+                    }
+                )
             else:
-                print(f"{name} ({mode}): working, signed in as {account}")
-    return 1 if failures else 0
+                results.append(
+                    {
+                        "platform": name,
+                        "mode": mode,
+                        "working": True,
+                        "account": account,
+                        "error": None,
+                    }
+                )
+    if args.json:
+        emit_json(results)
+    for result in [] if args.json else results:
+        if result["working"]:
+            print(
+                f"{result['platform']} ({result['mode']}): working, signed in as"
+                f" {result['account']}"
+            )
+        else:
+            print(f"{result['platform']} ({result['mode']}): NOT working: {result['error']}")
+    return 0 if all(result["working"] for result in results) else 1
 
 
 COMMANDS = [
     Command("post", "send the posts that are due now", post, post_arguments),
-    Command("check-credentials", "check each platform's credentials work", check_credentials),
+    Command(
+        "check-credentials",
+        "check each platform's credentials work",
+        check_credentials,
+        json_argument,
+    ),
 ]

@@ -67,6 +67,8 @@ def queue(settings: Settings, args: argparse.Namespace) -> int:
             rows,
             [
                 ("id", "id", 6),
+                ("item_id", "appeal", 24),
+                ("title", "title", 30),
                 ("status", "status", 9),
                 ("platform", "platform", 8),
                 ("page", "page", 10),
@@ -104,11 +106,17 @@ def add(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.clock import parse_local_time, utcnow
     from bot.core.db import open_db
     from bot.core.errors import AppealBotError
+    from bot.core.settings import KNOWN_PLATFORMS
     from bot.posts.manual import ManualPost, add_manual
 
     now = utcnow()
     platforms = tuple(p.strip() for p in args.platforms.split(",")) if args.platforms else None
     for platform in platforms or ():
+        if platform not in KNOWN_PLATFORMS:
+            raise AppealBotError(
+                f"--platforms: {platform!r} is not a platform name; use"
+                f" {', '.join(KNOWN_PLATFORMS)}"
+            )
         if platform not in settings.platforms:
             raise AppealBotError(
                 f"--platforms: {platform!r} is not enabled"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import TYPE_CHECKING
 
 from bot.cli.command import Command, emit_json, existing_db
@@ -19,6 +20,7 @@ def metrics_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="read every sent post now, due or not (read limits still apply)",
     )
+    parser.add_argument("--json", action="store_true", help="print what was read as JSON")
 
 
 def metrics(settings: Settings, args: argparse.Namespace) -> int:
@@ -38,7 +40,10 @@ def metrics(settings: Settings, args: argparse.Namespace) -> int:
         report = poll_metrics(
             runtime.db(), runtime.publishers, runtime.settings, utcnow(), everything=args.all
         )
-    print(report.summary())
+    if args.json:
+        emit_json({**dataclasses.asdict(report), "summary": report.summary()})
+    else:
+        print(report.summary())
     return 1 if report.stopped else 0
 
 

@@ -52,7 +52,9 @@ def status(settings: Settings, args: argparse.Namespace) -> int:
     for row in found["platforms"]:
         row["enabled_text"] = "yes" if row["enabled"] else "no"
         row["paused_text"] = (
-            f"PAUSED: {row['paused_reason']}"
+            f"NOT READY: {row['not_ready']}"
+            if row["not_ready"]
+            else f"PAUSED: {row['paused_reason']}"
             if row["paused"]
             else (
                 f"rate limited until {local_text(row['rate_limited_until'], zone)}"

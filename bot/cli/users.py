@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from bot.cli.command import Command, existing_db
+from bot.cli.command import Command, emit_json, existing_db
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -22,7 +22,8 @@ def arguments(parser: argparse.ArgumentParser) -> None:
         required=True,
         help="comms: queue, approve, edit, withdraw; viewer: read only",
     )
-    actions.add_parser("list", help="list users and their roles")
+    listing = actions.add_parser("list", help="list users and their roles")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
     remove = actions.add_parser("remove", help="remove a user and end their sessions")
     remove.add_argument("name", metavar="NAME", help="user name")
     passwd = actions.add_parser("passwd", help="change a user's password and end their sessions")
@@ -70,6 +71,18 @@ def manage_users(settings: Settings, args: argparse.Namespace) -> int:
     elif args.action == "remove":
         users.remove_user(db, args.name)
         print(f"removed {args.name}")
+    elif getattr(args, "json", False):
+        emit_json(
+            [
+                {
+                    "name": u.name,
+                    "role": u.role,
+                    "created_at": u.created_at,
+                    "last_login_at": u.last_login_at,
+                }
+                for u in users.list_users(db)
+            ]
+        )
     else:
         rows = [
             {

@@ -12,36 +12,71 @@ if TYPE_CHECKING:
 
 
 def withdraw_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("item_id", metavar="APPEAL_ID", help="the appeal's id (see `queue`)")
+    parser.add_argument(
+        "item_id", metavar="APPEAL_ID", help="the appeal's id (the `appeal` column of `queue`)"
+    )
     parser.add_argument("--reason", required=True, help="why, e.g. 'found safe and well'")
     parser.add_argument(
         "--found",
         action="store_true",
         help="the person was found: also queue the FOUND_THANKS update if it is on",
     )
+    parser.add_argument("--json", action="store_true", help="print what was done as JSON")
 
 
 def withdraw(settings: Settings, args: argparse.Namespace) -> int:
     from bot.appeals.lifecycle import close_appeal
     from bot.appeals.withdrawal import process_deletions
-    from bot.core.clock import utcnow
+    from bot.core.clock import local_text, utcnow
     from bot.core.display import plural
+    from bot.core.errors import AppealBotError, NotFound
     from bot.runtime import start_runtime
 
+    if not args.reason.strip():
+        raise AppealBotError(
+            "--reason: say why, e.g. 'found safe and well'; it goes in the operators' log"
+        )
     now = utcnow()
+    db = existing_db(settings)
+    before = db.execute(
+        "SELECT closed_at, close_reason, title FROM items WHERE id = ?", [args.item_id]
+    ).fetchone()
+    if before is None:
+        raise NotFound(f"no appeal or news item {args.item_id} (see the appeal column of `queue`)")
+    closed_at, closed_why, title = before
     with start_runtime(settings, with_feeds=False) as runtime:
         db = runtime.db()
         closure = close_appeal(
             db, runtime.settings, args.item_id, args.reason, now, found=args.found
         )
-        affected = closure.affected
         deleted = process_deletions(db, runtime.publishers, now)
         pending = db.execute(
             "SELECT COUNT(*) FROM posts WHERE item_id = ? AND status = 'deleting'", [args.item_id]
         ).fetchone()[0]
+    if args.json:
+        emit_json(
+            {
+                "item_id": args.item_id,
+                "title": title,
+                "already_withdrawn_at": closed_at,
+                "already_withdrawn_reason": closed_why,
+                "affected": closure.affected,
+                "deleted_now": deleted,
+                "pending": pending,
+                "thanks": closure.thanks,
+            }
+        )
+        return 0
+    if closed_at and not (closure.affected or deleted or pending):
+        when = local_text(closed_at, settings.timezone)
+        print(
+            f"{args.item_id} ({title}) was already withdrawn on {when} {settings.timezone.key}"
+            f" ({closed_why}); nothing more to take down"
+        )
+        return 0
     print(
-        f"withdrew {args.item_id}: {plural(affected, 'post')} taken down or cancelled,"
-        f" {deleted} deleted now"
+        f"withdrew {args.item_id} ({title}): {plural(closure.affected, 'post')} taken down or"
+        f" cancelled, {deleted} deleted now"
         + (f", {plural(pending, 'deletion')} pending (retried automatically)" if pending else "")
     )
     if args.found:
@@ -82,6 +117,7 @@ def withdrawals(settings: Settings, args: argparse.Namespace) -> int:
         {
             "when": local_text(w.closed_at, settings.timezone),
             "item_id": w.item_id,
+            "title": w.title,
             "reason": w.reason,
             "platform": p.platform,
             "state": p.state + (f" ({p.pending})" if p.pending else ""),
@@ -99,6 +135,7 @@ def withdrawals(settings: Settings, args: argparse.Namespace) -> int:
             [
                 ("when", f"withdrawn ({settings.timezone.key})", 16),
                 ("item_id", "appeal", 24),
+                ("title", "title", 30),
                 ("reason", "why", 40),
                 ("platform", "platform", 8),
                 ("state", "posts", 16),

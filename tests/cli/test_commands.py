@@ -7,14 +7,9 @@ exit; ``check-credentials`` tells working credentials from refused ones, on the 
 
 from __future__ import annotations
 
-import json
-import logging
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -22,70 +17,14 @@ from bot.cli import COMMANDS, main
 from bot.core import events
 from bot.core.clock import utcnow
 from bot.core.db import open_db
-from bot.core.settings import VARIABLES
 from bot.fakes.facebook_server import FakeFacebook
 from bot.fakes.x_server import FakeX
-from tests.live_fakes import fake_facebook, fake_x, live_env
+from tests.cli.conftest import Cli, Result
+from tests.live_fakes import live_env
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 SAMPLE_FEED = ROOT / "bot" / "data" / "sample_appeals.xml"
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-Cli = Callable[..., Result]
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """``main`` installs a stderr handler on the root logger; put the old ones back afterwards,
-    so no later test logs into this test's closed capture stream."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    bot_level = logging.getLogger("appeal_bot").level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    logging.getLogger("appeal_bot").setLevel(bot_level)
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
-    """Run the CLI with a clean environment: no setting leaks in from the host."""
-    for variable in VARIABLES:
-        monkeypatch.delenv(variable.name, raising=False)
-    for name in ("FACEBOOK_PAGE_ACCESS_TOKEN",):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "cli.db"))
-    # An installed bot: the database exists (read-only commands never create one; see
-    # test_read_only_commands_never_create_a_database).
-    open_db(tmp_path / "cli.db").conn.close()
-    empty = tmp_path / "empty.env"  # not the host's .env; a missing --env-file is an error
-    empty.write_text("")
-
-    def run(*args: str) -> Result:
-        capsys.readouterr()
-        code = main(["--env-file", str(empty), *args])
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
-
-
-@pytest.fixture(scope="module")
-def fakes() -> Iterator[tuple[FakeX, FakeFacebook]]:
-    with fake_x() as x, fake_facebook() as facebook:
-        assert isinstance(x, FakeX) and isinstance(facebook, FakeFacebook)
-        yield x, facebook
 
 
 def assert_one_error_line(result: Result) -> None:
