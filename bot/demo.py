@@ -18,9 +18,9 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.core.clock import local_text, utcnow
+from bot.core.clock import local_text, to_iso, utcnow
 from bot.core.db import open_db
-from bot.core.display import table
+from bot.core.display import plural, table
 from bot.core.settings import Settings
 from bot.runtime import Runtime, start_runtime
 from bot.scheduler import Daemon
@@ -68,7 +68,10 @@ def show_shares(runtime: Runtime, db: sqlite_utils.Database, folder: Path) -> Pa
         runtime.sandbox.x.clock = runtime.sandbox.facebook.clock = now.timestamp
         taken = take_due_readings(db, runtime.publishers, settings, now)
         print(f"   +{_duration_text(offset)}: {taken} readings")
-    print("\nShares (`run_bot.py stats`):")
+    print(
+        f"\nShares (`run_bot.py stats`) as of {local_text(to_iso(now), settings.timezone)}"
+        f" {settings.timezone.key}, the end of the fast-forwarded week; ages are from then:"
+    )
     print(stats_text(stats_report(db, now), settings.timezone))
     plot = write_plot(db, settings, now, folder / "demo-shares.png")
     print(f"\nPlot of shares over time (`run_bot.py stats --plot FILE.png`): {plot}")
@@ -114,10 +117,15 @@ def run_demo(settings: Settings, output: str = "demo-output") -> int:
                 "the first feed poll",
                 lambda: count("SELECT COUNT(*) FROM feeds WHERE last_success_at IS NOT NULL") >= 2,
             )
+            stored = count("SELECT COUNT(*) FROM items")
+            queued = count("SELECT COUNT(DISTINCT item_id) FROM posts")
+            closed = count("SELECT COUNT(*) FROM items WHERE closed_at IS NOT NULL")
             print(
-                f"1. polled the feeds: {count('SELECT COUNT(*) FROM items')} items, "
-                f"{count('SELECT COUNT(*) FROM posts')} posts queued "
-                "(urgent appeals go out at once, outside the slots)"
+                f"1. polled the feeds: {stored} {'entry' if stored == 1 else 'entries'} stored,"
+                f" {queued} of them queued"
+                f" as {plural(count('SELECT COUNT(*) FROM posts'), 'post')}"
+                + (f"; {closed} already found on the site, so not posted" if closed else "")
+                + " (urgent appeals go out at once, outside the slots)"
             )
             print("2. running a posting slot through the scheduler")
             daemon.scheduler.add_job(
@@ -132,6 +140,16 @@ def run_demo(settings: Settings, output: str = "demo-output") -> int:
                     count("SELECT COUNT(*) FROM events WHERE action = 'slot' AND outcome = 'done'")
                     >= 1
                 ),
+            )
+            urgent = count(
+                "SELECT COUNT(*) FROM posts p JOIN items i ON i.id = p.item_id"
+                " WHERE p.sent_at IS NOT NULL AND i.urgent = 1"
+            )
+            in_slot = count("SELECT COUNT(*) FROM posts WHERE sent_at IS NOT NULL") - urgent
+            print(
+                f"   sent {plural(urgent, 'urgent post')} at once and {in_slot} in the slot"
+                f" (at most POSTS_PER_SLOT={settings.posts_per_slot} per platform and page);"
+                " the rest wait for the next slot"
             )
             feeds = runtime.sandbox.feeds
             feeds.files["/appeals.xml"] = mark_first_found(feeds.files["/appeals.xml"])

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
@@ -33,8 +36,32 @@ SANDBOX_REGIONAL_PAGES = {"north-west": "1000000002", "scotland": "1000000003"}
 PHOTO = png(64, 64, (40, 90, 160))
 
 
-def sample_feed(name: str) -> bytes:
-    return resources.files("bot").joinpath("data", name).read_bytes()
+def sample_feed(name: str, now: datetime | None = None) -> bytes:
+    """A sample feed, its dates moved so its newest entry is an hour old at ``now`` (default: the
+    real time). The files are dated 2025; served as they are, every entry would be older than
+    FEED_MAX_AGE_DAYS at the sandbox's first poll, and nothing would be queued."""
+    text = resources.files("bot").joinpath("data", name).read_text(encoding="utf-8")
+    dates = [_parse_date(m[1], m[2]) for m in _DATE.finditer(text)]
+    if not dates:
+        return text.encode()
+    shift = (now or datetime.now(UTC)) - timedelta(hours=1) - max(dates)
+
+    def moved(match: re.Match[str]) -> str:
+        tag, value = match[1], _parse_date(match[1], match[2]) + shift
+        shown = format_datetime(value) if tag == "pubDate" else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"<{tag}>{shown}</{tag}>"
+
+    return _DATE.sub(moved, text).encode()
+
+
+# RSS dates (RFC 822) and Atom dates (RFC 3339, as the sample files write them: UTC with Z).
+_DATE = re.compile(r"<(pubDate|published|updated)>([^<]+)</\1>")
+
+
+def _parse_date(tag: str, text: str) -> datetime:
+    if tag != "pubDate":
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    return parsedate_to_datetime(text).astimezone(UTC)
 
 
 class _FeedHandler(BaseHTTPRequestHandler):
