@@ -38,10 +38,34 @@ def _figure() -> tuple[Any, Any]:
     return figure, figure.add_subplot()
 
 
+# The formats a name may ask for, by its suffix, as matplotlib names them.
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg"}
+
+
+def check_plot_path(path: Path) -> str:
+    """The format ``path`` asks for; raises AppealBotError for a folder that does not exist (a
+    typo, never created for the caller) or a suffix other than .png, .svg, .pdf, .jpg."""
+    if not path.parent.is_dir():
+        raise AppealBotError(f"--plot: the folder {path.parent} does not exist")
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise AppealBotError(
+            f"--plot {path.name}: name the file .png, .svg, .pdf or .jpg, the format it will be"
+        )
+    return fmt
+
+
 def _save(figure: Any, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, format="png")
+    figure.savefig(path, format=check_plot_path(path))
     return path
+
+
+def _count_axis(axes: Any, top: int) -> None:
+    """Whole shares from 0: a count is never 0.01 or −0.04, even with nothing shared yet."""
+    from matplotlib.ticker import MaxNLocator
+
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_ylim(bottom=0, top=max(top, 1) * 1.1)
 
 
 def plot_series(series: Mapping[str, Series], path: Path, title: str, zone: tzinfo) -> Path:
@@ -65,7 +89,7 @@ def plot_series(series: Mapping[str, Series], path: Path, title: str, zone: tzin
     axes.set_title(title)
     axes.set_xlabel(f"time ({_zone_name(zone)})")
     axes.set_ylabel("shares (X reposts, Facebook shares)")
-    axes.set_ylim(bottom=0)
+    _count_axis(axes, max((count for points in series.values() for _, count in points), default=0))
     axes.grid(True, alpha=0.3)
     axes.legend(loc="upper left", fontsize="small")
     return _save(figure, path)
@@ -91,6 +115,7 @@ def plot_weekly(weeks: Sequence[tuple[date, Mapping[str, int]]], path: Path, zon
     axes.set_title("Shares gained per week, all appeals and news")
     axes.set_xlabel(f"week starting Monday ({_zone_name(zone)})")
     axes.set_ylabel("shares gained")
+    _count_axis(axes, max((n for _, gained in weeks for n in gained.values()), default=0))
     axes.grid(True, axis="y", alpha=0.3)
     axes.legend(loc="upper left", fontsize="small")
     return _save(figure, path)
@@ -110,6 +135,7 @@ def write_plot(
     """``run_bot.py stats --plot``: one appeal by platform, the top ``top`` appeals, or
     (``weekly``) shares gained per week. Raises AppealBotError when there is nothing to draw."""
     path = Path(path)
+    check_plot_path(path)
     zone = settings.timezone
     if weekly:
         return plot_weekly(weekly_shares(db, now, zone, weeks), path, zone)

@@ -26,7 +26,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.core.clock import from_iso, to_iso
-from bot.core.display import table
+from bot.core.display import shorten, table
 
 WEEK = timedelta(days=7)
 
@@ -288,12 +288,26 @@ def report_csv(report: StatsReport) -> str:
     return out.getvalue()
 
 
+TITLE_WIDTH = 45
+
+
+def kind_label(kind: str, item_id: str) -> str:
+    """``appeal``, ``news`` or ``thank-you`` (the found update, a news item of its own)."""
+    from bot.appeals.thanks import THANKS_SUFFIX
+
+    return "thank-you" if item_id.endswith(THANKS_SUFFIX) else kind
+
+
 def table_rows(report: StatsReport, zone: tzinfo) -> list[dict[str, Any]]:
     """Rows for :func:`bot.core.display.table`, times local."""
     return [
         {
             **_row_dict(row),
-            "title": f"{row.title} (closed)" if row.closed else row.title,
+            # The marker is kept whole: cut after it, "(closed)" read as "(clos…".
+            "title": shorten(row.title, TITLE_WIDTH - len(" (closed)")) + " (closed)"
+            if row.closed
+            else row.title,
+            "kind": kind_label(row.kind, row.item_id),
             "latest": row.latest_reading_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
             if row.latest_reading_at
             else "no reading yet",
@@ -313,8 +327,9 @@ def stats_text(report: StatsReport, zone: tzinfo) -> str:
         table(
             table_rows(report, zone),
             [
-                ("item_id", "appeal", 20),
-                ("title", "title", 45),
+                ("item_id", "item", 20),
+                ("kind", "kind", 9),
+                ("title", "title", TITLE_WIDTH),
                 ("platform", "platform", 8),
                 ("posts", "posts", 5),
                 ("shares", "shares", 7),
@@ -404,14 +419,18 @@ def weekly_shares(
     db: sqlite_utils.Database, now: datetime, zone: tzinfo, weeks: int = 8
 ) -> list[tuple[date, dict[str, int]]]:
     """Shares gained per week (Monday to Monday in ``zone``) and platform, the last ``weeks``
-    weeks up to ``now``, oldest first."""
+    weeks up to ``now``, oldest first, from the week of the first post sent (weeks before the
+    bot posted anything are not shown as weeks of nothing)."""
     histories = load_histories(db)
     now = as_of(db, now)
     platforms = sorted({h.platform for h in histories})
     this_week = week_start(now, zone)
+    first_week = min((week_start(h.sent_at, zone) for h in histories), default=this_week)
     result = []
     for back in range(weeks - 1, -1, -1):
         monday = this_week - timedelta(days=7 * back)
+        if monday < first_week:
+            continue
         start = _local_midnight(monday, zone)
         end = min(_local_midnight(monday + timedelta(days=7), zone), now)
         gained = dict.fromkeys(platforms, 0)

@@ -246,6 +246,7 @@ def test_plots_are_written_as_real_pngs(
 ) -> None:
     busy_world(world)
     target = tmp_path / "charts" / "shares.png"
+    target.parent.mkdir()
     written = write_plot(
         world.db,
         world.settings,
