@@ -77,6 +77,8 @@ def check_credentials(settings: Settings, args: argparse.Namespace) -> int:
                         "working": False,
                         "account": None,
                         "error": error.message,
+                        "missing": getattr(error, "missing", []),
+                        "fix": getattr(error, "fix", ""),
                     }
                 )
             else:
@@ -99,6 +101,8 @@ def check_credentials(settings: Settings, args: argparse.Namespace) -> int:
             )
         else:
             print(f"{result['platform']} ({result['mode']}): NOT working: {result['error']}")
+            if result["fix"]:
+                print(f"  to fix: {result['fix']}")
     return 0 if all(result["working"] for result in results) else 1
 
 

@@ -37,6 +37,9 @@ GRAPH_DOCS = (
     "Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api"
 )
 
+# What a Page access token made for appeal-bot carries.
+PAGE_PERMISSIONS = frozenset({"pages_manage_posts", "pages_read_engagement", "pages_show_list"})
+
 # How fast a post's counts grow with its age, in seconds per unit. Tests read these to predict.
 REACTION_EVERY = 60.0
 COMMENT_EVERY = 300.0
@@ -251,6 +254,11 @@ class FakeFacebook(FakeServer):
         self.api_version = api_version
         self.posts: dict[str, dict[str, Any]] = {}
         self.photos: dict[str, str] = {}  # photo id → post id
+        # The permissions each page's token carries (``GET /debug_token`` shows them; posting
+        # without pages_manage_posts or reading without pages_read_engagement is refused).
+        self.permissions: dict[str, set[str]] = {
+            page_id: set(PAGE_PERMISSIONS) for page_id in self.pages
+        }
         self.slow_seconds = 0.5
         # How long ``hold_after_success`` / ``hold_before_request`` hold a POST.
         self.hold_seconds = 30.0
@@ -268,6 +276,7 @@ class FakeFacebook(FakeServer):
             self.requests.clear()
             self.slow_seconds = 0.5
             self.hold_seconds = 30.0
+            self.permissions = {page_id: set(PAGE_PERMISSIONS) for page_id in self.pages}
 
     # --- inspection ----------------------------------------------------------------------
     def state(self) -> Any:
@@ -402,8 +411,12 @@ class FakeFacebook(FakeServer):
             )
         method = request.method.upper()
         token_page = self._authenticate(request, params)
+        if rest == ["debug_token"] and method == "GET":
+            return 200, self._debug_token(params.get("input_token", ""))
 
         object_id, edge = rest[0], (rest[1] if len(rest) > 1 else "")
+        if object_id == "me":
+            object_id = token_page
         node_type, owner = self._resolve(method, object_id)
         spec = self.specs[node_type]
         if (method, edge) not in spec.edges:
@@ -411,7 +424,13 @@ class FakeFacebook(FakeServer):
                 raise GraphError(f"Unknown path components: /{edge}", 2500)
             raise _unsupported(method, object_id)
 
-        if token_page != owner and not (node_type == "Page" and method == "GET" and not edge):
+        granted = self.permissions.get(token_page, set())
+        own_page_read = node_type == "Page" and method == "GET" and not edge
+        if method in ("POST", "DELETE") and "pages_manage_posts" not in granted:
+            owner = ""  # refused below, as Graph refuses a token without the permission
+        elif method == "GET" and not own_page_read and "pages_read_engagement" not in granted:
+            owner = ""
+        if token_page != owner and not own_page_read:
             if method == "GET":
                 raise GraphError(
                     "(#10) This endpoint requires the 'pages_read_engagement' permission or "
@@ -453,6 +472,36 @@ class FakeFacebook(FakeServer):
             if secrets.compare_digest(page_token, token):
                 return page_id
         raise GraphError("Invalid OAuth access token - Cannot parse access token", 190)
+
+    def _debug_token(self, input_token: str) -> dict[str, Any]:
+        """Graph's ``GET /debug_token``: what a token is for and which permissions it carries."""
+        for page_id, page_token in self.pages.items():
+            if input_token and secrets.compare_digest(page_token, input_token):
+                scopes = sorted(self.permissions.get(page_id, set()))
+                return {
+                    "data": {
+                        "app_id": "100000000000001",
+                        "type": "PAGE",
+                        "application": "Appeal Bot",
+                        "expires_at": 0,
+                        "is_valid": True,
+                        "scopes": scopes,
+                        "granular_scopes": [
+                            {"scope": scope, "target_ids": [page_id]}
+                            for scope in scopes
+                            if scope.startswith("pages_")
+                        ],
+                        "profile_id": page_id,
+                        "user_id": "100000000000777",
+                    }
+                }
+        return {
+            "data": {
+                "error": {"code": 190, "message": "Invalid OAuth access token."},
+                "is_valid": False,
+                "scopes": [],
+            }
+        }
 
     def _resolve(self, method: str, object_id: str) -> tuple[str, str]:
         """The node type and owning page of an id, or Graph's 'does not exist' error."""

@@ -45,6 +45,13 @@ NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
 DUPLICATE_DETAIL = "You are not allowed to create a Tweet with duplicate content."
 TOO_LONG_DETAIL = "Your Tweet text is too long."
 MAX_WEIGHTED_LENGTH = 280
+OAUTH1_PERMISSIONS_PROBLEM = {
+    "title": "Forbidden",
+    "type": "https://api.twitter.com/2/problems/oauth1-permissions",
+    "status": 403,
+    "detail": "Your client app is not configured with the appropriate oauth1 app permissions"
+    " for this endpoint.",
+}
 # Twitter's snowflake epoch (2010-11-04), so ids look and sort like X's.
 _SNOWFLAKE_EPOCH_MS = 1_288_834_974_657
 _URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)
@@ -324,6 +331,9 @@ class FakeX(FakeServer):
         # How long the ``slow`` fault stalls: set it above the client's timeout.
         self.slow_seconds = 1.0
         self.daily_post_limit = 17
+        # The app's permission ("read", "read-write", "read-write-directmessages"): a read-only
+        # app's token is refused every write, as X refuses it.
+        self.access_level = "read-write"
         # How long ``hold_after_success`` / ``hold_before_request`` hold a POST /2/tweets.
         self.hold_seconds = 30.0
         self._last_id = 0
@@ -427,6 +437,7 @@ class FakeX(FakeServer):
             self.requests.clear()
             self.slow_seconds = 1.0
             self.hold_seconds = 30.0
+            self.access_level = "read-write"
 
     def inject_named(self, name: str, times: int = 1) -> None:
         self.inject(self.named_fault(name, times))
@@ -551,7 +562,13 @@ class FakeX(FakeServer):
             return about_blank(
                 501, "Not Implemented", f"The fake X does not serve {route.template}"
             )
+        if request.method != "GET" and "write" not in self.access_level:
+            refused = FakeResponse(403, dict(OAUTH1_PERMISSIONS_PROBLEM))
+            refused.headers["x-access-level"] = self.access_level
+            return refused
         result: FakeResponse = handler(request, path_params, body)
+        # X tells an OAuth 1.0a caller what its token may do on every answer.
+        result.headers.setdefault("x-access-level", self.access_level)
         return result
 
     # --- operations --------------------------------------------------------------------------

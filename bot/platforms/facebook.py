@@ -20,6 +20,7 @@ from bot.core.errors import (
     ConfigError,
     OutcomeUnknown,
     PermanentError,
+    PermissionMissing,
     PublishError,
     RateLimited,
     RemoteGone,
@@ -27,7 +28,7 @@ from bot.core.errors import (
 )
 from bot.core.settings import FacebookPage, Settings
 from bot.platforms.base import Metrics, PostRequest, Published, is_same_post
-from bot.platforms.error_table import Call, find_rule, to_error
+from bot.platforms.error_table import FB_NEW_TOKEN, Call, find_rule, to_error
 
 PLATFORM = "facebook"
 # Graph's throttling codes beyond the error table's rows: the business use case range (80000-80014).
@@ -37,6 +38,8 @@ RATE_LIMIT_CODES = frozenset(range(80000, 80015))
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=5)
 FULL_APP_USAGE_WAIT = timedelta(minutes=15)
 RECENT_POSTS_LIMIT = 50
+# What posting, deleting and reading share counts need of a Page access token.
+REQUIRED_PERMISSIONS = ("pages_manage_posts", "pages_read_engagement")
 METRICS_FIELDS = (
     "shares,reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0)"
 )
@@ -264,18 +267,58 @@ class FacebookPublisher:
         return None
 
     def check_credentials(self) -> str:
-        """Read each page's name with its own token; ``AuthExpired`` names the failing page."""
+        """Ask Graph about each page's token: it must work, be this page's, and carry
+        :data:`REQUIRED_PERMISSIONS` (``GET /debug_token``, which says what a token may do).
+
+        Raises ``AuthExpired`` for a refused token, ``PermissionMissing`` naming the missing
+        permission (or the other page the token is for); both name the failing page.
+        """
         names = []
         for page in self.pages:
             try:
-                body = self._call("GET", page.page_id, page, params={"fields": "name"})
+                body = self._call(
+                    "GET", page.page_id, page, params={"fields": "name"}, call="check"
+                )
             except AuthExpired as error:
                 raise AuthExpired(
-                    PLATFORM, f"page {page.page_id}: token refused: {error.message}"
+                    PLATFORM, f"page {page.page_id}: token refused: {error.message}", error.fix
                 ) from None
+            self._check_permissions(page)
             name = str(body.get("name") or page.page_id)
             names.append(f"{name} ({page.region})" if page.region else name)
         return ", ".join(names)
+
+    def _check_permissions(self, page: FacebookPage) -> None:
+        """Raise when Graph says the page's token cannot post there; pass when it cannot say."""
+        try:
+            body = self._call(
+                "GET", "debug_token", page, params={"input_token": page.token}, call="check"
+            )
+        except AuthExpired:
+            raise
+        except PublishError:
+            return  # Graph would not say (an outage, an app without access to debug_token)
+        data: dict[str, Any] = body["data"] if isinstance(body.get("data"), dict) else {}
+        where = f"page {page.page_id}"
+        if data.get("is_valid") is False:
+            problem = (data.get("error") or {}).get("message") or "the token is not valid"
+            raise AuthExpired(PLATFORM, f"{where}: token refused: {problem}", FB_NEW_TOKEN)
+        profile = str(data.get("profile_id") or "")
+        if profile and profile != page.page_id:
+            raise PermissionMissing(
+                PLATFORM,
+                f"{where}: the token is for another Facebook Page ({profile}), not this one",
+                fix=f"make the Page access token from Page {page.page_id} itself",
+            )
+        scopes = {str(s) for s in data.get("scopes") or []}
+        missing = [p for p in REQUIRED_PERMISSIONS if p not in scopes]
+        if scopes and missing:
+            raise PermissionMissing(
+                PLATFORM,
+                f"{where}: the token lacks the permission {', '.join(missing)}",
+                missing=missing,
+                fix="give the app " + " and ".join(missing) + " and make a new Page access token",
+            )
 
     # --- plumbing --------------------------------------------------------------------------
     def _page(self, target: str | None) -> FacebookPage:

@@ -27,6 +27,7 @@ from requests.utils import get_environ_proxies
 from bot.core.errors import (
     OutcomeUnknown,
     PermanentError,
+    PermissionMissing,
     PublishError,
     RateLimited,
     RemoteGone,
@@ -34,7 +35,7 @@ from bot.core.errors import (
 )
 from bot.core.settings import Settings
 from bot.platforms.base import Metrics, PostRequest, Published, is_same_post
-from bot.platforms.error_table import Call, find_rule, to_error
+from bot.platforms.error_table import Call, find_rule, rule_named, to_error
 from bot.platforms.media import download_image
 
 PLATFORM = "x"
@@ -192,10 +193,32 @@ class XPublisher:
         return None
 
     def check_credentials(self) -> str:
-        """Always asks X: a paused platform resumes on this answer, so a remembered one from
-        before the token was revoked would resume posting with credentials that no longer work."""
+        """Who the token signs in as, and whether it may post (X's ``x-access-level`` header).
+
+        Always asks X: a paused platform resumes on this answer, so a remembered one from
+        before the token was revoked would resume posting with credentials that no longer work.
+        Raises ``AuthExpired`` for refused credentials, ``PermissionMissing`` for a read-only app.
+        """
         self._user_id = None
-        self._me()
+        auth = self._oauth.apply_auth()
+        response = self._call(
+            lambda: self._checked_response(
+                self.client.session.get(TWEEPY_HOST + "/2/users/me", auth=auth)
+            ),
+            kind="check",
+        )
+        raw = _raw(response.json().get("data"))
+        if not raw.get("id"):
+            raise TransientError(PLATFORM, "X did not say which account the token belongs to")
+        self._user_id, self._username = str(raw["id"]), str(raw.get("username", ""))
+        level = response.headers.get("x-access-level", "")
+        if level and "write" not in level:
+            raise PermissionMissing(
+                PLATFORM,
+                f"the X app may only read (access level {level!r}): it cannot post",
+                missing=["write"],
+                fix=rule_named("x_oauth1_permissions").fix,
+            )
         return f"@{self._username}"
 
     # --- helpers -----------------------------------------------------------------------------
@@ -239,6 +262,13 @@ class XPublisher:
                 kind="media",
             )
         return media_id
+
+    @staticmethod
+    def _checked_response(response: Response) -> Response:
+        """A call made outside tweepy, or tweepy's exception for its status."""
+        if response.status_code >= 400:
+            raise tweepy.HTTPException(response)
+        return response
 
     @staticmethod
     def _checked(response: Response) -> dict[str, Any]:
