@@ -23,7 +23,6 @@ from tests.sending.test_live_pipeline import (  # noqa: F401
     _x_server,
     build_live,
 )
-from tests.test_cli import Cli, _restore_logging, cli, set_live  # noqa: F401
 
 
 @pytest.fixture
@@ -77,55 +76,3 @@ def test_a_missing_permission_pauses_names_it_and_resumes_when_granted(
     live.clock.advance(120)
     assert live.run(platform).sent == {platform: 2}
     assert not live.status_of(platform)["paused"]
-
-
-@pytest.mark.parametrize("platform", ["x", "facebook"])
-def test_check_credentials_asks_what_the_token_may_do(
-    cli: Cli,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    _x_server: FakeX,
-    _facebook_server: FakeFacebook,
-    platform: str,
-) -> None:
-    _x_server.reset()
-    _facebook_server.reset()
-    set_live(monkeypatch, tmp_path, _x_server, _facebook_server)
-    assert cli("check-credentials").code == 0
-    if platform == "facebook":
-        _facebook_server.permissions[FB_PAGE].discard("pages_manage_posts")
-        expected = "lacks the permission pages_manage_posts"
-    else:
-        _x_server.access_level = "read"
-        expected = "may only read"
-    try:
-        result = cli("check-credentials")
-    finally:
-        _x_server.reset()
-        _facebook_server.reset()
-    assert result.code == 1
-    line = next(line for line in result.out.splitlines() if line.startswith(platform))
-    assert "NOT working" in line and expected in line
-    assert "to fix:" in result.out
-    other = "x" if platform == "facebook" else "facebook"
-    assert f"{other} (live): working" in result.out
-
-
-def test_a_token_for_another_page_is_named(
-    cli: Cli,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    _x_server: FakeX,
-    _facebook_server: FakeFacebook,
-) -> None:
-    _facebook_server.reset()
-    set_live(monkeypatch, tmp_path, _x_server, _facebook_server)
-    monkeypatch.setenv("FACEBOOK_PAGE_ID", "1000000002")
-    _facebook_server.pages["1000000002"] = "another-page-token"
-    _facebook_server.page_names["1000000002"] = "Other Page"
-    try:
-        result = cli("check-credentials")
-    finally:
-        del _facebook_server.pages["1000000002"]
-        del _facebook_server.page_names["1000000002"]
-    assert "is for another Facebook Page (1000000001)" in result.out
