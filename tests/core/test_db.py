@@ -19,6 +19,7 @@ def test_two_processes_upgrading_an_old_database_at_once_both_open_it(tmp_path: 
     open_db(path).close()
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("ALTER TABLE items DROP COLUMN missing_polls")
+    conn.execute("PRAGMA user_version = 0")
     # A third process is writing: both openers see the column missing, then wait their turn.
     conn.execute("BEGIN IMMEDIATE")
     errors: list[BaseException] = []
