@@ -25,8 +25,7 @@ def shape(path: Path) -> dict[str, object]:
     conn = sqlite3.connect(path)
     tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
     columns = {
-        table: {row[1:] for row in conn.execute(f"PRAGMA table_info({table})")}
-        for table in tables
+        table: {row[1:] for row in conn.execute(f"PRAGMA table_info({table})")} for table in tables
     }
     indexes = {
         row[0]: row[1]
