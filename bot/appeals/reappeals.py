@@ -84,20 +84,19 @@ def queue_reappeals(db: sqlite_utils.Database, settings: Settings, now: datetime
     """
     if not settings.reappeal_days:
         return []
+    # One grouped read of the open appeals (items_lifecycle index) and their posts: closed and
+    # purged appeals, most of a grown database, are never visited.
     candidates = db.execute(
-        "SELECT i.id, MIN(p.sent_at) FROM items i JOIN posts p ON p.item_id = i.id"
-        " WHERE i.kind = 'appeal' AND i.closed_at IS NULL AND i.purged_at IS NULL"
-        " AND COALESCE(i.status, 'missing') = 'missing' AND p.round = 0"
-        " AND p.sent_at IS NOT NULL GROUP BY i.id ORDER BY i.id"
+        "SELECT i.id, MIN(CASE WHEN p.round = 0 THEN p.sent_at END), MAX(p.round),"
+        " SUM(p.status IN ('draft', 'queued', 'sending')),"
+        " MAX(CASE WHEN p.round > 0 THEN p.created_at END)"
+        " FROM items i JOIN posts p ON p.item_id = i.id"
+        " WHERE i.kind = 'appeal' AND i.purged_at IS NULL AND i.closed_at IS NULL"
+        " AND COALESCE(i.status, 'missing') = 'missing' GROUP BY i.id ORDER BY i.id"
     ).fetchall()
     queued: list[int] = []
-    for item_id, first_sent in candidates:
-        last_round, waiting, last_created = db.execute(
-            "SELECT MAX(round), SUM(status IN ('draft', 'queued', 'sending')),"
-            " MAX(CASE WHEN round > 0 THEN created_at END) FROM posts WHERE item_id = ?",
-            [item_id],
-        ).fetchone()
-        if waiting:
+    for item_id, first_sent, last_round, waiting, last_created in candidates:
+        if first_sent is None or waiting:
             continue
         first_post = from_iso(first_sent)
         last_posted = max(first_post, from_iso(last_created)) if last_created else first_post

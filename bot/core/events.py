@@ -141,6 +141,6 @@ def list_events(
     sql = (
         "SELECT e.id, e.at, e.post_id, e.item_id, e.platform, e.action, e.outcome, e.detail,"
         " p.remote_url FROM events e LEFT JOIN posts p ON p.id = e.post_id"
-        f" WHERE {' AND '.join(where)} ORDER BY e.id DESC LIMIT ?"
+        f" WHERE {' AND '.join(where)} ORDER BY e.at DESC, e.id DESC LIMIT ?"
     )
     return list(db.query(sql, [*params, limit]))

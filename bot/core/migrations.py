@@ -207,7 +207,7 @@ def add_column(table: str, column: str, declaration: str) -> Migration:
 
 MIGRATIONS: tuple[Migration, ...] = (
     sql(BASELINE),
-    # 2-4: columns added by hand before versions; a database older than them lacks them.
+    # Columns added by hand before versions; a database older than any of them lacks it.
     add_column("items", "missing_polls", "INTEGER NOT NULL DEFAULT 0"),
     add_column("platforms", "reads_hold_until", "TEXT"),
     add_column("items", "feed_status", "TEXT"),
@@ -223,6 +223,17 @@ MIGRATIONS: tuple[Migration, ...] = (
     add_column("feeds", "body_hash", "TEXT"),
     # What the operator should know or do about the feed (it moved, ids shared); NULL if none.
     add_column("feeds", "notice", "TEXT"),
+    # Indexes that keep the hot paths' cost flat in history (tests/core/test_query_plans.py).
+    sql("CREATE INDEX IF NOT EXISTS posts_status ON posts (status, sent_at)"),
+    sql("CREATE INDEX IF NOT EXISTS posts_budget ON posts (platform, sent_at, claimed_at)"),
+    sql("DROP INDEX IF EXISTS posts_sent"),
+    sql("CREATE INDEX IF NOT EXISTS events_item ON events (item_id)"),
+    sql("CREATE INDEX IF NOT EXISTS events_post ON events (post_id)"),
+    sql("CREATE INDEX IF NOT EXISTS items_lifecycle ON items (kind, purged_at, closed_at)"),
+    sql("CREATE INDEX IF NOT EXISTS items_closed ON items (closed_at)"),
+    sql("CREATE INDEX IF NOT EXISTS metrics_polls_stopped ON metrics_polls (stopped_at)"),
+    sql("CREATE INDEX IF NOT EXISTS events_outcome ON events (outcome, at)"),
+    sql("CREATE INDEX IF NOT EXISTS events_platform ON events (platform, at)"),
 )
 LATEST = len(MIGRATIONS)
 

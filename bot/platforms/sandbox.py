@@ -38,16 +38,19 @@ class SandboxPublisher:
         self._ids = itertools.count(1_000_000)
         self._lock = threading.Lock()
         self.posts: dict[str, _Stored] = {}
+        # Text of each post still up -> its id: the duplicate check stays one lookup however
+        # many posts a long-running sandbox holds.
+        self._live_texts: dict[str, str] = {}
 
     def publish(self, post: PostRequest) -> Published:
         with self._lock:
             if not post.text.strip():
                 raise PermanentError(self.platform, "the post text is empty")
-            for remote_id, stored in self.posts.items():
-                if not stored.deleted and stored.request.text == post.text:
-                    raise DuplicatePost(self.platform, "duplicate content", remote_id)
+            if (duplicate := self._live_texts.get(post.text)) is not None:
+                raise DuplicatePost(self.platform, "duplicate content", duplicate)
             remote_id = str(next(self._ids))
             self.posts[remote_id] = _Stored(post, self._clock())
+            self._live_texts[post.text] = remote_id
         return Published(remote_id, f"https://sandbox.invalid/{self.platform}/{remote_id}")
 
     def delete(self, remote_id: str, target: str | None = None) -> None:
@@ -56,6 +59,7 @@ class SandboxPublisher:
             if stored is None or stored.deleted:
                 raise RemoteGone(self.platform, f"post {remote_id} does not exist")
             stored.deleted = True
+            self._live_texts.pop(stored.request.text, None)
 
     def metrics(self, remote_id: str, target: str | None = None) -> Metrics:
         stored = self.posts.get(remote_id)

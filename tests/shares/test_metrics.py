@@ -528,3 +528,28 @@ def test_the_summary_is_words_not_python_dicts() -> None:
         " left for later (read limit): facebook 3; x: readings wait: outage"
     )
     assert MetricsReport().summary() == "took 0 readings"
+
+
+def test_a_reading_more_than_a_week_late_is_no_longer_looked_for(tmp_path: Path) -> None:
+    """The per-minute check reads recent posts only, so its cost stays flat in history."""
+    from bot.core.clock import to_iso
+    from bot.posts.queue import claim_next, transition
+    from bot.posts.states import PostStatus
+    from bot.shares.metrics import LATE_READINGS_KEPT, due_readings
+
+    settings = make_settings(tmp_path, PLATFORMS="x")
+    db = open_db(settings.database_path)
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    last_offset = max(settings.metrics_schedule)
+    for n, age in [
+        (1, last_offset + LATE_READINGS_KEPT - timedelta(hours=1)),
+        (2, last_offset + LATE_READINGS_KEPT + timedelta(hours=1)),
+    ]:
+        sent = now - age
+        store_item(db, make_item(n), sent)
+        enqueue(db, f"item-{n}", plan_posts(make_item(n), settings, sent), sent)
+        post = claim_next(db, "x", sent, "host:1", due_only=False)
+        assert post is not None
+        transition(db, post.id, PostStatus.SENT, sent_at=to_iso(sent), remote_id=f"r{n}")
+    assert [r.item_id for r in due_readings(db, settings, now)] == ["item-1"]
+    assert len(due_readings(db, settings, now, everything=True)) == 2
