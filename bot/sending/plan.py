@@ -58,10 +58,15 @@ def platform_states(
     marks = ",".join("?" for _ in BUDGET_STATUSES)
     sent: dict[str, list[datetime]] = defaultdict(list)
     used: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+    statuses = list(map(str, BUDGET_STATUSES))
+    # Two ranges of the posts_status index (status, sent_at): sent in the window, and claimed in
+    # it but not sent yet. COALESCE(sent_at, claimed_at) >= ? would read every post ever sent.
     for platform, target, at, slot in db.execute(
-        "SELECT platform, target, COALESCE(sent_at, claimed_at) AS at, sent_slot FROM posts"
-        f" WHERE status IN ({marks}) AND COALESCE(sent_at, claimed_at) >= ?",
-        [*map(str, BUDGET_STATUSES), since],
+        "SELECT platform, target, sent_at, sent_slot FROM posts"
+        f" WHERE status IN ({marks}) AND sent_at >= ?"
+        " UNION ALL SELECT platform, target, claimed_at, sent_slot FROM posts"
+        f" WHERE status IN ({marks}) AND sent_at IS NULL AND claimed_at >= ?",
+        [*statuses, since, *statuses, since],
     ).fetchall():
         moment = from_iso(at)
         if moment >= now - DAY:

@@ -30,6 +30,7 @@ from bot.platforms.sandbox import SandboxPublisher
 from bot.posts.planner import plan_posts
 from bot.posts.queue import claim_next, enqueue, list_posts, store_item, transition
 from bot.posts.states import OPEN_STATUSES, PostStatus
+from bot.sending.plan import current_plan
 from bot.sending.publishing import reconcile_stale
 from bot.shares.metrics import due_readings, reads_in_window, store_reading
 from bot.status import gather_status
@@ -113,6 +114,7 @@ def hot_paths(db: sqlite_utils.Database, tmp_path: Path) -> dict[str, Callable[[
         "withdrawals": lambda: list_withdrawals(db, ("x", "facebook"), 1),
         "stale claims": lambda: reconcile_stale(db, lambda owner: True, NOW),
         "status": lambda: gather_status(db, settings, NOW),
+        "schedule": lambda: current_plan(db, settings, NOW),
     }
 
 
@@ -132,6 +134,7 @@ HOT_PATHS = [
     "withdrawals",
     "stale claims",
     "status",
+    "schedule",
 ]
 
 
