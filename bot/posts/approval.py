@@ -14,6 +14,7 @@ import sqlite_utils
 from bot.core import events
 from bot.core.db import immediate
 from bot.core.errors import AppealBotError, NotFound
+from bot.posts.compose import FACEBOOK_MAX_LENGTH
 from bot.posts.queue import get_post, transition
 from bot.posts.states import PostStatus
 from bot.posts.twitter_text import MAX_WEIGHTED_LENGTH, weighted_length
@@ -100,15 +101,32 @@ def retry(db: sqlite_utils.Database, ref: str, now: datetime) -> list[int]:
     return retried
 
 
+def length_limit(platform: str) -> int:
+    """The most characters ``platform`` takes, as :func:`platform_length` counts them."""
+    return MAX_WEIGHTED_LENGTH if platform == "x" else FACEBOOK_MAX_LENGTH
+
+
+def platform_length(platform: str, text: str) -> int:
+    """The length ``platform`` gives ``text``: X's weighted length (links 23, emoji and CJK 2),
+    Facebook's UTF-16 units. The dashboard's live counter shows exactly this number."""
+    if platform == "x":
+        return weighted_length(text)
+    return len(text.encode("utf-16-le")) // 2
+
+
 def check_text(platform: str, text: str) -> None:
     """Refuse a text the platform would refuse, before it waits hours for its slot."""
     if not text.strip():
         raise AppealBotError("the text is empty")
-    if platform == "x" and (length := weighted_length(text)) > MAX_WEIGHTED_LENGTH:
+    length, limit = platform_length(platform, text), length_limit(platform)
+    if length <= limit:
+        return
+    if platform == "x":
         raise AppealBotError(
             f"the text is {length} characters as X counts them (links 23, emoji 2);"
-            f" X allows {MAX_WEIGHTED_LENGTH}: shorten it by {length - MAX_WEIGHTED_LENGTH}"
+            f" X allows {limit}: shorten it by {length - limit}"
         )
+    raise AppealBotError(f"the text is {length} characters; {platform} allows {limit}")
 
 
 def edit(db: sqlite_utils.Database, ref: str, text: str, now: datetime) -> list[int]:

@@ -24,9 +24,9 @@ from bot.posts import approval
 from bot.posts.queue import Post, get_post, transition
 from bot.posts.states import PostStatus
 from bot.sending.publishing import run_slot
+from bot.web.preview import clean_text
 
 S = PostStatus
-FACEBOOK_MAX_LENGTH = 63_206
 # Statuses whose text a person may still change (bot.posts.approval.edit's rule).
 EDITABLE = (S.DRAFT, S.QUEUED, S.FAILED)
 RESCHEDULABLE = (S.DRAFT, S.QUEUED, S.FAILED)
@@ -66,12 +66,10 @@ def cancel(db: sqlite_utils.Database, post_id: int, user: str, now: datetime) ->
 
 def edit_text(db: sqlite_utils.Database, post_id: int, text: str, user: str, now: datetime) -> None:
     """New text for one post, checked against its platform's limit by bot.posts.approval."""
-    text = text.replace("\r\n", "\n").strip()
+    text = clean_text(text)
     post = get_post(db, post_id)
     if post.status not in EDITABLE:
         raise ActionRefused(f"post {post_id} is {post.status}: too late to edit")
-    if post.platform == "facebook" and len(text) > FACEBOOK_MAX_LENGTH:
-        raise ActionRefused(f"too long for Facebook: {len(text)} of {FACEBOOK_MAX_LENGTH}")
     if not approval.edit(db, str(post_id), text, now):
         raise ActionRefused(f"post {post_id} changed meanwhile: reload and try again")
     _by(db, post, "edited", user, now)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, g, redirect, request, session, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -26,6 +27,7 @@ from bot.core.settings import Settings
 from bot.platforms.base import Publisher
 from bot.web import words
 from bot.web.context import csrf_token, current_user, get_db
+from bot.web.preview import preview
 from bot.web.sessions import SqliteSessionInterface, secret_key
 from bot.web.throttle import LoginThrottle
 from bot.web.users import get_user
@@ -128,6 +130,7 @@ def create_app(
             "platform_name": words.platform_name,
             "place_name": lambda platform, target="": words.place_name(settings, platform, target),
             "kind_word": words.kind_word,
+            "preview": preview,
         }
 
     @app.template_filter("http_url")
@@ -136,6 +139,12 @@ def create_app(
         if value and value.strip().lower().startswith(("https://", "http://")):
             return value
         return None
+
+    @app.template_filter("host")
+    def _host(value: str | None) -> str:
+        """A link's site, as a link card shows it ("charity.example")."""
+        host = urlsplit(value or "").hostname or ""
+        return host.removeprefix("www.")
 
     @app.template_filter("local")
     def _local(value: str | None) -> str:

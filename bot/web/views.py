@@ -13,6 +13,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -36,15 +37,16 @@ from bot.core.display import plural
 from bot.core.errors import AppealBotError, NotFound
 from bot.core.settings import Settings
 from bot.posts.manual import ManualPost, add_manual
-from bot.posts.queue import get_post, list_posts, transition
+from bot.posts.queue import get_item, get_post, transition
 from bot.posts.regions import configured_regions
+from bot.posts.search import OPEN_STATUSES, PostQuery, find_posts
 from bot.posts.states import PostStatus
-from bot.posts.twitter_text import MAX_WEIGHTED_LENGTH
 from bot.sending.publishing import SENT_WITHOUT_PHOTO
 from bot.status import gather_status
 from bot.web import actions
 from bot.web.charts import bar_chart, shares_per_appeal
 from bot.web.context import current_user, get_db
+from bot.web.preview import preview
 from bot.web.sessions import purge_expired
 from bot.web.throttle import LoginThrottle
 from bot.web.users import authenticate
@@ -52,7 +54,7 @@ from bot.web.users import authenticate
 auth = Blueprint("auth", __name__)
 pages = Blueprint("pages", __name__)
 
-OPEN_STATUSES = ("draft", "queued", "sending", "failed", "deleting")
+POST_STATUSES = tuple(str(s) for s in PostStatus)
 LOG_OUTCOMES = (
     "sent", "failed", "retry", "paused", "cancelled", "deleted", "duplicate", "queued",
     "edited", "missed", "error", "pending", "resumed",
@@ -155,19 +157,55 @@ def home() -> Response:
 
 
 @pages.route("/queue")
-def queue() -> str:
-    show_all = request.args.get("show") == "all"
-    platform = request.args.get("platform") or None
-    if platform not in (None, "x", "facebook"):
-        platform = None
-    rows = list_posts(get_db(), None if show_all else OPEN_STATUSES, platform)
+def queue() -> Any:
+    settings = _settings()
+    status = request.args.get("status") or ("all" if request.args.get("show") == "all" else "")
+    statuses: tuple[str, ...] = OPEN_STATUSES
+    if status == "all":
+        statuses = ()
+    elif status in POST_STATUSES:
+        statuses = (status,)
+    error = None
+    try:
+        query = PostQuery(
+            text=request.args.get("q", "").strip()[:200],
+            statuses=statuses,
+            platform=_choice(request.args.get("platform"), tuple(settings.platforms)),
+            region=request.args.get("region", "").strip() or None,
+            since=_date_arg("since"),
+            until=_date_arg("until"),
+            page=_page_arg(),
+        )
+    except AppealBotError as problem:
+        error = str(problem)
+        query = PostQuery()
+    found = find_posts(get_db(), query, settings.timezone)
+    filtered = any(
+        request.args.get(k) for k in ("q", "status", "show", "platform", "region", "since", "until")
+    )
     return render_template(
         "queue.html",
-        rows=rows,
-        show_all=show_all,
-        platform=platform,
+        found=found,
+        rows=found.rows,
+        query=query,
+        status=status,
+        statuses=POST_STATUSES,
+        platforms=settings.platforms,
+        regions=known_regions(get_db(), [r.name for r in configured_regions(settings)]),
+        filtered=filtered,
+        error=error,
+        page_url=_page_url,
         can_send=bool(_ctx()["publishers"]),
-    )
+    ), (400 if error else 200)
+
+
+@pages.post("/preview")
+def preview_post() -> Response:
+    """The post as its platform shows it and counts it, for the edit page's script."""
+    platform = request.form.get("platform", "")
+    if platform not in ("x", "facebook"):
+        abort(400, "unknown platform")
+    return jsonify(preview(request.form.get("text", ""), platform).as_dict())
 
 
 class SentWithoutPhoto(AppealBotError):
@@ -237,6 +275,7 @@ def send(post_id: int) -> Response:
 def edit(post_id: int) -> Any:
     try:
         post = get_post(get_db(), post_id)
+        item = get_item(get_db(), post.item_id)
     except NotFound:
         return render_template("error.html", code=404, title="Not found",
                                message=f"No queue entry {post_id}."), 404  # fmt: skip
@@ -251,14 +290,14 @@ def edit(post_id: int) -> Any:
         else:
             flash(f"Post {post_id} saved.", "ok")
             return redirect(url_for("pages.queue"))
-    limit = MAX_WEIGHTED_LENGTH if post.platform == "x" else actions.FACEBOOK_MAX_LENGTH
     return (
         render_template(
             "edit.html",
             post=post,
+            item=item,
             text=text,
             error=error,
-            limit=limit,
+            pv=preview(text, post.platform),
             editable=post.status in actions.EDITABLE,
         ),
         400 if error else 200,
