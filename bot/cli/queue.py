@@ -107,7 +107,7 @@ def add(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.db import open_db
     from bot.core.errors import AppealBotError
     from bot.core.settings import KNOWN_PLATFORMS
-    from bot.posts.manual import ManualPost, add_manual
+    from bot.posts.manual import ManualPost, add_manual, add_warnings
 
     now = utcnow()
     platforms = tuple(p.strip() for p in args.platforms.split(",")) if args.platforms else None
@@ -139,10 +139,9 @@ def add(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as error:
         raise AppealBotError(str(error)) from None
     print(f"queued {item_id} as queue entries {', '.join(map(str, ids))}")
-    if post.at is not None and post.at < now:
-        print(f"note: {args.at} is in the past: it goes out in the next slot")
-    if post.image_url and not post.image_alt:
-        print("note: no --alt: screen readers will hear the title as the photo's description")
+    # The dashboard's warnings, in the same words (the photo is checked when it is sent).
+    for warning in add_warnings(post, now):
+        print(f"note: {warning}")
     return 0
 
 

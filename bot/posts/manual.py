@@ -4,6 +4,7 @@ so they share the queue, the slots, the log and withdrawal."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +15,13 @@ from bot.core.settings import Settings
 from bot.feeds.items import Item, Kind
 from bot.posts.planner import plan_posts
 from bot.posts.queue import enqueue, store_item
+from bot.posts.regions import resolve_region
+
+# A title longer than this is most likely a paste gone wrong: it starts every post and is the
+# photo's description when none is given (X's alt text stops at 1,000 characters).
+LONG_TITLE = 120
+# Checks a photo's address; returns what is wrong with it in words, or None when it is usable.
+PhotoCheck = Callable[[str], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,36 @@ class ManualPost:
     at: datetime | None = None
     urgent: bool = False
     region: str | None = None
+
+
+def add_warnings(
+    post: ManualPost, now: datetime, check_photo: PhotoCheck | None = None
+) -> list[str]:
+    """What a person should know before adding ``post``, in words; nothing here stops it.
+
+    A long title, a time already past (it goes out in the next slot), a photo with no
+    description, and (when ``check_photo`` is given: it fetches) a photo that cannot be fetched
+    or is not an image. The CLI and the dashboard both show these.
+    """
+    warnings = []
+    title = post.title.strip()
+    if len(title) > LONG_TITLE:
+        warnings.append(
+            f"The title is {len(title)} characters long (most are under {LONG_TITLE}): it starts"
+            " every post and is read out as the photo's description."
+        )
+    if post.at is not None and post.at < now:
+        warnings.append("That time has already passed: it goes out in the next posting slot.")
+    if post.image_url and not (post.image_alt or "").strip():
+        warnings.append(
+            "The photo has no description (alt text): screen readers will hear"
+            f" “Photo of {title[:60]}{'…' if len(title) > 60 else ''}”."
+        )
+    if post.image_url and check_photo is not None:
+        problem = check_photo(post.image_url)
+        if problem:
+            warnings.append(f"The photo cannot be used: {problem}.")
+    return warnings
 
 
 def add_manual(
@@ -52,7 +90,7 @@ def add_manual(
         published_at=now,
         status="missing" if post.kind == "appeal" else None,
         urgent=post.urgent and post.kind == "appeal",
-        region=post.region.lower() if post.region else None,
+        region=resolve_region(settings, post.region),
     )
     store_item(db, item, now, source="manual")
     planned = plan_posts(item, settings, now, platforms=post.platforms, scheduled_at=post.at)

@@ -72,3 +72,22 @@ def match_region(settings: Settings, text: str | None) -> str | None:
     """The configured name of the region ``text`` names, or None when it names none."""
     key = region_key(text)
     return next((r.name for r in configured_regions(settings) if region_key(r.name) == key), None)
+
+
+def resolve_region(settings: Settings, text: str | None) -> str | None:
+    """The region to store for a post added by hand, from what a person typed or chose.
+
+    A configured region comes back as configured ("North West" → "north-west"); None for no
+    region. When regions are configured, one that matches none is refused with the list, as it
+    would silently get no regional page or hashtags. Raises ValueError.
+    """
+    if not region_key(text):
+        return None
+    known = configured_regions(settings)
+    if not known:
+        return " ".join((text or "").split()).lower()
+    match = match_region(settings, text)
+    if match is None:
+        names = ", ".join(r.name for r in known)
+        raise ValueError(f"the region {text!r} is not one of the configured regions: {names}")
+    return match

@@ -25,8 +25,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from bot.core.clock import from_iso, local_text, local_times_in, utcnow
 from bot.core.settings import Settings
 from bot.platforms.base import Publisher
+from bot.posts.manual import PhotoCheck
 from bot.web import words
 from bot.web.context import csrf_token, current_user, get_db
+from bot.web.photos import check_photo
 from bot.web.preview import preview
 from bot.web.sessions import SqliteSessionInterface, secret_key
 from bot.web.throttle import LoginThrottle
@@ -52,6 +54,7 @@ def create_app(
     behind_proxy: bool = False,
     clock: Callable[[], datetime] = utcnow,
     testing: bool = False,
+    photo_check: PhotoCheck | None = None,
 ) -> Flask:
     """Build the dashboard.
 
@@ -59,7 +62,8 @@ def create_app(
     at once; without them those buttons are hidden and the daemon does the work at its next
     tick. ``behind_proxy`` trusts one reverse proxy's X-Forwarded-For/Proto/Host/Prefix headers
     (werkzeug's ProxyFix): only set it when a proxy really is in front, or clients could forge
-    their address and scheme.
+    their address and scheme. ``photo_check`` fetches a photo the Add form names, to warn before
+    saving (default :func:`bot.web.photos.check_photo`).
     """
     app = Flask(__name__)
     app.config.update(
@@ -74,6 +78,7 @@ def create_app(
         "publishers": dict(publishers or {}),
         "clock": clock,
         "login_throttle": LoginThrottle(),
+        "photo_check": photo_check or check_photo,
     }
     with app.app_context():
         app.secret_key = secret_key(get_db(), settings.web_secret_key)

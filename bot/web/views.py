@@ -36,7 +36,7 @@ from bot.core.clock import parse_since
 from bot.core.display import plural
 from bot.core.errors import AppealBotError, NotFound
 from bot.core.settings import Settings
-from bot.posts.manual import ManualPost, add_manual
+from bot.posts.manual import ManualPost, add_manual, add_warnings
 from bot.posts.queue import get_item, get_post, transition
 from bot.posts.regions import configured_regions
 from bot.posts.search import OPEN_STATUSES, PostQuery, find_posts
@@ -50,6 +50,7 @@ from bot.web.preview import preview
 from bot.web.sessions import purge_expired
 from bot.web.throttle import LoginThrottle
 from bot.web.users import authenticate
+from bot.web.words import platform_name
 
 auth = Blueprint("auth", __name__)
 pages = Blueprint("pages", __name__)
@@ -314,6 +315,7 @@ def add() -> Any:
         "draft": settings.require_approval,
     }
     error = None
+    warnings: list[str] = []
     if request.method == "POST":
         form = {
             "kind": request.form.get("kind", "appeal"),
@@ -329,19 +331,29 @@ def add() -> Any:
             "when": request.form.get("when", "").strip(),
         }
         try:
-            item_id = _add(settings, form)
+            post = _manual_post(settings, form)
+            if not request.form.get("confirm"):
+                warnings = add_warnings(post, _now(), _ctx()["photo_check"])
+            if not warnings:
+                _add(settings, post, form["draft"])
         except (AppealBotError, ValueError) as problem:
             error = str(problem)
         else:
-            held = "held as drafts for approval" if form["draft"] else "queued"
-            flash(f"Added {form['title'].strip()!r} ({item_id}): {held}.", "ok")
-            return redirect(url_for("pages.queue"))
-    return render_template("add.html", form=form, error=error, platforms=settings.platforms), (
-        400 if error else 200
-    )
+            if not warnings:
+                held = "held as drafts for approval" if form["draft"] else "queued"
+                flash(f"Added {form['title'].strip()!r}: {held}.", "ok")
+                return redirect(url_for("pages.queue"))
+    return render_template(
+        "add.html",
+        form=form,
+        error=error,
+        warnings=warnings,
+        platforms=settings.platforms,
+        regions=configured_regions(settings),
+    ), (400 if error else 200)
 
 
-def _add(settings: Settings, form: dict[str, Any]) -> str:
+def _manual_post(settings: Settings, form: dict[str, Any]) -> ManualPost:
     if form["kind"] not in ("appeal", "news"):
         raise AppealBotError("choose appeal or news")
     platforms = tuple(form["platforms"])
@@ -349,34 +361,35 @@ def _add(settings: Settings, form: dict[str, Any]) -> str:
         raise AppealBotError("choose at least one platform")
     for platform in platforms:
         if platform not in settings.platforms:
-            raise AppealBotError(f"{platform} is not enabled (PLATFORMS)")
+            raise AppealBotError(f"{platform_name(platform)} is not turned on for this charity")
     for field in ("link", "image_url"):
         if form[field] and not form[field].startswith(("https://", "http://")):
             raise AppealBotError(f"the {field.replace('_', ' ')} must start with https://")
+    if not form["title"].strip():
+        raise AppealBotError("a title is needed")
+    return ManualPost(
+        kind=form["kind"],
+        title=form["title"],
+        text=form["text"],
+        link=form["link"] or None,
+        image_url=form["image_url"] or None,
+        image_alt=form["image_alt"] or None,
+        platforms=platforms,
+        at=_parse_local(form["when"]) if form["when"] else None,
+        urgent=form["urgent"],
+        region=form["region"] or None,
+    )
+
+
+def _add(settings: Settings, post: ManualPost, draft: bool) -> str:
     db = get_db()
     now = _now()
-    item_id, ids = add_manual(
-        db,
-        settings,
-        ManualPost(
-            kind=form["kind"],
-            title=form["title"],
-            text=form["text"],
-            link=form["link"] or None,
-            image_url=form["image_url"] or None,
-            image_alt=form["image_alt"] or None,
-            platforms=platforms,
-            at=_parse_local(form["when"]) if form["when"] else None,
-            urgent=form["urgent"],
-            region=form["region"] or None,
-        ),
-        now,
-    )
-    if form["draft"]:
+    item_id, ids = add_manual(db, settings, post, now)
+    if draft:
         # add_manual queues at once; holding for approval is the queued → draft transition.
         for post_id in ids:
             transition(db, post_id, PostStatus.DRAFT)
-    outcome = "draft" if form["draft"] else "queued"
+    outcome = "draft" if draft else "queued"
     events.record(db, "add", outcome, f"added by {_user_name()}", item_id=item_id, now=now)
     return item_id
 

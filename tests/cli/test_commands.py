@@ -516,7 +516,7 @@ def test_add_notes_a_time_in_the_past_and_a_photo_without_alt_text(cli: Cli) -> 
         "--image", "https://charity.example/sam.jpg",
     )  # fmt: skip
     assert result.code == 0
-    assert "2020-01-01 10:00 is in the past" in result.out
-    assert "no --alt" in result.out
+    assert "note: That time has already passed" in result.out
+    assert "note: The photo has no description (alt text)" in result.out
     quiet = cli("add", "--title", "Jo Bloggs", "--image", "https://x.example/j.jpg", "--alt", "Jo")
     assert "note:" not in quiet.out
