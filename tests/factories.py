@@ -13,7 +13,8 @@ NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
 def make_settings(tmp_path: Path, **env: str) -> Settings:
-    base = {"DATABASE_PATH": str(tmp_path / "test.db"), "SANDBOX": "1"}
+    # Cards off unless a test asks: most tests' photos sit at addresses no test may reach.
+    base = {"DATABASE_PATH": str(tmp_path / "test.db"), "SANDBOX": "1", "APPEAL_CARDS": "0"}
     base.update(env)
     return load_settings(base, env_file=None)
 

@@ -3,6 +3,7 @@
 What goes: the item's title, summary, link, photo URL, alt text, categories and close reason;
 every post's text, link, photo, alt text and last error; the details of its log rows (they
 quote titles and reasons).
+Its card files (bot/posts/card_files.py) are deleted too, should a withdrawal have left one.
 What stays, for the audit trail: the rows themselves, with ids, platforms, statuses, remote ids
 and times, so the charity can still show when each post went out and came down.
 
@@ -27,6 +28,7 @@ from bot.core import events
 from bot.core.clock import to_iso
 from bot.core.db import immediate
 from bot.core.settings import Settings
+from bot.posts.card_files import delete_cards
 from bot.posts.facts import name_from_title
 from bot.posts.queue import transition
 from bot.posts.states import PostStatus
@@ -145,6 +147,7 @@ def purge_item(db: sqlite_utils.Database, item_id: str, now: datetime) -> bool:
                     f' WHERE instr("{column}", ?) > 0',
                     [text, PURGED, text],
                 )
+    delete_cards(db, item_id)
     events.record(
         db,
         "purge",

@@ -23,6 +23,7 @@ from bot.core import events
 from bot.core.clock import to_iso
 from bot.core.errors import AuthExpired, NotFound, PublishError, RateLimited, RemoteGone
 from bot.platforms.base import Publisher
+from bot.posts.card_files import delete_cards
 from bot.posts.queue import get_post, transition
 from bot.posts.states import PostStatus
 from bot.sending import health
@@ -44,6 +45,8 @@ def withdraw_item(db: sqlite_utils.Database, item_id: str, reason: str, now: dat
             "UPDATE items SET closed_at = ?, close_reason = ? WHERE id = ?",
             [to_iso(now), reason, item_id],
         )
+    # The appeal's cards show the person: they go with the posts, not RETENTION_DAYS later.
+    delete_cards(db, item_id)
     affected = 0
     posts = db.execute(
         "SELECT id, status, platform FROM posts WHERE item_id = ? ORDER BY id", [item_id]

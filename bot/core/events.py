@@ -44,6 +44,7 @@ OUTCOMES: tuple[str, ...] = (
     "started",
     "stopped",
     "warning",
+    "skipped",
 )
 
 

@@ -10,6 +10,8 @@ names the fake ("x", "facebook"), so a sandbox can find one another process alre
 from __future__ import annotations
 
 import contextlib
+import email.parser
+import email.policy
 import json
 import threading
 import time
@@ -20,6 +22,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 Clock = Callable[[], float]
+# How the image files the platforms accept begin: PNG, JPEG, GIF, WebP (RIFF).
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
 
 
 @dataclass
@@ -33,9 +37,27 @@ class FakeRequest:
     body: bytes
     params: dict[str, str] = field(default_factory=dict)
     json: Any = None
+    files: dict[str, bytes] = field(default_factory=dict)  # multipart file fields, by name
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+
+def parse_multipart(content_type: str, body: bytes) -> dict[str, str | bytes] | None:
+    """Form fields of a multipart body: files as bytes, plain fields as text."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        return None
+    fields: dict[str, str | bytes] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        fields[name] = data if part.get_filename() else data.decode("utf-8", "replace")
+    return fields
 
 
 @dataclass

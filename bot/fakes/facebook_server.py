@@ -28,7 +28,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from bot.fakes.base import Clock, FakeRequest, FakeResponse, FakeServer, Fault
+from bot.fakes.base import (
+    IMAGE_MAGIC,
+    Clock,
+    FakeRequest,
+    FakeResponse,
+    FakeServer,
+    Fault,
+    parse_multipart,
+)
 from bot.platforms.error_table import Rule, rule_named
 
 SPEC_DIR = Path(__file__).parent / "specs" / "facebook"
@@ -259,6 +267,7 @@ class FakeFacebook(FakeServer):
         self.permissions: dict[str, set[str]] = {
             page_id: set(PAGE_PERMISSIONS) for page_id in self.pages
         }
+        self.uploads: dict[str, bytes] = {}  # photo id → the file uploaded as "source"
         self.slow_seconds = 0.5
         # How long ``hold_after_success`` / ``hold_before_request`` hold a POST.
         self.hold_seconds = 30.0
@@ -272,6 +281,7 @@ class FakeFacebook(FakeServer):
         with self._lock:
             self.posts.clear()
             self.photos.clear()
+            self.uploads.clear()
             self._faults.clear()
             self.requests.clear()
             self.slow_seconds = 0.5
@@ -405,6 +415,10 @@ class FakeFacebook(FakeServer):
         if len(rest) > 2:
             raise GraphError("Unknown path components: /" + "/".join(rest[2:]), 2500)
         params = dict(request.params)
+        if (request.header("content-type") or "").startswith("multipart/form-data"):
+            form = parse_multipart(request.header("content-type") or "", request.body) or {}
+            params.update({k: v for k, v in form.items() if isinstance(v, str)})
+            request.files = {k: v for k, v in form.items() if isinstance(v, bytes)}
         if isinstance(request.json, dict):
             params.update(
                 {k: v if isinstance(v, str) else json.dumps(v) for k, v in request.json.items()}
@@ -554,7 +568,7 @@ class FakeFacebook(FakeServer):
         if method == "POST" and edge == "feed":
             return 200, {"id": self._create_feed_post(page_id, params)}
         if method == "POST" and edge == "photos":
-            photo_id, post_id = self._create_photo(page_id, params)
+            photo_id, post_id = self._create_photo(page_id, params, request.files)
             return 200, {"id": photo_id, "post_id": post_id}
         if method == "GET" and edge in ("posts", "published_posts", "feed"):
             return 200, self._list_posts(page_id, edge, params, fields, request)
@@ -600,13 +614,22 @@ class FakeFacebook(FakeServer):
             page_id, message=message, link=link, published=params.get("published", "true")
         )
 
-    def _create_photo(self, page_id: str, params: dict[str, str]) -> tuple[str, str]:
+    def _create_photo(
+        self, page_id: str, params: dict[str, str], uploads: dict[str, bytes]
+    ) -> tuple[str, str]:
+        """A photo post from ``url`` (Graph fetches it) or a ``source`` file upload."""
         url = params.get("url")
+        source = uploads.get("source")
+        photo_id = str(next(self._ids))
+        if source is not None:
+            if not source.startswith(IMAGE_MAGIC):
+                raise GraphError("(#324) Requires upload file: the source is not an image", 324)
+            url = f"https://scontent.fake.invalid/{photo_id}"
+            self.uploads[photo_id] = source
         if not url:
             raise GraphError("(#100) Requires upload file: pass url (or a source upload)", 100)
         if not re.match(r"https?://[^\s/]+", url):
             raise GraphError("(#100) url should represent a valid URL", 100)
-        photo_id = str(next(self._ids))
         post_id = self._new_post(
             page_id,
             message=params.get("message") or params.get("caption") or None,

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import email.parser
-import email.policy
 import functools
 import hashlib
 import json
@@ -34,7 +32,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from bot.fakes.base import Clock, FakeRequest, FakeResponse, FakeServer, Fault
+from bot.fakes.base import (
+    IMAGE_MAGIC,
+    Clock,
+    FakeRequest,
+    FakeResponse,
+    FakeServer,
+    Fault,
+    parse_multipart,
+)
 from bot.platforms.error_table import Rule, rule_named
 from bot.posts.twitter_text import weighted_length
 
@@ -57,7 +63,6 @@ _SNOWFLAKE_EPOCH_MS = 1_288_834_974_657
 _URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)
 _OAUTH_PARAM = re.compile(r'(\w+)="([^"]*)"')
 _REQUIRED_OAUTH = ("oauth_consumer_key", "oauth_token", "oauth_signature", "oauth_nonce")
-_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
 # X's alias for the spec's ``post.fields`` parameter (see the module docstring).
 _PARAM_ALIASES = {"tweet.fields": "post.fields"}
 _HTTP_METHODS = ("get", "post", "put", "delete", "patch")
@@ -290,23 +295,6 @@ def _short_code(seed: str) -> str:
     return code
 
 
-def _parse_multipart(content_type: str, body: bytes) -> dict[str, str | bytes] | None:
-    """Form fields of a multipart body: files as bytes, plain fields as text."""
-    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
-    if not message.is_multipart():
-        return None
-    fields: dict[str, str | bytes] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if not isinstance(name, str):
-            continue
-        payload = part.get_payload(decode=True)
-        data = payload if isinstance(payload, bytes) else b""
-        fields[name] = data if part.get_filename() else data.decode("utf-8", "replace")
-    return fields
-
-
 class FakeX(FakeServer):
     """The fake X API. ``posts`` and ``media`` hold what was created, for tests to inspect."""
 
@@ -533,7 +521,7 @@ class FakeX(FakeServer):
                 return None, ["The request body is not valid JSON"]
             value: Any = request.json
         elif content_type == "multipart/form-data":
-            value = _parse_multipart(request.header("content-type") or "", request.body)
+            value = parse_multipart(request.header("content-type") or "", request.body)
             if value is None:
                 return None, ["The multipart body could not be parsed"]
         else:
@@ -705,7 +693,7 @@ class FakeX(FakeServer):
                 data = base64.b64decode(data, validate=True)
             except ValueError:
                 return invalid_request("$.media: is not valid base64")
-        if not data.startswith(_IMAGE_MAGIC) and body["media_category"].endswith("image"):
+        if not data.startswith(IMAGE_MAGIC) and body["media_category"].endswith("image"):
             return invalid_request("media type unrecognized.")
         media_id = self._new_id()
         self.media[media_id] = {

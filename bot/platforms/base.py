@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.platforms.media import Image
+
 
 @dataclass(frozen=True)
 class PostRequest:
@@ -22,6 +24,9 @@ class PostRequest:
     link: str | None = None
     image_url: str | None = None
     alt_text: str | None = None
+    # The image itself, made here (an appeal card): uploaded instead of fetching ``image_url``,
+    # which stays set as the photo the card was made from.
+    image: Image | None = None
     # Which account or page to post on, for platforms with several (Facebook regional pages).
     # ``None`` means the platform's default.
     target: str | None = None

@@ -36,7 +36,7 @@ from bot.core.errors import (
 from bot.core.settings import Settings
 from bot.platforms.base import Metrics, PostRequest, Published, is_same_post
 from bot.platforms.error_table import Call, find_rule, rule_named, to_error
-from bot.platforms.media import download_image
+from bot.platforms.media import Image, download_image
 
 PLATFORM = "x"
 # The hosts tweepy 4.17 sends to (client.py hard-codes the first); both are redirected.
@@ -128,8 +128,17 @@ class XPublisher:
     # --- the Publisher interface -------------------------------------------------------------
     def publish(self, post: PostRequest) -> Published:
         media_ids: list[str] = []
-        if post.image_url:
-            media_ids.append(self._upload_image(post.image_url, post.alt_text))
+        if post.image is not None:
+            media_ids.append(self._upload(post.image, post.alt_text))
+        elif post.image_url:
+            image = download_image(
+                self.download_session,
+                post.image_url,
+                self.max_image_bytes,
+                self.timeout,
+                platform=PLATFORM,
+            )
+            media_ids.append(self._upload(image, post.alt_text))
         response = self._call(
             lambda: self.client.create_tweet(
                 text=post.text, media_ids=media_ids or None, user_auth=True
@@ -232,10 +241,7 @@ class XPublisher:
             self._user_id, self._username = str(raw["id"]), str(raw.get("username", ""))
         return self._user_id
 
-    def _upload_image(self, url: str, alt_text: str | None) -> str:
-        image = download_image(
-            self.download_session, url, self.max_image_bytes, self.timeout, platform=PLATFORM
-        )
+    def _upload(self, image: Image, alt_text: str | None) -> str:
         auth = self._oauth.apply_auth()
         uploaded = self._call(
             lambda: self._checked(

@@ -41,6 +41,7 @@ from bot.posts.queue import (
 )
 from bot.posts.states import PostStatus
 from bot.sending import health
+from bot.sending.card_attach import CardMaker
 from bot.sending.policy import decide
 
 S = PostStatus
@@ -149,8 +150,12 @@ def send_post(
     post: Post,
     now: datetime,
     rng: random.Random | None = None,
+    cards: CardMaker | None = None,
 ) -> str:
-    """Publish one claimed post and record the outcome. Returns the event outcome word."""
+    """Publish one claimed post and record the outcome. Returns the event outcome word.
+
+    With ``cards`` (APPEAL_CARDS=1), an appeal's photo goes as its card.
+    """
     rng = rng or random.Random()
     request = request_for(post)
     degraded: str | None = None
@@ -170,13 +175,17 @@ def send_post(
             events.record_post(db, post, "send", "cancelled", "appeal withdrawn: not sent", now)
             return "cancelled"
         try:
+            if cards is not None:
+                request = cards.attach(db, post, request, now)
             published = publisher.publish(request)
         except (PhotoUnusable, PhotoUnreachable) as error:
             # An appeal out on time without its photo beats an appeal held back by a dead link;
             # a photo host that failed for now gets one retry first.
             if isinstance(error, PhotoUnreachable) and post.attempts < PHOTO_TRIES:
                 raise
-            published = publisher.publish(replace(request, image_url=None, alt_text=None))
+            published = publisher.publish(
+                replace(request, image_url=None, image=None, alt_text=None)
+            )
             degraded = photo_dropped(error)
     except PublishError as error:
         return _handle_error(db, post, error, now, rng, publisher)
@@ -307,6 +316,7 @@ def run_slot(
     """
     report = SlotReport()
     owner = process_owner()
+    cards = CardMaker.from_settings(settings)
     for name, publisher in publishers.items():
         now = clock()
         state = health.get_health(db, name)
@@ -346,7 +356,7 @@ def run_slot(
                         f" of {daily} a day; the rest is kept for urgent appeals"
                     )
                 break
-            outcome = send_post(db, publisher, post, now, rng)
+            outcome = send_post(db, publisher, post, now, rng, cards)
             if outcome in ("sent", "duplicate"):
                 sent += 1
                 report.sent[name] = report.sent.get(name, 0) + 1
