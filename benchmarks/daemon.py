@@ -74,6 +74,23 @@ def platform_env(x_url: str, fb_url: str) -> dict[str, str]:
     }
 
 
+BSKY = {"handle": "bench.bsky.social", "password": "bench-app-pass"}
+MASTODON_TOKEN = "bench-mastodon-token"
+ALL_PLATFORMS = ("x", "facebook", "bluesky", "mastodon")
+
+
+def all_platforms_env(x_url: str, fb_url: str, bsky_url: str, mastodon_url: str) -> dict[str, str]:
+    return {
+        **platform_env(x_url, fb_url),
+        "PLATFORMS": ",".join(ALL_PLATFORMS),
+        "BLUESKY_HANDLE": BSKY["handle"],
+        "BLUESKY_APP_PASSWORD": BSKY["password"],
+        "BLUESKY_SERVICE_URL": bsky_url,
+        "MASTODON_API_BASE_URL": mastodon_url,
+        "MASTODON_ACCESS_TOKEN": MASTODON_TOKEN,
+    }
+
+
 # --- figure 5 --------------------------------------------------------------------------------
 
 
@@ -222,6 +239,14 @@ def run_withdrawal(tmp: Path) -> Result:
         fake_process(
             "bot.fakes.facebook_server", "--page-id", PAGE_ID, "--token", PAGE_TOKEN
         ) as fb_url,
+        fake_process(
+            "bot.fakes.bluesky_server",
+            "--handle",
+            BSKY["handle"],
+            "--app-password",
+            BSKY["password"],
+        ) as bsky_url,
+        fake_process("bot.fakes.mastodon_server", "--access-token", MASTODON_TOKEN) as mastodon_url,
     ):
         feed = feeds / "appeals.xml"
         feed.write_bytes(appeals_feed(APPEALS, image_base=feed_base))
@@ -229,7 +254,7 @@ def run_withdrawal(tmp: Path) -> Result:
             folder,
             APPEALS_FEED_URL=f"{feed_base}/appeals.xml",
             LOG_LEVEL="ERROR",
-            **platform_env(x_url, fb_url),
+            **all_platforms_env(x_url, fb_url, bsky_url, mastodon_url),
         )
         db = open_db(settings.database_path)
         try:
@@ -241,7 +266,9 @@ def run_withdrawal(tmp: Path) -> Result:
         conn = sqlite3.connect(settings.database_path, timeout=10)
 
         def statuses() -> list[str]:
-            rows = conn.execute("SELECT status FROM posts WHERE item_id = ?", [TARGET_ITEM])
+            rows = conn.execute(
+                "SELECT status FROM posts WHERE item_id = ? ORDER BY platform", [TARGET_ITEM]
+            )
             return [r[0] for r in rows]
 
         def last_polled() -> str | None:
@@ -249,7 +276,7 @@ def run_withdrawal(tmp: Path) -> Result:
             return row[0] if row else None
 
         sent = statuses()
-        if sent != ["sent", "sent"]:
+        if sent != ["sent"] * len(ALL_PLATFORMS):
             raise RuntimeError(f"withdrawal benchmark: posts not sent first: {sent}")
 
         daemon = Daemon(settings, publishers)
@@ -262,16 +289,19 @@ def run_withdrawal(tmp: Path) -> Result:
             feed.write_bytes(appeals_feed(APPEALS, found=frozenset({0}), image_base=feed_base))
             started = time.perf_counter()
             daemon.scheduler.modify_job("poll-feeds", next_run_time=datetime.now(settings.timezone))
-            _wait(lambda: statuses() == ["deleted", "deleted"], 60, "both posts deleted")
+            _wait(lambda: statuses() == ["deleted"] * len(ALL_PLATFORMS), 60, "every post deleted")
             elapsed = time.perf_counter() - started
         finally:
             daemon.stop.set()
             thread.join(timeout=30)
-        remote_ids = [
-            r[0] for r in conn.execute("SELECT remote_id FROM posts WHERE status = 'sent'")
-        ]
+        remote_ids = {
+            platform: remote_id
+            for platform, remote_id in conn.execute(
+                "SELECT platform, remote_id FROM posts WHERE status = 'sent'"
+            )
+        }
         conn.close()
-        bare = _bare_withdrawal(feed_base, x_url, fb_url, remote_ids)
+        bare = _bare_withdrawal(feed_base, x_url, fb_url, bsky_url, mastodon_url, remote_ids)
     minutes = settings.feed_poll_minutes
     return Result(
         name="6. feed says FOUND -> every post deleted",
@@ -282,22 +312,45 @@ def run_withdrawal(tmp: Path) -> Result:
         verdict=verdict(elapsed <= WITHDRAW_TARGET_S),
         detail=(
             f"worst case {minutes} min (FEED_POLL_MINUTES) + {elapsed:.2f} s; "
-            f"{APPEALS}-appeal feed, real Daemon on the fakes"
+            f"{APPEALS}-appeal feed, X, Facebook, Bluesky and Mastodon, real Daemon on the fakes"
         ),
         raw={"processing_seconds": elapsed, "poll_minutes": minutes, "baseline_seconds": bare},
     )
 
 
-def _bare_withdrawal(feed_base: str, x_url: str, fb_url: str, remote_ids: list[str]) -> float:
+def _bare_withdrawal(
+    feed_base: str,
+    x_url: str,
+    fb_url: str,
+    bsky_url: str,
+    mastodon_url: str,
+    remote_ids: dict[str, str],
+) -> float:
     """The least network work a withdrawal needs: fetch the feed, delete one post per platform
-    (two posts of other appeals still up on the fakes, so the deletes are real ones)."""
-    x_id = next(r for r in remote_ids if r and "_" not in r)
-    fb_id = next(r for r in remote_ids if r and "_" in r)
+    (posts of other appeals still up on the fakes, so the deletes are real ones)."""
+    x_id, fb_id = remote_ids["x"], remote_ids["facebook"]
     x_auth = OAuth1(X_KEYS["key"], X_KEYS["secret"], X_KEYS["token"], X_KEYS["secret"])
+    session = requests.post(
+        f"{bsky_url}/xrpc/com.atproto.server.createSession",
+        json={"identifier": BSKY["handle"], "password": BSKY["password"]},
+        timeout=10,
+    ).json()
+    repo, collection, rkey = remote_ids["bluesky"].removeprefix("at://").split("/")
     started = time.perf_counter()
     requests.get(f"{feed_base}/appeals.xml", timeout=10).raise_for_status()
     requests.delete(f"{x_url}/2/tweets/{x_id}", auth=x_auth, timeout=10).raise_for_status()
     requests.delete(
         f"{fb_url}/v24.0/{fb_id}", headers={"Authorization": f"OAuth {PAGE_TOKEN}"}, timeout=10
+    ).raise_for_status()
+    requests.post(
+        f"{bsky_url}/xrpc/com.atproto.repo.deleteRecord",
+        json={"repo": repo, "collection": collection, "rkey": rkey},
+        headers={"Authorization": f"Bearer {session['accessJwt']}"},
+        timeout=10,
+    ).raise_for_status()
+    requests.delete(
+        f"{mastodon_url}/api/v1/statuses/{remote_ids['mastodon']}",
+        headers={"Authorization": f"Bearer {MASTODON_TOKEN}"},
+        timeout=10,
     ).raise_for_status()
     return time.perf_counter() - started

@@ -21,7 +21,7 @@ import sqlite_utils
 from bot.core.clock import local_text, to_iso, utcnow
 from bot.core.db import open_db
 from bot.core.display import plural, table
-from bot.core.settings import Settings
+from bot.core.settings import KNOWN_PLATFORMS, Settings
 from bot.runtime import Runtime, start_runtime
 from bot.scheduler import Daemon
 
@@ -65,7 +65,7 @@ def show_shares(runtime: Runtime, db: sqlite_utils.Database, folder: Path) -> Pa
     now = start
     for offset in settings.metrics_schedule:
         now = start + offset + timedelta(minutes=1)
-        runtime.sandbox.x.clock = runtime.sandbox.facebook.clock = now.timestamp
+        runtime.sandbox.set_clock(now.timestamp)
         taken = take_due_readings(db, runtime.publishers, settings, now)
         print(f"   +{_duration_text(offset)}: {taken} readings")
     print(
@@ -97,8 +97,12 @@ def run_demo(settings: Settings, output: str = "demo-output") -> int:
         appeals_feed_urls=(),
         news_feed_urls=(),
         posts_per_slot=max(settings.posts_per_slot, 3),
+        platforms=KNOWN_PLATFORMS,
     )
-    print(f"appeal-bot demo: sandbox X and Facebook on 127.0.0.1, database {database}\n")
+    print(
+        "appeal-bot demo: sandbox X, Facebook, Bluesky and Mastodon on 127.0.0.1,"
+        f" database {database}\n"
+    )
     # Its own free port: the demo must not depend on, or disturb, a sandbox daemon running.
     with start_runtime(settings, share=False) as runtime:
         assert runtime.sandbox is not None and runtime.sandbox.feeds is not None
@@ -214,11 +218,17 @@ def run_demo(settings: Settings, output: str = "demo-output") -> int:
                 ],
             )
         )
-        x_live = sum(1 for p in runtime.sandbox.x.posts.values() if not p.get("deleted"))
-        fb_live = sum(1 for p in runtime.sandbox.facebook.posts.values() if not p.get("deleted"))
+        sandbox = runtime.sandbox
+        live = {
+            "X": sum(1 for p in sandbox.x.posts.values() if not p.get("deleted")),
+            "Facebook": sum(1 for p in sandbox.facebook.posts.values() if not p.get("deleted")),
+            "Bluesky": len(sandbox.bluesky.live_posts()),
+            "Mastodon": len(sandbox.mastodon.live_statuses()),
+        }
         print(
-            f"\nThe fake X holds {x_live} live posts; the fake Facebook {fb_live}. "
-            "Nothing of the found appeal remains on either."
+            "\nLive posts on the fakes: "
+            + "; ".join(f"{name} {count}" for name, count in live.items())
+            + ". Nothing of the found appeal remains on any of them."
         )
         show_shares(runtime, db, folder)
     return 0

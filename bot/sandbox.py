@@ -1,8 +1,9 @@
-"""The built-in sandbox: fake X and Facebook servers and the sample feeds, all on 127.0.0.1.
+"""The built-in sandbox: fake X, Facebook, Bluesky and Mastodon servers and the sample feeds, all
+on 127.0.0.1.
 
 With SANDBOX=1 (the default when no credentials are set) the bot runs its real clients (tweepy,
-Graph API over requests) against these fakes, so the comms team can train and ``make demo`` can
-show the whole flow with no account and no internet.
+Graph API over requests, the atproto SDK, Mastodon.py) against these fakes, so the comms team
+can train and ``make demo`` can show the whole flow with no account and no internet.
 """
 
 from __future__ import annotations
@@ -23,14 +24,18 @@ from typing import Any
 
 from bot.core.settings import FacebookPage, Settings
 from bot.fakes.base import FakeServer
+from bot.fakes.bluesky_server import FakeBluesky
 from bot.fakes.facebook_server import FakeFacebook
 from bot.fakes.images import png
+from bot.fakes.mastodon_server import FakeMastodon
 from bot.fakes.x_server import FakeX
 
 SANDBOX_X = {"key": "sandbox-key", "secret": "sandbox-secret", "token": "sandbox-token"}
 SANDBOX_PAGE_ID = "1000000001"
 SANDBOX_PAGE_TOKEN = "sandbox-page-token"
 SANDBOX_REGIONAL_PAGES = {"north-west": "1000000002", "scotland": "1000000003"}
+SANDBOX_BLUESKY = {"handle": "appealbot.bsky.social", "password": "sandbox-app-pass"}
+SANDBOX_MASTODON_TOKEN = "sandbox-mastodon-token"
 
 # The sample appeals' photo, so photo posts and alt text run end to end.
 PHOTO = png(64, 64, (40, 90, 160))
@@ -110,6 +115,8 @@ class _FeedHandler(BaseHTTPRequestHandler):
 SANDBOX_FEED_PORT = 8765
 SANDBOX_X_PORT = 8766
 SANDBOX_FACEBOOK_PORT = 8767
+SANDBOX_BLUESKY_PORT = 8768
+SANDBOX_MASTODON_PORT = 8769
 FEEDS_KIND = "sample-feeds"
 
 
@@ -158,7 +165,8 @@ class FeedServer(ThreadingHTTPServer):
 
 @dataclass
 class Sandbox:
-    """Fake X, fake Facebook (a main page and two regional pages) and the sample feed server.
+    """Fake X, fake Facebook (a main page and two regional pages), fake Bluesky, fake Mastodon
+    and the sample feed server.
 
     Started with ``share=True`` (every command, the daemon, the dashboard), it uses the fixed
     ports, or the servers another process already runs there; ``x``, ``facebook`` and ``feeds``
@@ -176,9 +184,15 @@ class Sandbox:
             }
         )
     )
+    bluesky: FakeBluesky = field(
+        default_factory=lambda: FakeBluesky(SANDBOX_BLUESKY["handle"], SANDBOX_BLUESKY["password"])
+    )
+    mastodon: FakeMastodon = field(default_factory=lambda: FakeMastodon(SANDBOX_MASTODON_TOKEN))
     feeds: FeedServer | None = None
     x_url: str = ""
     facebook_url: str = ""
+    bluesky_url: str = ""
+    mastodon_url: str = ""
     feeds_url: str | None = None
     key: str = ""
     watch_seconds: float = 5.0
@@ -200,6 +214,8 @@ class Sandbox:
         self.key = key
         self.x_url = self._start_fake(self.x, SANDBOX_X_PORT if share else 0)
         self.facebook_url = self._start_fake(self.facebook, SANDBOX_FACEBOOK_PORT if share else 0)
+        self.bluesky_url = self._start_fake(self.bluesky, SANDBOX_BLUESKY_PORT if share else 0)
+        self.mastodon_url = self._start_fake(self.mastodon, SANDBOX_MASTODON_PORT if share else 0)
         if with_feeds:
             self.feeds_url = self._start_feeds(feed_port, share)
         if self._joined:
@@ -218,7 +234,7 @@ class Sandbox:
                     continue  # another process took it first: it is joined on the next look
                 self._joined.remove(entry)
 
-    def _start_fake(self, fake: FakeX | FakeFacebook, port: int) -> str:
+    def _start_fake(self, fake: FakeServer, port: int) -> str:
         fake.sandbox_key = self.key
         if port:
             fake.port = port
@@ -263,8 +279,18 @@ class Sandbox:
 
     @property
     def joined(self) -> bool:
-        """True when the fake X and Facebook in use are another process's (a running daemon's)."""
-        return self.x not in self._own and self.facebook not in self._own
+        """True when the fakes in use are another process's (a running daemon's)."""
+        return all(fake not in self._own for fake in self.fakes)
+
+    @property
+    def fakes(self) -> tuple[FakeServer, ...]:
+        """The four fake platforms, X first."""
+        return (self.x, self.facebook, self.bluesky, self.mastodon)
+
+    def set_clock(self, clock: Callable[[], float]) -> None:
+        """Make every fake platform read ``clock`` (the demo fast-forwards through a week)."""
+        for fake in self.fakes:
+            fake.clock = clock
 
     def stop(self) -> None:
         self._stopping.set()
@@ -295,6 +321,11 @@ class Sandbox:
             "x_api_base_url": self.x_url,
             "facebook_pages": pages,
             "facebook_graph_url": self.facebook_url,
+            "bluesky_handle": SANDBOX_BLUESKY["handle"],
+            "bluesky_app_password": SANDBOX_BLUESKY["password"],
+            "bluesky_service_url": self.bluesky_url,
+            "mastodon_api_base_url": self.mastodon_url,
+            "mastodon_access_token": SANDBOX_MASTODON_TOKEN,
         }
         if self.feeds_url and not (settings.appeals_feed_urls or settings.news_feed_urls):
             changes["appeals_feed_urls"] = (f"{self.feeds_url}/appeals.xml",)

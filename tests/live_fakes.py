@@ -19,8 +19,10 @@ from typing import Any
 import sqlite_utils
 
 from bot.core.settings import Settings, load_settings
+from bot.fakes.bluesky_server import FakeBluesky
 from bot.fakes.facebook_server import FakeFacebook
 from bot.fakes.images import png
+from bot.fakes.mastodon_server import FakeMastodon
 from bot.fakes.x_server import FakeX
 from bot.feeds.items import Item
 from bot.platforms.facebook import FacebookPublisher
@@ -35,7 +37,10 @@ X_TOKEN = "at-LEAKCANARY-xtoken-03bc"
 X_TOKEN_SECRET = "as-LEAKCANARY-xtsecret-d815"
 FB_PAGE = "1000000001"
 FB_TOKEN = "EAAG-LEAKCANARY-fbtoken-77c1"
-SECRETS = (X_KEY, X_SECRET, X_TOKEN, X_TOKEN_SECRET, FB_TOKEN)
+BSKY_HANDLE = "charity.bsky.social"
+BSKY_PASSWORD = "bsky-LEAKCANARY-apppw-5e0d"
+MASTODON_TOKEN = "mstdn-LEAKCANARY-token-b4a9"
+SECRETS = (X_KEY, X_SECRET, X_TOKEN, X_TOKEN_SECRET, FB_TOKEN, BSKY_PASSWORD, MASTODON_TOKEN)
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
@@ -95,8 +100,20 @@ def fake_facebook(clock: Callable[[], float] = time.time) -> FakeFacebook:
     return FakeFacebook({FB_PAGE: FB_TOKEN}, page_names={FB_PAGE: "Charity Page"}, clock=clock)
 
 
+def fake_bluesky(clock: Callable[[], float] = time.time) -> FakeBluesky:
+    return FakeBluesky(BSKY_HANDLE, BSKY_PASSWORD, clock=clock)
+
+
+def fake_mastodon(clock: Callable[[], float] = time.time) -> FakeMastodon:
+    return FakeMastodon(MASTODON_TOKEN, username="charity", clock=clock)
+
+
 def live_env(
-    database: Path, x: FakeX | None = None, facebook: FakeFacebook | None = None
+    database: Path,
+    x: FakeX | None = None,
+    facebook: FakeFacebook | None = None,
+    bluesky: FakeBluesky | None = None,
+    mastodon: FakeMastodon | None = None,
 ) -> dict[str, str]:
     """The environment of a live (SANDBOX=0) bot whose platforms are the given fakes."""
     env = {"DATABASE_PATH": str(database), "SANDBOX": "0", "LOG_LEVEL": "INFO"}
@@ -117,14 +134,30 @@ def live_env(
             FACEBOOK_PAGE_ACCESS_TOKEN=FB_TOKEN,
             FACEBOOK_GRAPH_URL=facebook.url,
         )
+    if bluesky is not None:
+        platforms.append("bluesky")
+        env.update(
+            BLUESKY_HANDLE=BSKY_HANDLE,
+            BLUESKY_APP_PASSWORD=BSKY_PASSWORD,
+            BLUESKY_SERVICE_URL=bluesky.url,
+        )
+    if mastodon is not None:
+        platforms.append("mastodon")
+        env.update(MASTODON_API_BASE_URL=mastodon.url, MASTODON_ACCESS_TOKEN=MASTODON_TOKEN)
     env["PLATFORMS"] = ",".join(platforms)
     return env
 
 
 def live_settings(
-    database: Path, x: FakeX | None = None, facebook: FakeFacebook | None = None, **extra: str
+    database: Path,
+    x: FakeX | None = None,
+    facebook: FakeFacebook | None = None,
+    bluesky: FakeBluesky | None = None,
+    mastodon: FakeMastodon | None = None,
+    **extra: str,
 ) -> Settings:
-    settings = load_settings({**live_env(database, x, facebook), **extra}, env_file=None)
+    env = live_env(database, x, facebook, bluesky, mastodon)
+    settings = load_settings({**env, **extra}, env_file=None)
     assert not settings.sandbox
     return settings
 

@@ -33,7 +33,7 @@ FACT_SETTINGS: dict[str, str] = {
     "reference": "REFERENCE_FIELD",
 }
 
-KNOWN_PLATFORMS = ("x", "facebook")
+KNOWN_PLATFORMS = ("x", "facebook", "bluesky", "mastodon")
 
 
 @dataclass(frozen=True)
@@ -98,11 +98,15 @@ VARIABLES: tuple[Variable, ...] = (
         "60",
         "A slot cut short or missed (bot stopped, host asleep) is caught up this many minutes after its time; later, its posts take the next slot.",
     ),
-    Variable("PLATFORMS", "x,facebook", "Platforms to post to: x, facebook, or both."),
+    Variable(
+        "PLATFORMS",
+        "x,facebook",
+        "Platforms to post to, comma-separated: x, facebook, bluesky, mastodon.",
+    ),
     Variable(
         "SANDBOX",
         "",
-        "1 = built-in sandbox X and Facebook on 127.0.0.1; 0 = the real APIs. Default: 1 when no credentials are set.",
+        "1 = built-in sandbox X, Facebook, Bluesky and Mastodon on 127.0.0.1; 0 = the real APIs. Default: 1 when no credentials are set.",
     ),
     Variable(
         "X_TEMPLATE",
@@ -113,6 +117,21 @@ VARIABLES: tuple[Variable, ...] = (
         "FACEBOOK_TEMPLATE",
         "{prefix}{title}\n\n{summary}\n\n{link}\n\n{hashtags}",
         "Template of Facebook posts, same fields as X_TEMPLATE.",
+    ),
+    Variable(
+        "BLUESKY_TEMPLATE",
+        "{prefix}{title}. {summary} {link} {hashtags}",
+        "Template of Bluesky posts (at most 300 characters), same fields as X_TEMPLATE.",
+    ),
+    Variable(
+        "MASTODON_TEMPLATE",
+        "{prefix}{title}\n\n{summary}\n\n{link}\n\n{hashtags}",
+        "Template of Mastodon posts (fitted to the instance's limit), same fields as X_TEMPLATE.",
+    ),
+    Variable(
+        "POST_LANGUAGE",
+        "en",
+        "Language of the posts (ISO 639-1, e.g. en, cy, ga), given to Bluesky and Mastodon.",
     ),
     Variable(
         "APPEAL_HASHTAGS",
@@ -154,6 +173,33 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable(
         "FACEBOOK_DAILY_POST_LIMIT", "25", "Never post more than this many times a day on Facebook."
+    ),
+    # Bluesky
+    Variable("BLUESKY_HANDLE", "", "The charity's Bluesky handle, e.g. charity.bsky.social."),
+    Variable(
+        "BLUESKY_APP_PASSWORD",
+        "",
+        "A Bluesky app password (Settings > Privacy and security > App passwords).",
+        secret=True,
+    ),
+    Variable("BLUESKY_SERVICE_URL", "https://bsky.social", "The Bluesky server to sign in to."),
+    Variable(
+        "BLUESKY_DAILY_POST_LIMIT", "25", "Never post more than this many times a day on Bluesky."
+    ),
+    # Mastodon
+    Variable(
+        "MASTODON_API_BASE_URL",
+        "",
+        "The charity's Mastodon instance, e.g. https://mastodon.social.",
+    ),
+    Variable(
+        "MASTODON_ACCESS_TOKEN",
+        "",
+        "Access token of a Mastodon application (Preferences > Development) on that instance.",
+        secret=True,
+    ),
+    Variable(
+        "MASTODON_DAILY_POST_LIMIT", "25", "Never post more than this many times a day on Mastodon."
     ),
     # Safeguarding and the appeal lifecycle
     Variable(
@@ -353,8 +399,20 @@ class Settings:
     def facebook_credentials_set(self) -> bool:
         return bool(self.facebook_pages)
 
+    @property
+    def bluesky_credentials_set(self) -> bool:
+        return bool(self.bluesky_handle and self.bluesky_app_password)
+
+    @property
+    def mastodon_credentials_set(self) -> bool:
+        return bool(self.mastodon_api_base_url and self.mastodon_access_token)
+
     def daily_limit(self, platform: str) -> int:
-        return self.x_daily_post_limit if platform == "x" else self.facebook_daily_post_limit
+        return {
+            "x": self.x_daily_post_limit,
+            "bluesky": self.bluesky_daily_post_limit,
+            "mastodon": self.mastodon_daily_post_limit,
+        }.get(platform, self.facebook_daily_post_limit)
 
     def secrets(self) -> list[str]:
         """Every secret value in force, so logging can scrub them wherever they appear."""
@@ -365,7 +423,7 @@ class Settings:
             self.x_access_token_secret,
         ]
         values += [page.token for page in self.facebook_pages]
-        values.append(self.web_secret_key)
+        values += [self.web_secret_key, self.bluesky_app_password, self.mastodon_access_token]
         return [v for v in values if v]
 
     def replace(self, **changes: Any) -> Settings:
@@ -483,9 +541,10 @@ def _platforms(name: str, text: str) -> tuple[str, ...]:
     platforms = tuple(p.lower() for p in _split(text))
     for platform in platforms:
         if platform not in KNOWN_PLATFORMS:
-            raise ConfigError(name, f"unknown platform {platform!r}; choose from x, facebook")
+            choices = ", ".join(KNOWN_PLATFORMS)
+            raise ConfigError(name, f"unknown platform {platform!r}; choose from {choices}")
     if not platforms:
-        raise ConfigError(name, "needs at least one platform: x, facebook")
+        raise ConfigError(name, f"needs at least one platform: {', '.join(KNOWN_PLATFORMS)}")
     return tuple(dict.fromkeys(platforms))
 
 
@@ -524,6 +583,22 @@ def _http_url(name: str, text: str) -> str:
     if not text.startswith(("http://", "https://")):
         raise ConfigError(name, f"{text!r} is not an http(s):// URL")
     return text.rstrip("/")
+
+
+def _pair(get: Callable[[str], str], first: str, second: str) -> bool:
+    """Whether a two-part credential is set; one part without the other is a ConfigError."""
+    given = [bool(get(first)), bool(get(second))]
+    if any(given) and not all(given):
+        missing, present = (second, first) if given[0] else (first, second)
+        raise ConfigError(missing, f"is missing; it must be set together with {present}")
+    return all(given)
+
+
+def _language(name: str, text: str) -> str:
+    """A language code as Bluesky (BCP 47) and Mastodon (ISO 639) both take: "en", "cy"."""
+    if not re.fullmatch(r"[a-z]{2,3}", text.strip().lower()):
+        raise ConfigError(name, f"expected a two-letter language code like en or cy, got {text!r}")
+    return text.strip().lower()
 
 
 def _facebook_pages(get: Callable[[str], str]) -> tuple[FacebookPage, ...]:
@@ -572,8 +647,11 @@ def load_settings(
     if any(x_set) and not all(x_set):
         missing = next(k for k, present in zip(x_keys, x_set, strict=True) if not present)
         raise ConfigError(missing, "is missing; all four X credentials must be set together")
+    bluesky_pair = _pair(get, "BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")
+    mastodon_pair = _pair(get, "MASTODON_API_BASE_URL", "MASTODON_ACCESS_TOKEN")
     sandbox_text = get("SANDBOX")
-    sandbox = _bool("SANDBOX", sandbox_text) if sandbox_text else not (all(x_set) or facebook_pages)
+    any_credentials = all(x_set) or facebook_pages or bluesky_pair or mastodon_pair
+    sandbox = _bool("SANDBOX", sandbox_text) if sandbox_text else not any_credentials
     log_level = get("LOG_LEVEL").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("LOG_LEVEL", f"expected DEBUG, INFO, WARNING or ERROR, got {log_level!r}")

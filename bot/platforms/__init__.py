@@ -46,4 +46,12 @@ def build_publishers(settings: Settings) -> dict[str, Publisher]:
             from bot.platforms.facebook import FacebookPublisher
 
             publishers[name] = FacebookPublisher.from_settings(settings)
+        elif name == "bluesky":
+            from bot.platforms.bluesky import BlueskyPublisher
+
+            publishers[name] = BlueskyPublisher.from_settings(settings)
+        elif name == "mastodon":
+            from bot.platforms.mastodon import MastodonPublisher
+
+            publishers[name] = MastodonPublisher.from_settings(settings)
     return publishers

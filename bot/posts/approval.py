@@ -14,10 +14,9 @@ import sqlite_utils
 from bot.core import events
 from bot.core.db import immediate
 from bot.core.errors import AppealBotError, NotFound
-from bot.posts.compose import FACEBOOK_MAX_LENGTH
+from bot.posts.compose import MEASURES
 from bot.posts.queue import get_post, transition
 from bot.posts.states import PostStatus
-from bot.posts.twitter_text import MAX_WEIGHTED_LENGTH, weighted_length
 
 S = PostStatus
 
@@ -103,15 +102,14 @@ def retry(db: sqlite_utils.Database, ref: str, now: datetime) -> list[int]:
 
 def length_limit(platform: str) -> int:
     """The most characters ``platform`` takes, as :func:`platform_length` counts them."""
-    return MAX_WEIGHTED_LENGTH if platform == "x" else FACEBOOK_MAX_LENGTH
+    return MEASURES.get(platform, MEASURES["facebook"])[1]
 
 
 def platform_length(platform: str, text: str) -> int:
     """The length ``platform`` gives ``text``: X's weighted length (links 23, emoji and CJK 2),
-    Facebook's UTF-16 units. The dashboard's live counter shows exactly this number."""
-    if platform == "x":
-        return weighted_length(text)
-    return len(text.encode("utf-16-le")) // 2
+    Facebook's UTF-16 units, Bluesky's graphemes, Mastodon's graphemes with links as 23. The
+    dashboard's live counter shows exactly this number."""
+    return MEASURES.get(platform, MEASURES["facebook"])[0](text)
 
 
 def check_text(platform: str, text: str) -> None:
@@ -125,6 +123,12 @@ def check_text(platform: str, text: str) -> None:
         raise AppealBotError(
             f"the text is {length} characters as X counts them (links 23, emoji 2);"
             f" X allows {limit}: shorten it by {length - limit}"
+        )
+    if platform in ("bluesky", "mastodon"):
+        counted = "links 23" if platform == "mastodon" else "an emoji is one"
+        raise AppealBotError(
+            f"the text is {length} characters as {platform.title()} counts them ({counted});"
+            f" {platform.title()} allows {limit}: shorten it by {length - limit}"
         )
     raise AppealBotError(f"the text is {length} characters; {platform} allows {limit}")
 

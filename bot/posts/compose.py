@@ -24,15 +24,20 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import accumulate
 
+import regex
+
 from bot.core.settings import Settings
 from bot.core.templates import parse_template, validate_template
 from bot.feeds.items import Item
 from bot.posts.twitter_text import MAX_WEIGHTED_LENGTH, find_emoji, find_urls, weighted_length
 
 FACEBOOK_MAX_LENGTH = 63_206
+# Bluesky's app.bsky.feed.post lexicon: text is at most 300 graphemes and 3,000 UTF-8 bytes.
+BLUESKY_MAX_GRAPHEMES = 300
+BLUESKY_MAX_BYTES = 3000
 ALT_TEXT_MAX_LENGTH = 1000
 ELLIPSIS = "…"
-PLATFORMS = ("x", "facebook")
+PLATFORMS = ("x", "facebook", "bluesky", "mastodon")
 
 # Punctuation that would dangle before an ellipsis ("seen on Monday, …"). None of it can end a
 # URL or a hashtag, so stripping it never changes one.
@@ -57,10 +62,15 @@ class PostStyle:
 
 def style_for(settings: Settings, platform: str, kind: str) -> PostStyle:
     """The style the settings give posts of ``kind`` ("appeal"/"news") on ``platform``."""
-    templates = {"x": settings.x_template, "facebook": settings.facebook_template}
+    templates = {
+        "x": settings.x_template,
+        "facebook": settings.facebook_template,
+        "bluesky": settings.bluesky_template,
+        "mastodon": settings.mastodon_template,
+    }
     hashtags = {"appeal": settings.appeal_hashtags, "news": settings.news_hashtags}
     if platform not in templates:
-        raise ValueError(f"unknown platform {platform!r}; choose from x, facebook")
+        raise ValueError(f"unknown platform {platform!r}; choose from {', '.join(PLATFORMS)}")
     if kind not in hashtags:
         raise ValueError(f"unknown item kind {kind!r}; choose from appeal, news")
     return PostStyle(templates[platform], tuple(hashtags[kind]), settings.urgent_prefix)
@@ -505,11 +515,7 @@ def fit_around(fill: Callable[[str], str], value: str, platform: str) -> str:
     For a text the charity wrote whole around one field, such as the found thank-you's "Update:
     {title} has been found": its own words are kept as written, only the field gives way.
     """
-    measure, limit = (
-        (weighted_length, MAX_WEIGHTED_LENGTH)
-        if platform == "x"
-        else (_utf16_length, FACEBOOK_MAX_LENGTH)
-    )
+    measure, limit = MEASURES[platform]
     text = fill(value)
     if measure(text) <= limit:
         return text
@@ -522,10 +528,102 @@ def fit_around(fill: Callable[[str], str], value: str, platform: str) -> str:
     return shortened(kept) if kept >= 0 else fill("")
 
 
+# --- Bluesky and Mastodon ------------------------------------------------------------------
+
+
+def graphemes(text: str) -> int:
+    """User-perceived characters (Unicode extended grapheme clusters, UAX #29): a family emoji
+    or a flag is one, as Bluesky and Mastodon count them."""
+    return len(regex.findall(r"\X", text)) if not text.isascii() else len(text)
+
+
+def bluesky_length(text: str) -> int:
+    """Graphemes, or more than the limit when the text is over Bluesky's 3,000 bytes."""
+    if len(text.encode("utf-8")) > BLUESKY_MAX_BYTES:
+        return BLUESKY_MAX_GRAPHEMES + 1
+    return graphemes(text)
+
+
+@dataclass(frozen=True)
+class MastodonLimits:
+    """An instance's text limits (``/api/v2/instance`` ``configuration.statuses``)."""
+
+    max_characters: int = 500
+    url_weight: int = 23  # characters_reserved_per_url
+
+
+MASTODON_LIMITS = MastodonLimits()
+# Mastodon counts only URLs with a scheme as links (twitter-text without protocol-less URLs).
+_SCHEMED_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+def mastodon_length(text: str, limits: MastodonLimits = MASTODON_LIMITS) -> int:
+    """A status's length as Mastodon counts it: graphemes, each URL as ``url_weight``."""
+    return graphemes(_SCHEMED_URL.sub("x" * limits.url_weight, text))
+
+
+MEASURES: dict[str, tuple[Callable[[str], int], int]] = {
+    "x": (weighted_length, MAX_WEIGHTED_LENGTH),
+    "facebook": (_utf16_length, FACEBOOK_MAX_LENGTH),
+    "bluesky": (bluesky_length, BLUESKY_MAX_GRAPHEMES),
+    "mastodon": (mastodon_length, MASTODON_LIMITS.max_characters),
+}
+
+
+def compose_bluesky(item: Item, style: PostStyle, link: str | None = None) -> str:
+    """The text of a Bluesky post: at most 300 graphemes (and 3,000 bytes), link kept whole."""
+    parts = parse_template(style.template)
+    fields = _fields(item, style, link, paragraphs=False)
+    return _fit(fields, _Fitter(parts, fields, bluesky_length, BLUESKY_MAX_GRAPHEMES))
+
+
+def compose_mastodon(
+    item: Item, style: PostStyle, link: str | None = None, limits: MastodonLimits = MASTODON_LIMITS
+) -> str:
+    """The text of a Mastodon status, fitted to ``limits`` (Mastodon's defaults: 500
+    characters, 23 a URL), paragraph breaks kept."""
+    parts = parse_template(style.template)
+    fields = _fields(item, style, link, paragraphs=True)
+
+    def measure(text: str) -> int:
+        return mastodon_length(text, limits)
+
+    return _fit(fields, _Fitter(parts, fields, measure, limits.max_characters))
+
+
+def shorten_for_mastodon(text: str, limits: MastodonLimits) -> str:
+    """``text`` as composed for Mastodon's default limits, cut to fit an instance that allows
+    fewer characters: the words before the first link are cut at a word with "…", then the
+    hashtags after it dropped from the end; the link itself is never cut."""
+    if mastodon_length(text, limits) <= limits.max_characters:
+        return text
+    found = _SCHEMED_URL.search(text)
+    head, tail = (text[: found.start()], text[found.start() :]) if found else (text, "")
+    ends = _word_ends(head)
+
+    def with_head(k: int) -> str:
+        return _tidy(_with_ellipsis(head[: ends[k]]) + " " + tail) if k >= 0 else _tidy(tail)
+
+    def fits(candidate: str) -> bool:
+        return mastodon_length(candidate, limits) <= limits.max_characters
+
+    kept = _last_fitting(lambda k: fits(with_head(k)), len(ends), None)
+    if kept >= 0 or fits(_tidy(tail)):
+        return with_head(kept)
+    words = _tidy(tail).split(" ")
+    while len(words) > 1 and not fits(" ".join(words)):
+        words.pop()
+    return " ".join(words)
+
+
 def compose(item: Item, platform: str, style: PostStyle, link: str | None = None) -> str:
-    """The post text for ``platform`` ("x" or "facebook")."""
-    if platform == "x":
-        return compose_x(item, style, link)
-    if platform == "facebook":
-        return compose_facebook(item, style, link)
-    raise ValueError(f"unknown platform {platform!r}; choose from x, facebook")
+    """The post text for ``platform`` (one of :data:`PLATFORMS`)."""
+    composers = {
+        "x": compose_x,
+        "facebook": compose_facebook,
+        "bluesky": compose_bluesky,
+        "mastodon": compose_mastodon,
+    }
+    if platform not in composers:
+        raise ValueError(f"unknown platform {platform!r}; choose from {', '.join(PLATFORMS)}")
+    return composers[platform](item, style, link)

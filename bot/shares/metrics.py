@@ -37,7 +37,16 @@ from bot.sending import health
 log = logging.getLogger("appeal_bot")
 
 # The windows the platforms' read limits are counted over.
-READ_WINDOWS: dict[str, timedelta] = {"x": timedelta(minutes=15), "facebook": timedelta(hours=1)}
+READ_WINDOWS: dict[str, timedelta] = {
+    "x": timedelta(minutes=15),
+    "facebook": timedelta(hours=1),
+    "bluesky": timedelta(minutes=5),
+    "mastodon": timedelta(minutes=5),
+}
+# Reads allowed per window where no setting says: a tenth of what each platform allows (Bluesky
+# 3,000 requests per 5 minutes per IP; Mastodon 300 per 5 minutes per account), so share
+# tracking never starves posting and deleting of the same budget.
+FIXED_READS = {"bluesky": 300, "mastodon": 30}
 # How long past a post's last scheduled reading a reading not yet taken (read limits, an outage)
 # is still looked for. Bounding the per-minute check to recent posts keeps its cost flat in
 # history; a reading a week late says little about the offset it stands for.
@@ -48,6 +57,8 @@ def read_limit(settings: Settings, platform: str) -> tuple[int, timedelta]:
     """How many metrics reads ``platform`` allows, and over what window."""
     if platform == "x":
         return settings.x_metrics_reads_per_15_minutes, READ_WINDOWS["x"]
+    if platform in FIXED_READS:
+        return FIXED_READS[platform], READ_WINDOWS[platform]
     return settings.facebook_metrics_reads_per_hour, READ_WINDOWS["facebook"]
 
 

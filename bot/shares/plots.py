@@ -20,7 +20,7 @@ from bot.core.errors import AppealBotError
 from bot.core.settings import Settings
 from bot.shares.stats import Series, appeal_series, top_series, weekly_shares
 
-PLATFORM_NAMES = {"x": "X", "facebook": "Facebook"}
+PLATFORM_NAMES = {"x": "X", "facebook": "Facebook", "bluesky": "Bluesky", "mastodon": "Mastodon"}
 FIGSIZE = (10.0, 5.5)
 DPI = 110
 

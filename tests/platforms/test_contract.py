@@ -1,4 +1,5 @@
-"""One contract, every publisher: the sandbox, X (tweepy) on the fake X, Facebook on the fake Graph.
+"""One contract, every publisher: the sandbox, X (tweepy) on the fake X, Facebook on the fake Graph,
+Bluesky (the atproto SDK) on the fake PDS and Mastodon (Mastodon.py) on the fake instance.
 
 The pipeline only knows :class:`bot.platforms.base.Publisher`; these tests pin down what it may
 rely on, whichever platform is behind it (APScheduler's ``test_jobstores.py`` pattern).
@@ -15,14 +16,31 @@ import pytest
 
 from bot.core.errors import AuthExpired, DuplicatePost, RemoteGone
 from bot.core.settings import FacebookPage
+from bot.fakes.bluesky_server import FakeBluesky
 from bot.fakes.facebook_server import FakeFacebook
+from bot.fakes.mastodon_server import FakeMastodon
 from bot.fakes.x_server import FakeX
 from bot.platforms.base import Metrics, PostRequest, Publisher
+from bot.platforms.bluesky import BlueskyPublisher
 from bot.platforms.facebook import FacebookPublisher
+from bot.platforms.mastodon import MastodonPublisher
 from bot.platforms.sandbox import SandboxPublisher
 from bot.platforms.x import XPublisher
-from tests.live_fakes import FB_PAGE, FB_TOKEN, X_KEY, X_SECRET, X_TOKEN, X_TOKEN_SECRET, image_site
+from tests.live_fakes import (
+    BSKY_HANDLE,
+    BSKY_PASSWORD,
+    FB_PAGE,
+    FB_TOKEN,
+    MASTODON_TOKEN,
+    X_KEY,
+    X_SECRET,
+    X_TOKEN,
+    X_TOKEN_SECRET,
+    image_site,
+)
+from tests.live_fakes import fake_bluesky as make_fake_bluesky
 from tests.live_fakes import fake_facebook as make_fake_facebook
+from tests.live_fakes import fake_mastodon as make_fake_mastodon
 from tests.live_fakes import fake_x as make_fake_x
 
 _numbers = itertools.count(1)
@@ -36,6 +54,10 @@ class Backend:
     alt_text_of: Callable[[str], str | None]
     # Make the platform refuse the credentials from now on (None: the backend has none).
     revoke: Callable[[], None] | None = None
+    # What publishing the same post twice does: "refused" (DuplicatePost), "same" (the
+    # platform answers with the first post: Mastodon's Idempotency-Key) or "accepted" (Bluesky
+    # takes identical posts; reconciliation, not the platform, keeps a retry from doubling).
+    repeat: str = "refused"
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +71,20 @@ def fake_x() -> Iterator[FakeX]:
 def fake_facebook() -> Iterator[FakeFacebook]:
     with make_fake_facebook() as server:
         assert isinstance(server, FakeFacebook)
+        yield server
+
+
+@pytest.fixture(scope="module")
+def fake_bluesky() -> Iterator[FakeBluesky]:
+    with make_fake_bluesky() as server:
+        assert isinstance(server, FakeBluesky)
+        yield server
+
+
+@pytest.fixture(scope="module")
+def fake_mastodon() -> Iterator[FakeMastodon]:
+    with make_fake_mastodon() as server:
+        assert isinstance(server, FakeMastodon)
         yield server
 
 
@@ -96,10 +132,45 @@ def _facebook(request: pytest.FixtureRequest) -> Backend:
     return Backend(publisher, lambda rid: fake.posts[rid]["alt_text"], revoke)
 
 
-@pytest.fixture(params=["sandbox", "x", "facebook"])
+def _bluesky(request: pytest.FixtureRequest) -> Backend:
+    fake: FakeBluesky = request.getfixturevalue("fake_bluesky")
+    fake.reset()
+    fake.app_password = BSKY_PASSWORD
+    publisher = BlueskyPublisher(BSKY_HANDLE, BSKY_PASSWORD, fake.url, timeout=5)
+
+    def alt_text(remote_id: str) -> str | None:
+        embed = fake.posts[remote_id.rsplit("/", 1)[-1]]["record"].get("embed") or {}
+        images = embed.get("images") or []
+        return images[0]["alt"] if images else None
+
+    return Backend(publisher, alt_text, fake.revoke_app_password, repeat="accepted")
+
+
+def _mastodon(request: pytest.FixtureRequest) -> Backend:
+    fake: FakeMastodon = request.getfixturevalue("fake_mastodon")
+    fake.reset()
+    fake.access_token = MASTODON_TOKEN
+    publisher = MastodonPublisher(fake.url, MASTODON_TOKEN, timeout=5, sleep=lambda _: None)
+
+    def alt_text(remote_id: str) -> str | None:
+        media = fake.statuses[remote_id]["media_ids"]
+        return fake.media[media[0]]["description"] if media else None
+
+    return Backend(publisher, alt_text, fake.revoke_token, repeat="same")
+
+
+BACKENDS = {
+    "sandbox": _sandbox,
+    "x": _x,
+    "facebook": _facebook,
+    "bluesky": _bluesky,
+    "mastodon": _mastodon,
+}
+
+
+@pytest.fixture(params=list(BACKENDS))
 def backend(request: pytest.FixtureRequest) -> Backend:
-    build = {"sandbox": _sandbox, "x": _x, "facebook": _facebook}[request.param]
-    return build(request)
+    return BACKENDS[request.param](request)
 
 
 def a_post(**fields: object) -> PostRequest:
@@ -120,7 +191,8 @@ def test_publish_returns_a_remote_id_and_a_public_url(backend: Backend) -> None:
     published = backend.publisher.publish(a_post())
     assert published.remote_id
     assert published.url.startswith(("https://", "http://"))
-    assert published.remote_id in published.url
+    # A Bluesky id is an AT URI (at://did/collection/rkey); its public URL names the rkey.
+    assert published.remote_id.rsplit("/", 1)[-1] in published.url
 
 
 def test_two_posts_get_two_ids(backend: Backend) -> None:
@@ -129,11 +201,16 @@ def test_two_posts_get_two_ids(backend: Backend) -> None:
     assert first.remote_id != second.remote_id
 
 
-def test_the_same_text_twice_is_a_duplicate(backend: Backend) -> None:
+def test_the_same_post_twice(backend: Backend) -> None:
     post = a_post()
-    backend.publisher.publish(post)
-    with pytest.raises(DuplicatePost):
-        backend.publisher.publish(post)
+    first = backend.publisher.publish(post)
+    if backend.repeat == "refused":
+        with pytest.raises(DuplicatePost):
+            backend.publisher.publish(post)
+    elif backend.repeat == "same":
+        assert backend.publisher.publish(post).remote_id == first.remote_id
+    else:
+        assert backend.publisher.publish(post).remote_id != first.remote_id
 
 
 def test_delete_then_delete_again_is_remote_gone(backend: Backend) -> None:
@@ -148,7 +225,8 @@ def test_a_deleted_text_may_be_posted_again(backend: Backend) -> None:
     post = a_post()
     first = backend.publisher.publish(post)
     backend.publisher.delete(first.remote_id)
-    assert backend.publisher.publish(post).remote_id != first.remote_id
+    again = replace(post, post_id=next(_numbers))  # a re-appeal is a new queue entry
+    assert backend.publisher.publish(again).remote_id != first.remote_id
 
 
 def test_metrics_are_non_negative_then_remote_gone_after_deletion(backend: Backend) -> None:

@@ -1,0 +1,403 @@
+"""The real Bluesky client (the atproto SDK) against the fake PDS on 127.0.0.1."""
+
+from __future__ import annotations
+
+import logging
+import stat
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.core.errors import (
+    AuthExpired,
+    OutcomeUnknown,
+    PublishError,
+    RateLimited,
+    RemoteGone,
+    TransientError,
+)
+from bot.fakes.bluesky_server import MAX_BLOB_BYTES, FakeBluesky, graphemes
+from bot.platforms.base import PostRequest
+from bot.platforms.bluesky import (
+    BlueskyPublisher,
+    FileSessionStore,
+    MemorySessionStore,
+    facets_for,
+    session_path,
+)
+from tests.live_fakes import BSKY_HANDLE, BSKY_PASSWORD, Clock, fake_bluesky
+from tests.photo_site import FILES, photo_site
+
+LINK = "https://charity.example/appeals/42?utm_source=bluesky"
+
+
+@pytest.fixture(scope="module")
+def clock() -> Clock:
+    # The SDK reads its session's expiry against the real clock: start the fake there too.
+    return Clock(datetime.now(UTC))
+
+
+@pytest.fixture(scope="module")
+def _server(clock: Clock) -> Iterator[FakeBluesky]:
+    with fake_bluesky(clock) as server:
+        assert isinstance(server, FakeBluesky)
+        yield server
+
+
+@pytest.fixture
+def fake(_server: FakeBluesky, clock: Clock) -> FakeBluesky:
+    _server.reset()
+    _server.app_password = BSKY_PASSWORD
+    clock.set(datetime.now(UTC))
+    return _server
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    with photo_site() as url:
+        yield url
+
+
+def publisher(fake: FakeBluesky, clock: Clock, **options: Any) -> BlueskyPublisher:
+    options.setdefault("timeout", 5)
+    options.setdefault("store", MemorySessionStore())
+    return BlueskyPublisher(BSKY_HANDLE, BSKY_PASSWORD, fake.url, now=clock.utc, **options)
+
+
+def a_post(post_id: int = 1, **fields: Any) -> PostRequest:
+    values: dict[str, Any] = {
+        "post_id": post_id,
+        "text": f"Have you seen Sam? {LINK} #missing",
+        "link": LINK,
+        "marker": LINK,
+    }
+    values.update(fields)
+    return PostRequest(**values)
+
+
+def record_of(fake: FakeBluesky, remote_id: str) -> dict[str, Any]:
+    record: dict[str, Any] = fake.posts[remote_id.rsplit("/", 1)[-1]]["record"]
+    return record
+
+
+# --- posts ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Have you seen Sam? {LINK} #missing #FindSam",
+        f"👨‍👩‍👧‍👦 Family appeal 🇬🇧: {LINK} #missing",
+        f"Пропала Аня, 15 лет. {LINK} #пропала #missing",
+        f"見かけたら連絡を 🙏 {LINK} #行方不明",
+        f"ساعدونا في العثور على سارة {LINK} #مفقود",
+    ],
+)
+def test_links_and_hashtags_are_facets_at_their_utf8_byte_ranges(
+    fake: FakeBluesky, clock: Clock, text: str
+) -> None:
+    published = publisher(fake, clock).publish(a_post(text=text))
+
+    record = record_of(fake, published.remote_id)
+    encoded = record["text"].encode("utf-8")
+    spans = {}
+    for facet in record["facets"]:
+        (feature,) = facet["features"]
+        covered = encoded[facet["index"]["byteStart"] : facet["index"]["byteEnd"]].decode()
+        spans[covered] = feature
+    assert spans[LINK] == {"$type": "app.bsky.richtext.facet#link", "uri": LINK}
+    tags = [word for word in text.split() if word.startswith("#")]
+    assert tags
+    for tag in tags:
+        assert spans[tag] == {"$type": "app.bsky.richtext.facet#tag", "tag": tag[1:]}
+
+
+def test_a_text_post_has_a_link_card_and_the_language(fake: FakeBluesky, clock: Clock) -> None:
+    published = publisher(fake, clock, language="cy").publish(a_post())
+
+    record = record_of(fake, published.remote_id)
+    assert record["langs"] == ["cy"]
+    assert record["embed"]["$type"] == "app.bsky.embed.external"
+    card = record["embed"]["external"]
+    assert card["uri"] == LINK and card["title"] == "Have you seen Sam?"
+    assert published.url.startswith("https://bsky.app/profile/did:plc:")
+
+
+def test_a_photo_post_carries_alt_text_and_aspect_ratio(
+    fake: FakeBluesky, clock: Clock, site: str
+) -> None:
+    post = a_post(image_url=f"{site}/wide.png", alt_text="Photo of Sam, smiling")
+    published = publisher(fake, clock).publish(post)
+
+    (image,) = record_of(fake, published.remote_id)["embed"]["images"]
+    assert image["alt"] == "Photo of Sam, smiling"
+    assert (image["aspectRatio"]["width"], image["aspectRatio"]["height"]) == (120, 40)
+    assert fake.blobs[image["image"]["ref"]["$link"]]["mimeType"] == "image/png"
+
+
+def test_a_photo_over_the_blob_limit_is_recompressed_to_fit(
+    fake: FakeBluesky, clock: Clock, site: str
+) -> None:
+    assert len(FILES["/huge.png"][1]) > MAX_BLOB_BYTES
+    post = a_post(image_url=f"{site}/huge.png", alt_text="Photo of Sam")
+    published = publisher(fake, clock).publish(post)
+
+    (image,) = record_of(fake, published.remote_id)["embed"]["images"]
+    blob = fake.blobs[image["image"]["ref"]["$link"]]
+    assert blob["size"] <= MAX_BLOB_BYTES and blob["mimeType"] == "image/jpeg"
+    ratio = image["aspectRatio"]
+    assert ratio["width"] * 600 == ratio["height"] * 800  # shrunk, never distorted
+
+
+def test_the_fake_refuses_a_blob_over_the_limit(fake: FakeBluesky, clock: Clock) -> None:
+    client = publisher(fake, clock)
+    client.check_credentials()
+    with pytest.raises(Exception, match="BlobTooLarge"):
+        client.client.com.atproto.repo.upload_blob(FILES["/huge.png"][1])
+
+
+def test_a_page_that_is_not_a_photo_is_photo_unusable(
+    fake: FakeBluesky, clock: Clock, site: str
+) -> None:
+    from bot.core.errors import PhotoUnusable
+
+    with pytest.raises(PhotoUnusable):
+        publisher(fake, clock).publish(a_post(image_url=f"{site}/moved.png", alt_text="x"))
+    assert fake.posts == {}
+
+
+def test_cashtags_are_not_facets() -> None:
+    assert [f.features[0].py_type for f in facets_for("A $500 reward #missing")] == [
+        "app.bsky.richtext.facet#tag"
+    ]
+
+
+# --- delete, metrics, reconcile ---------------------------------------------------------------
+
+
+def test_delete_then_metrics_and_delete_again_are_remote_gone(
+    fake: FakeBluesky, clock: Clock
+) -> None:
+    client = publisher(fake, clock)
+    published = client.publish(a_post())
+    client.delete(published.remote_id)
+    assert fake.live_posts() == []
+    with pytest.raises(RemoteGone):
+        client.delete(published.remote_id)
+    with pytest.raises(RemoteGone):
+        client.metrics(published.remote_id)
+
+
+def test_metrics_grow_with_the_post_age(fake: FakeBluesky, clock: Clock) -> None:
+    client = publisher(fake, clock)
+    published = client.publish(a_post())
+    clock.advance(1800)  # 30 minutes
+
+    metrics = client.metrics(published.remote_id)
+
+    assert (metrics.likes, metrics.shares, metrics.replies, metrics.quotes) == (30, 10, 3, 1)
+    assert metrics.impressions is None
+
+
+def test_find_published_reads_the_author_feed(fake: FakeBluesky, clock: Clock) -> None:
+    client = publisher(fake, clock)
+    wanted = client.publish(a_post(1))
+    client.publish(a_post(2, text="Another appeal https://charity.example/appeals/43", link=None))
+
+    found = client.find_published(a_post(1))
+
+    assert found is not None and found.remote_id == wanted.remote_id
+    assert any(r.path.endswith("app.bsky.feed.getAuthorFeed") for r in fake.requests)
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+def test_the_session_is_kept_across_restarts_in_a_private_file(
+    fake: FakeBluesky, clock: Clock, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    path = session_path(tmp_path / "bot.db")
+    store = FileSessionStore(path, fake.url, BSKY_HANDLE)
+    publisher(fake, clock, store=store).publish(a_post(1))
+    assert fake.logins == 1
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert BSKY_PASSWORD not in path.read_text()
+
+    restarted = publisher(fake, clock, store=FileSessionStore(path, fake.url, BSKY_HANDLE))
+    restarted.publish(a_post(2, text=f"Second appeal {LINK}"))
+
+    assert fake.logins == 1, "a restart signed in again instead of reusing the session"
+    tokens = [*fake.access_tokens, *fake.refresh_tokens]
+    assert not any(token in caplog.text for token in tokens)
+
+
+def test_a_session_for_another_service_or_handle_is_not_used(tmp_path: Path) -> None:
+    path = tmp_path / "s"
+    FileSessionStore(path, "http://127.0.0.1:1", BSKY_HANDLE).save("a-session")
+    assert FileSessionStore(path, "https://bsky.social", BSKY_HANDLE).load() is None
+    assert FileSessionStore(path, "http://127.0.0.1:1", "other.bsky.social").load() is None
+    assert FileSessionStore(path, "http://127.0.0.1:1", BSKY_HANDLE).load() == "a-session"
+
+
+def test_an_expired_access_token_is_refreshed_without_signing_in(
+    fake: FakeBluesky, clock: Clock
+) -> None:
+    client = publisher(fake, clock)
+    client.check_credentials()
+    refresh_before = set(fake.refresh_tokens)
+    clock.advance(2 * 3600)  # the access token's two hours are up (the SDK sees it coming)
+    # The SDK refreshes by the real clock: make the access token refused as well.
+    fake.expire_access_tokens()
+
+    client.publish(a_post())
+
+    assert fake.logins == 1
+    assert not refresh_before & set(fake.refresh_tokens), "the refresh token was not rotated"
+
+
+def test_a_revoked_stored_session_signs_in_again_with_the_app_password(
+    fake: FakeBluesky, clock: Clock
+) -> None:
+    store = MemorySessionStore()
+    publisher(fake, clock, store=store).check_credentials()
+    fake.access_tokens.clear()
+    fake.refresh_tokens.clear()  # the PDS forgot every session (a restart, a migration)
+
+    publisher(fake, clock, store=store).publish(a_post())
+
+    assert fake.logins == 2 and len(fake.live_posts()) == 1
+
+
+def test_a_revoked_app_password_is_auth_expired_without_the_password(
+    fake: FakeBluesky, clock: Clock
+) -> None:
+    client = publisher(fake, clock)
+    client.check_credentials()
+    fake.revoke_app_password()
+
+    with pytest.raises(AuthExpired) as raised:
+        client.publish(a_post())
+
+    assert "BLUESKY_APP_PASSWORD" in str(raised.value)
+    assert BSKY_PASSWORD not in str(raised.value)
+    assert fake.posts == {}
+
+
+# --- faults -----------------------------------------------------------------------------------
+
+
+def test_rate_limited_until_the_reset_header(fake: FakeBluesky, clock: Clock) -> None:
+    client = publisher(fake, clock)
+    client.check_credentials()
+    fake.inject_named("rate_limit")
+
+    with pytest.raises(RateLimited) as raised:
+        client.publish(a_post())
+
+    assert raised.value.retry_at == datetime.fromtimestamp(int(clock()) + 300, UTC)
+    assert not raised.value.daily
+
+
+def test_the_daily_create_budget_is_a_daily_rate_limit(fake: FakeBluesky, clock: Clock) -> None:
+    client = publisher(fake, clock)
+    fake.inject_named("daily_cap")
+    with pytest.raises(RateLimited) as raised:
+        client.publish(a_post())
+    assert raised.value.daily
+    assert raised.value.retry_at == datetime.fromtimestamp(int(clock()) + 6 * 3600, UTC)
+
+
+@pytest.mark.parametrize("fault", ["server_error", "bad_gateway"])
+def test_server_trouble_is_transient(fake: FakeBluesky, clock: Clock, fault: str) -> None:
+    client = publisher(fake, clock)
+    client.check_credentials()
+    fake.inject_named(fault)
+    with pytest.raises(TransientError) as raised:
+        client.metrics("at://did:plc:x/app.bsky.feed.post/3abc")
+    assert not isinstance(raised.value, OutcomeUnknown)
+
+
+def test_an_expired_token_answer_refreshes_the_session_and_carries_on(
+    fake: FakeBluesky, clock: Clock
+) -> None:
+    client = publisher(fake, clock)
+    published = client.publish(a_post())
+    fake.inject_named("expired_token")
+
+    assert client.metrics(published.remote_id).likes == 0
+    assert fake.logins == 1
+    assert any(r.path.endswith("refreshSession") for r in fake.requests)
+
+
+def test_a_dropped_connection_after_the_post_is_outcome_unknown_then_found(
+    fake: FakeBluesky, clock: Clock
+) -> None:
+    client = publisher(fake, clock)
+    fake.inject_named("drop_after_success")
+
+    with pytest.raises(OutcomeUnknown):
+        client.publish(a_post())
+
+    assert len(fake.live_posts()) == 1
+    found = client.find_published(a_post())
+    assert found is not None and found.remote_id == fake.live_posts()[0]["uri"]
+
+
+def test_a_timeout_creating_a_post_is_outcome_unknown(fake: FakeBluesky, clock: Clock) -> None:
+    client = publisher(fake, clock, timeout=0.3)
+    client.check_credentials()
+    fake.slow_seconds = 0.6
+    fake.inject_named("slow")
+    with pytest.raises(OutcomeUnknown):
+        client.publish(a_post())
+
+
+def test_an_unreachable_server_is_transient_not_unknown(clock: Clock) -> None:
+    with FakeBluesky() as gone:
+        url = gone.url
+    client = BlueskyPublisher(BSKY_HANDLE, BSKY_PASSWORD, url, timeout=2, now=clock.utc)
+    with pytest.raises(PublishError) as raised:
+        client.publish(a_post())
+    assert type(raised.value) is TransientError
+
+
+def test_every_named_fault_exists() -> None:
+    fake = FakeBluesky()
+    for name in (
+        "rate_limit",
+        "daily_cap",
+        "server_error",
+        "bad_gateway",
+        "expired_token",
+        "slow",
+        "drop_after_success",
+        "hold_after_success",
+        "hold_before_request",
+    ):
+        assert fake.named_fault(name).name == name
+
+
+def test_post_text_longer_than_300_graphemes_is_refused_by_the_fake(
+    fake: FakeBluesky, clock: Clock
+) -> None:
+    from bot.core.errors import PermanentError
+
+    text = "🇬🇧" * 301  # 602 code points, 2,408 bytes: only the grapheme count is over
+    assert graphemes(text) == 301
+    with pytest.raises(PermanentError, match="300 graphemes"):
+        publisher(fake, clock).publish(a_post(text=text, link=None))
+    publisher(fake, clock).publish(a_post(text="🇬🇧" * 300, link=None))
+
+
+def test_created_at_is_the_injected_clock(fake: FakeBluesky, clock: Clock) -> None:
+    moment = datetime.now(UTC) + timedelta(hours=1)
+    clock.set(moment)
+    published = publisher(fake, clock).publish(a_post())
+    created = record_of(fake, published.remote_id)["createdAt"]
+    assert datetime.fromisoformat(created.replace("Z", "+00:00")) == moment.replace(
+        microsecond=moment.microsecond // 1000 * 1000
+    )

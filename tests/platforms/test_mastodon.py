@@ -1,0 +1,295 @@
+"""The real Mastodon client (Mastodon.py) against the fake instance on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from mastodon.errors import MastodonAPIError
+
+from bot.core.errors import (
+    AuthExpired,
+    OutcomeUnknown,
+    PhotoUnusable,
+    PublishError,
+    RateLimited,
+    RemoteGone,
+    TransientError,
+)
+from bot.fakes.mastodon_server import FakeMastodon, countable_length
+from bot.platforms.base import PostRequest
+from bot.platforms.mastodon import MastodonPublisher, idempotency_key
+from bot.posts.compose import MastodonLimits, mastodon_length, shorten_for_mastodon
+from tests.live_fakes import MASTODON_TOKEN, Clock, fake_mastodon
+from tests.photo_site import photo_site
+
+LINK = "https://charity.example/appeals/42?utm_source=mastodon"
+
+
+@pytest.fixture(scope="module")
+def clock() -> Clock:
+    # Mastodon.py moves X-RateLimit-Reset onto the real clock: start the fake there too.
+    return Clock(datetime.now(UTC))
+
+
+@pytest.fixture(scope="module")
+def _server(clock: Clock) -> Iterator[FakeMastodon]:
+    with fake_mastodon(clock) as server:
+        assert isinstance(server, FakeMastodon)
+        yield server
+
+
+@pytest.fixture
+def fake(_server: FakeMastodon, clock: Clock) -> FakeMastodon:
+    _server.reset()
+    _server.access_token = MASTODON_TOKEN
+    _server.max_characters = 500
+    clock.set(datetime.now(UTC))
+    return _server
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    with photo_site() as url:
+        yield url
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+def publisher(fake: FakeMastodon, clock: Clock, **options: Any) -> MastodonPublisher:
+    options.setdefault("timeout", 5)
+    options.setdefault("sleep", Sleeps())
+    return MastodonPublisher(fake.url, MASTODON_TOKEN, now=clock.utc, **options)
+
+
+def a_post(post_id: int = 1, **fields: Any) -> PostRequest:
+    values: dict[str, Any] = {
+        "post_id": post_id,
+        "text": f"Have you seen Sam?\n\n{LINK}\n\n#missing",
+        "link": LINK,
+        "marker": LINK,
+    }
+    values.update(fields)
+    return PostRequest(**values)
+
+
+def test_a_text_status_is_public_in_the_language_with_the_idempotency_key(
+    fake: FakeMastodon, clock: Clock
+) -> None:
+    published = publisher(fake, clock, language="cy").publish(a_post(7))
+
+    stored = fake.statuses[published.remote_id]
+    assert stored["visibility"] == "public" and stored["language"] == "cy"
+    assert stored["idempotency_key"] == idempotency_key(7)
+    assert stored["text"] == a_post().text
+    assert published.url.endswith(f"/@charity/{published.remote_id}")
+
+
+def test_the_same_post_again_is_the_same_status(fake: FakeMastodon, clock: Clock) -> None:
+    """A retry after a timeout or a crash carries the same key: Mastodon answers with the first
+    status instead of making a second."""
+    first = publisher(fake, clock).publish(a_post(9))
+    again = publisher(fake, clock).publish(a_post(9))  # a restarted process
+    other = publisher(fake, clock).publish(a_post(10))
+
+    assert again.remote_id == first.remote_id != other.remote_id
+    assert len(fake.live_statuses()) == 2
+
+
+def test_a_photo_is_uploaded_with_its_description_and_awaited(
+    fake: FakeMastodon, clock: Clock, site: str
+) -> None:
+    fake.processing_reads = 2  # the instance answers 202, then "still processing" once
+    sleeps = Sleeps()
+    post = a_post(image_url=f"{site}/photo.png", alt_text="Photo of Sam, smiling")
+
+    published = publisher(fake, clock, sleep=sleeps).publish(post)
+
+    (media_id,) = fake.statuses[published.remote_id]["media_ids"]
+    assert fake.media[media_id]["description"] == "Photo of Sam, smiling"
+    assert len(sleeps.calls) == 2
+    media_reads = [r for r in fake.requests if r.path == f"/api/v1/media/{media_id}"]
+    assert len(media_reads) == 2
+
+
+def test_a_photo_never_processed_is_transient(fake: FakeMastodon, clock: Clock, site: str) -> None:
+    fake.processing_reads = 1000
+    post = a_post(image_url=f"{site}/photo.png", alt_text="Photo of Sam")
+    with pytest.raises(TransientError, match="still processing"):
+        publisher(fake, clock).publish(post)
+    assert fake.statuses == {}
+
+
+def test_a_page_that_is_not_a_photo_is_photo_unusable(
+    fake: FakeMastodon, clock: Clock, site: str
+) -> None:
+    with pytest.raises(PhotoUnusable):
+        publisher(fake, clock).publish(a_post(image_url=f"{site}/moved.png", alt_text="x"))
+
+
+def test_the_fake_refuses_a_photo_without_alt_text(fake: FakeMastodon, clock: Clock) -> None:
+    client = publisher(fake, clock)
+    from bot.fakes.images import png
+
+    with pytest.raises(Exception, match="Description can't be blank"):
+        client.api.media_post(png(), mime_type="image/png")
+
+
+def test_the_instance_limits_are_read_once_and_the_text_fitted(
+    fake: FakeMastodon, clock: Clock
+) -> None:
+    fake.max_characters = 100
+    client = publisher(fake, clock)
+    long = a_post(
+        text="Have you seen Sam? " + "Last seen in a blue coat. " * 10 + LINK + " #missing"
+    )
+
+    first = client.publish(long)
+    client.publish(a_post(2, text=f"Short {LINK}"))
+
+    text = fake.statuses[first.remote_id]["text"]
+    assert countable_length(text, 23) <= 100 and LINK in text and "…" in text
+    assert sum(1 for r in fake.requests if r.path.startswith("/api/v2/instance")) == 1
+
+
+def test_shorten_keeps_the_link_whole() -> None:
+    limits = MastodonLimits(max_characters=40, url_weight=23)
+    text = f"Have you seen Sam, 15, from Leeds? {LINK} #missing #Leeds"
+    short = shorten_for_mastodon(text, limits)
+    assert LINK in short and mastodon_length(short, limits) <= 40
+
+
+def test_delete_then_metrics_and_delete_again_are_remote_gone(
+    fake: FakeMastodon, clock: Clock
+) -> None:
+    client = publisher(fake, clock)
+    published = client.publish(a_post())
+    client.delete(published.remote_id)
+    assert fake.live_statuses() == []
+    with pytest.raises(RemoteGone):
+        client.delete(published.remote_id)
+    with pytest.raises(RemoteGone):
+        client.metrics(published.remote_id)
+
+
+def test_metrics_grow_with_the_status_age(fake: FakeMastodon, clock: Clock) -> None:
+    client = publisher(fake, clock)
+    published = client.publish(a_post())
+    clock.advance(1800)
+
+    metrics = client.metrics(published.remote_id)
+
+    assert (metrics.likes, metrics.shares, metrics.replies, metrics.quotes) == (30, 10, 3, 1)
+
+
+def test_find_published_reads_the_account_statuses(fake: FakeMastodon, clock: Clock) -> None:
+    client = publisher(fake, clock)
+    wanted = client.publish(a_post(1))
+    client.publish(a_post(2, text="Another https://charity.example/appeals/43", link=None))
+
+    found = client.find_published(a_post(1))
+
+    assert found is not None and found.remote_id == wanted.remote_id
+
+
+def test_rate_limited_until_the_reset_header(fake: FakeMastodon, clock: Clock) -> None:
+    client = publisher(fake, clock)
+    fake.inject_named("rate_limit")
+
+    with pytest.raises(RateLimited) as raised:
+        client.publish(a_post())
+
+    window_end = int(clock()) - int(clock()) % 300 + 300
+    assert raised.value.retry_at is not None
+    assert abs(raised.value.retry_at.timestamp() - window_end) < 5
+
+
+def test_a_revoked_token_is_auth_expired_without_the_token(
+    fake: FakeMastodon, clock: Clock
+) -> None:
+    client = publisher(fake, clock)
+    client.check_credentials()
+    fake.revoke_token()
+    with pytest.raises(AuthExpired) as raised:
+        client.publish(a_post())
+    assert MASTODON_TOKEN not in str(raised.value)
+
+
+def test_a_token_without_the_scope_is_auth_expired(fake: FakeMastodon, clock: Clock) -> None:
+    fake.scopes = {"read:statuses"}
+    try:
+        with pytest.raises(AuthExpired, match="outside the authorized scopes"):
+            publisher(fake, clock).publish(a_post())
+    finally:
+        fake.scopes = {"read:statuses", "write:statuses", "write:media", "read:accounts"}
+
+
+@pytest.mark.parametrize("fault", ["server_error", "expired_token"])
+def test_faults_on_reading(fake: FakeMastodon, clock: Clock, fault: str) -> None:
+    client = publisher(fake, clock)
+    published = client.publish(a_post())
+    fake.inject_named(fault)
+    expected = {"server_error": TransientError, "expired_token": AuthExpired}[fault]
+    with pytest.raises(expected):
+        client.metrics(published.remote_id)
+
+
+def test_a_dropped_connection_after_the_status_is_unknown_then_idempotent(
+    fake: FakeMastodon, clock: Clock
+) -> None:
+    client = publisher(fake, clock)
+    client.limits()
+    fake.inject_named("drop_after_success")
+
+    with pytest.raises(OutcomeUnknown):
+        client.publish(a_post(5))
+
+    retried = client.publish(a_post(5))
+    assert [s["id"] for s in fake.live_statuses()] == [retried.remote_id]
+
+
+def test_a_timeout_creating_a_status_is_outcome_unknown(fake: FakeMastodon, clock: Clock) -> None:
+    client = publisher(fake, clock, timeout=0.3)
+    client.limits()
+    fake.slow_seconds = 0.6
+    fake.inject_named("slow")
+    with pytest.raises(OutcomeUnknown):
+        client.publish(a_post())
+
+
+def test_an_unreachable_instance_is_transient_not_unknown(clock: Clock) -> None:
+    with FakeMastodon() as gone:
+        url = gone.url
+    client = MastodonPublisher(url, MASTODON_TOKEN, timeout=2, now=clock.utc)
+    with pytest.raises(PublishError) as raised:
+        client.publish(a_post())
+    assert type(raised.value) is TransientError
+
+
+def test_every_named_fault_exists() -> None:
+    fake = FakeMastodon()
+    for name in (
+        "rate_limit",
+        "server_error",
+        "expired_token",
+        "slow",
+        "drop_after_success",
+        "hold_after_success",
+        "hold_before_request",
+    ):
+        assert fake.named_fault(name).name == name
+
+
+def test_a_status_over_the_limit_is_refused_by_the_fake(fake: FakeMastodon, clock: Clock) -> None:
+    client = publisher(fake, clock)
+    with pytest.raises(MastodonAPIError, match="character limit of 500"):
+        client.api.status_post("🇬🇧" * 501)
+    client.api.status_post("🇬🇧" * 500)  # graphemes, not code points
