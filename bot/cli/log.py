@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from bot.cli.command import Command, emit_json, existing_db
+from bot.core.settings import KNOWN_PLATFORMS
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
 
 def arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON array")
-    parser.add_argument("--platform", choices=["x", "facebook"], help="only this platform")
+    parser.add_argument("--platform", choices=list(KNOWN_PLATFORMS), help="only this platform")
     parser.add_argument(
         "--status", help="only this outcome: sent, failed, retry, cancelled, deleted, …"
     )

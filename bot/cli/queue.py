@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from bot.cli.command import Command, emit_json, existing_db
+from bot.core.settings import KNOWN_PLATFORMS
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -16,7 +17,7 @@ def queue_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--status", help="only these statuses, comma-separated (queued,sent,failed,…)"
     )
-    parser.add_argument("--platform", choices=["x", "facebook"], help="only this platform")
+    parser.add_argument("--platform", choices=list(KNOWN_PLATFORMS), help="only this platform")
     parser.add_argument(
         "--all",
         dest="everything",

@@ -388,6 +388,16 @@ class Settings:
     card_logo: Path | None = None
     # Fact (bot.posts.facts.FACT_KEYS) → the feed entry field that holds it, for those set.
     fact_fields: dict[str, str] = field(default_factory=dict)
+    bluesky_template: str = "{prefix}{title}. {summary} {link} {hashtags}"
+    mastodon_template: str = "{prefix}{title}\n\n{summary}\n\n{link}\n\n{hashtags}"
+    post_language: str = "en"
+    bluesky_handle: str = ""
+    bluesky_app_password: str = field(default="", repr=False)
+    bluesky_service_url: str = "https://bsky.social"
+    bluesky_daily_post_limit: int = 25
+    mastodon_api_base_url: str = ""
+    mastodon_access_token: str = field(default="", repr=False)
+    mastodon_daily_post_limit: int = 25
 
     @property
     def x_credentials_set(self) -> bool:
@@ -728,4 +738,20 @@ def load_settings(
         charity_helpline=get("CHARITY_HELPLINE"),
         card_logo=_file("CARD_LOGO", get("CARD_LOGO")),
         fact_fields={key: get(name) for key, name in FACT_SETTINGS.items() if get(name)},
+        bluesky_template=_template("BLUESKY_TEMPLATE", get("BLUESKY_TEMPLATE")),
+        mastodon_template=_template("MASTODON_TEMPLATE", get("MASTODON_TEMPLATE")),
+        post_language=_language("POST_LANGUAGE", get("POST_LANGUAGE")),
+        bluesky_handle=get("BLUESKY_HANDLE").lstrip("@"),
+        bluesky_app_password=get("BLUESKY_APP_PASSWORD"),
+        bluesky_service_url=_http_url("BLUESKY_SERVICE_URL", get("BLUESKY_SERVICE_URL")),
+        bluesky_daily_post_limit=_int("BLUESKY_DAILY_POST_LIMIT", get("BLUESKY_DAILY_POST_LIMIT")),
+        mastodon_api_base_url=(
+            _http_url("MASTODON_API_BASE_URL", get("MASTODON_API_BASE_URL"))
+            if get("MASTODON_API_BASE_URL")
+            else ""
+        ),
+        mastodon_access_token=get("MASTODON_ACCESS_TOKEN"),
+        mastodon_daily_post_limit=_int(
+            "MASTODON_DAILY_POST_LIMIT", get("MASTODON_DAILY_POST_LIMIT")
+        ),
     )

@@ -39,7 +39,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.core.settings import Settings
+from bot.core.settings import KNOWN_PLATFORMS, Settings
 
 PRIORITY_URGENT = 0
 DAY = timedelta(hours=24)
@@ -98,7 +98,7 @@ class Rules:
             slots=settings.post_slots,
             zone=settings.timezone,
             per_slot=settings.posts_per_slot,
-            daily_limits={name: settings.daily_limit(name) for name in ("x", "facebook")},
+            daily_limits={name: settings.daily_limit(name) for name in KNOWN_PLATFORMS},
             urgent_share=settings.urgent_budget_share,
             catch_up=timedelta(minutes=settings.slot_catch_up_minutes),
         )

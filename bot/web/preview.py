@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from bot.posts.approval import length_limit, platform_length
 from bot.posts.twitter_text import find_urls
+from bot.web.words import platform_name
 
 X_DISPLAY_URL_LENGTH = 23
 # A hashtag: '#' not after a word character or '&' (an HTML entity), then word characters with
@@ -50,7 +51,7 @@ class Preview:
     @property
     def message(self) -> str:
         """The counter's words, the same on the page as rendered and as updated by its script."""
-        name = "X" if self.platform == "x" else "Facebook"
+        name = platform_name(self.platform)
         too_many = f" ({self.over} too many)" if self.over else ""
         return f"{self.count} of {self.limit} characters on {name}{too_many}"
 

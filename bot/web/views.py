@@ -35,7 +35,7 @@ from bot.core import events
 from bot.core.clock import parse_since
 from bot.core.display import plural
 from bot.core.errors import AppealBotError, NotFound
-from bot.core.settings import Settings
+from bot.core.settings import KNOWN_PLATFORMS, Settings
 from bot.posts.manual import ManualPost, add_manual, add_warnings
 from bot.posts.queue import get_item, get_post, transition
 from bot.posts.regions import configured_regions
@@ -204,7 +204,7 @@ def queue() -> Any:
 def preview_post() -> Response:
     """The post as its platform shows it and counts it, for the edit page's script."""
     platform = request.form.get("platform", "")
-    if platform not in ("x", "facebook"):
+    if platform not in KNOWN_PLATFORMS:
         abort(400, "unknown platform")
     return jsonify(preview(request.form.get("text", ""), platform).as_dict())
 
@@ -528,7 +528,7 @@ def log() -> Any:
             error = str(problem).replace("--since ", "")
     rows = events.list_events(
         get_db(),
-        platform=platform if platform in ("x", "facebook") else None,
+        platform=platform if platform in KNOWN_PLATFORMS else None,
         outcome=outcome,
         since=since,
         limit=300,
