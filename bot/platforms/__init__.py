@@ -10,6 +10,8 @@ from bot.platforms.base import Publisher
 _CREDENTIALS = {
     "x": "X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET",
     "facebook": "FACEBOOK_PAGE_ID and FACEBOOK_PAGE_ACCESS_TOKEN",
+    "bluesky": "BLUESKY_HANDLE and BLUESKY_APP_PASSWORD",
+    "mastodon": "MASTODON_API_BASE_URL and MASTODON_ACCESS_TOKEN",
 }
 
 
@@ -21,7 +23,12 @@ def missing_credentials(settings: Settings, platform: str) -> str | None:
     """
     if settings.sandbox:
         return None
-    configured = {"x": bool(settings.x_api_key), "facebook": bool(settings.facebook_pages)}
+    configured = {
+        "x": bool(settings.x_api_key),
+        "facebook": bool(settings.facebook_pages),
+        "bluesky": settings.bluesky_credentials_set,
+        "mastodon": settings.mastodon_credentials_set,
+    }
     if configured.get(platform, True):
         return None
     return f"no credentials: set {_CREDENTIALS[platform]} (or SANDBOX=1 to rehearse)"
