@@ -39,5 +39,6 @@ def test_the_demo_posts_withdraws_and_says_what_it_did(tmp_path: Path) -> None:
     posts_sent = re.search(r"Posts sent \((\d+)\)", out)
     assert posts_sent and int(posts_sent.group(1)) == sum(map(int, sent.groups())) > 0
     assert "Nothing of the found appeal remains on any of them." in out
-    assert re.search(r"Live posts on the fakes: X \d+; Facebook \d+; Bluesky \d+; Mastodon \d+", out)
+    four = r"Live posts on the fakes: X \d+; Facebook \d+; Bluesky \d+; Mastodon \d+"
+    assert re.search(four, out)
     assert (tmp_path / "out" / "demo-shares.png").stat().st_size > 0

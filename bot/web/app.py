@@ -23,7 +23,7 @@ from flask import Flask, Response, abort, g, redirect, request, session, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.core.clock import from_iso, local_text, local_times_in, utcnow
-from bot.core.settings import Settings
+from bot.core.settings import KNOWN_PLATFORMS, Settings
 from bot.platforms.base import Publisher
 from bot.posts.manual import PhotoCheck
 from bot.web import words
@@ -133,6 +133,7 @@ def create_app(
             "sandbox": settings.sandbox,
             "status_word": lambda status: words.POST_STATUS_WORDS.get(status, status),
             "platform_name": words.platform_name,
+            "known_platforms": KNOWN_PLATFORMS,
             "place_name": lambda platform, target="": words.place_name(settings, platform, target),
             "kind_word": words.kind_word,
             "preview": preview,

@@ -16,7 +16,7 @@ POST_STATUS_WORDS = {
     "deleting": "being deleted",
     "deleted": "deleted",
 }
-PLATFORM_NAMES = {"x": "X", "facebook": "Facebook"}
+PLATFORM_NAMES = {"x": "X", "facebook": "Facebook", "bluesky": "Bluesky", "mastodon": "Mastodon"}
 
 
 def platform_name(platform: str) -> str:
