@@ -325,7 +325,9 @@ def test_status_prints_feeds_and_platforms(cli: Cli, monkeypatch: pytest.MonkeyP
     as_json = cli("status", "--json").json()
     assert [f["url"] for f in as_json["feeds"]] == [SAMPLE_FEED.as_uri()]
     assert as_json["feeds"][0]["entries"] > 0
-    assert {p["platform"] for p in as_json["platforms"]} == {"x", "facebook"}
+    assert [p["platform"] for p in as_json["platforms"]] == ["x", "facebook", "bluesky", "mastodon"]
+    assert {p["platform"] for p in as_json["platforms"] if p["enabled"]} == {"x", "facebook"}
+    assert re.search(r"^bluesky\s+no\s+sandbox", platforms, re.M)
 
 
 # --- check-credentials -----------------------------------------------------------------------
