@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint demo bench clean browser
+.PHONY: install test lint demo bench clean browser systemd
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,11 @@ lint: $(STAMP)
 browser:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-test: lint browser
+# tests/test_deploy.py checks deploy/'s units with Debian's systemd-analyze; as root.
+systemd:
+	command -v systemd-analyze >/dev/null || (apt-get update && apt-get install -y systemd)
+
+test: lint browser systemd
 	$(PY) -m pytest
 
 demo: $(STAMP)

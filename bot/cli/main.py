@@ -11,7 +11,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from bot.cli import daemon, demo, fetch, log, post, queue, review, shares, status, users, web
+from bot.cli import (
+    backup,
+    daemon,
+    demo,
+    fetch,
+    health,
+    log,
+    post,
+    queue,
+    review,
+    shares,
+    status,
+    users,
+    web,
+)
 from bot.cli import withdraw as withdraw_commands
 from bot.cli.command import Command
 from bot.core.errors import AppealBotError, ConfigError
@@ -37,8 +51,25 @@ ORDER = (
     "stats",
     "web",
     "users",
+    "health",
+    "backup",
+    "restore",
 )
-_MODULES = (daemon, fetch, post, queue, log, status, withdraw_commands, review, demo, shares, web)
+_MODULES = (
+    daemon,
+    fetch,
+    post,
+    queue,
+    log,
+    status,
+    withdraw_commands,
+    review,
+    demo,
+    shares,
+    web,
+    health,
+    backup,
+)
 _ALL = {command.name: command for module in (*_MODULES, users) for command in module.COMMANDS}
 # Every command, by name, in --help's order (then any not placed in ORDER, by name).
 COMMANDS: dict[str, Command] = {

@@ -5,7 +5,7 @@ per request (WAL and the busy timeout of :func:`bot.core.db.open_db` make them s
 never caches queue state between requests.
 
 Access rules live here, in one ``before_request`` hook, not in each view, so a new page cannot
-forget them: every page but the login form needs a signed-in user (else a redirect to the login
+forget them: every page but the login form (and ``/healthz``) needs a signed-in user (else a redirect to the login
 page, or 401 for a POST); every POST needs the session's CSRF token (else 400); every POST but
 logging in and out needs the ``comms`` role (else 403).
 """
@@ -35,7 +35,7 @@ from bot.web.throttle import LoginThrottle
 from bot.web.users import get_user
 
 # Endpoints anyone may reach without signing in.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health.healthz"})
 # POSTs a viewer may make: signing in and out change nothing in the queue.
 ANY_ROLE_POSTS = frozenset({"auth.login", "auth.logout"})
 
@@ -170,9 +170,11 @@ def create_app(
         return local_times_in(value or "", settings.timezone)
 
     from bot.web.errors import register_errors
+    from bot.web.healthz import health
     from bot.web.views import auth, pages
 
     app.register_blueprint(auth)
     app.register_blueprint(pages)
+    app.register_blueprint(health)
     register_errors(app)
     return app
