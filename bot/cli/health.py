@@ -17,7 +17,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 def health(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.clock import utcnow
-    from bot.healthcheck import check_health
+    from bot.core.healthcheck import check_health
 
     found = check_health(existing_db(settings), settings, utcnow())
     if args.json:

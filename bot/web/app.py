@@ -6,8 +6,8 @@ never caches queue state between requests.
 
 Access rules live here, in one ``before_request`` hook, not in each view, so a new page cannot
 forget them: every page but the login form and ``/healthz`` needs a signed-in user (else a
-redirect to the login page, or 401 for a POST); every POST needs the session's CSRF token (else 400); every POST but
-logging in and out needs the ``comms`` role (else 403).
+redirect to the login page, or 401 for a POST); every POST needs the session's CSRF token (else
+400); every POST but logging in and out needs the ``comms`` role (else 403).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """``GET /healthz``: the bot's health for a monitoring system, without signing in.
 
-200 when healthy, 503 when not, with :meth:`bot.healthcheck.Health.as_dict` as JSON either way.
+200 when healthy, 503 when not, with :meth:`bot.core.healthcheck.Health.as_dict` as JSON either way.
 Open to anyone who can reach the dashboard, so it says nothing personal: states, times and
-platform names only (see :mod:`bot.healthcheck`).
+platform names only (see :mod:`bot.core.healthcheck`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ health = Blueprint("health", __name__)
 
 @health.get("/healthz")
 def healthz() -> tuple[Response, int]:
-    from bot.healthcheck import check_health
+    from bot.core.healthcheck import check_health
 
     extension = current_app.extensions["appeal_bot"]
     found = check_health(get_db(), extension["settings"], extension["clock"]())
