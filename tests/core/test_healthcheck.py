@@ -6,8 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.core.db import open_db
-from bot.core.lock import DaemonLock, daemon_running
 from bot.core.healthcheck import check_health, judge
+from bot.core.lock import DaemonLock, daemon_running
 from bot.sending import health
 from tests.factories import NOW, make_settings
 
