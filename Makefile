@@ -20,7 +20,14 @@ lint: $(STAMP)
 	$(PY) -m mypy bot
 
 # The dashboard's browser tests drive Debian's chromium (never `playwright install`); as root.
-browser:
+# Their accessibility audit injects axe-core, from the npm registry, kept inside the venv.
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
+
+$(AXE):
+	command -v npm >/dev/null || (apt-get update && apt-get install -y npm)
+	npm install --no-audit --no-fund --silent --prefix $(VENV)/node axe-core@4
+
+browser: $(AXE)
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
 # tests/test_deploy.py checks deploy/'s units with Debian's systemd-analyze; as root.
