@@ -1,16 +1,18 @@
-"""How X counts a post's length: twitter-text v3's weighted length, in pure Python.
+"""How X counts a post's length: twitter-text v3's weighted length, by twitter-text's own rules.
 
 X refuses a post whose *weighted* length is over 280, and that length is not ``len(text)``:
 the text is NFC-normalised, Latin/Cyrillic/Hebrew/Arabic and some punctuation count 1,
 everything else (CJK, most symbols, the "…" character) counts 2, every URL counts 23 however
 long it is, and every emoji sequence (a family, a flag, a skin-toned hand, a keycap) counts 2
 in total. The composer and the fake X server both use this module, so what we compose is
-measured exactly as the fake measures it, and as closely as we can to how X does.
+measured exactly as the fake measures it, and as X does.
 
-The URL matcher is a reasonable subset of twitter-text's: ``http(s)://`` URLs, and bare
-domains such as ``example.org/path`` whose top-level domain is a known one. Where it must
-guess it errs on the long side (it may count a trailing ``)`` that X would swallow into a URL),
-so a post we think fits is never refused for length.
+The rules (the ~1,600 top-level domains, the URL grammar with its internationalised domains,
+the emoji list and the weight ranges) are twitter-text's own, from twitter-text-parser, a
+port of the official twitter-text v3 library; tests/posts/test_twitter_text.py keeps it in step
+with the official package's TLD list and checks every count here against its ``parse_tweet``.
+This module only makes the count fast enough to weigh many candidate posts: the URL search
+runs only on the words that could hold one.
 """
 
 from __future__ import annotations
@@ -19,100 +21,36 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
+from typing import Any
+
+from twitter_text.config import config as _CONFIG
+from twitter_text.extract_emojis import extract_emojis_with_indices
+from twitter_text.regexp.extract_url import extract_url as _EXTRACT_URL
+from twitter_text.regexp.invalid_url_without_protocol_preceding_chars import (
+    invalid_url_without_protocol_preceding_chars as _INVALID_BEFORE_BARE,
+)
+from twitter_text.regexp.valid_ascii_domain import valid_ascii_domain as _ASCII_DOMAIN
+from twitter_text.regexp.valid_tco_url import valid_tco_url as _TCO_URL
 
 MAX_WEIGHTED_LENGTH = 280
 URL_WEIGHT = 23
 
-_SCALE = 100
-_DEFAULT_WEIGHT = 200
+_DEFAULTS = _CONFIG["defaults"]
+_SCALE: int = _DEFAULTS["scale"]
+_DEFAULT_WEIGHT: int = _DEFAULTS["default_weight"]
 # (first code point, last code point, weight) from twitter-text v3's config.
-_RANGES: tuple[tuple[int, int, int], ...] = (
-    (0x0000, 0x10FF, 100),
-    (0x2000, 0x200D, 100),
-    (0x2010, 0x201F, 100),
-    (0x2032, 0x2037, 100),
+_RANGES: tuple[tuple[int, int, int], ...] = tuple(
+    (r["start"], r["end"], r["weight"]) for r in _DEFAULTS["ranges"]
 )
 
-# --- URLs ------------------------------------------------------------------------------------
-
-
-def _words(text: str) -> list[str]:
-    return text.split()
-
-
-# Generic TLDs twitter-text knows that a charity's posts are likely to meet; X knows ~1,500.
-_GENERIC_TLDS = _words(
-    "com org net edu gov mil int info biz name pro mobi aero coop museum jobs travel tel asia "
-    "cat post xxx app dev io ai co me tv cc ly gl gg "
-    "charity ngo ong foundation help support care health community social news blog media "
-    "online site website web page link live life world global london scot wales cymru uk eu "
-    "shop store club today email team family group school education academy "
-    "police"
-)
-# Every two-letter country-code TLD (ISO 3166-1 alpha-2 plus uk, eu, ac, su).
-_COUNTRY_TLDS = _words(
-    "ac ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bm bn bo br "
-    "bs bt bv bw by bz ca cc cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do "
-    "dz ec ee eg er es et eu fi fj fk fm fo fr ga gb gd ge gf gg gh gi gl gm gn gp gq gr gs gt "
-    "gu gw gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo jp ke kg kh ki km kn kp "
-    "kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mg mh mk ml mm mn mo mp mq mr ms "
-    "mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl pm pn pr "
-    "ps pt pw py qa re ro rs ru rw sa sb sc sd se sg sh si sj sk sl sm sn so sr ss st su sv sx "
-    "sy sz tc td tf tg th tj tk tl tm tn to tr tt tv tw tz ua ug uk us uy uz va vc ve vg vi vn "
-    "vu wf ws ye yt za zm zw"
-)
-_TLDS = sorted(set(_GENERIC_TLDS + _COUNTRY_TLDS), key=len, reverse=True)
-_TLD = "(?:" + "|".join(_TLDS) + ")"
-
-# A URL may not start right after a letter, digit, @, $ or #: "user@example.org" is an address.
-_PRECEDING = r"(?<![A-Za-z0-9@＠$#＃\u202A-\u202E])"
-_LABEL = r"[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?"
-_HOST_WITH_PROTOCOL = r"(?:[\w-]+\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]+)(?![\w-])"
-_BARE_HOST = rf"(?:{_LABEL}\.)+{_TLD}(?![a-z0-9_-])"
-_PORT = r"(?::[0-9]{1,5})?"
-# Path, query and fragment: ASCII, Latin and Cyrillic letters as twitter-text allows; a URL
-# never ends in punctuation, so "see example.org/appeal." leaves the full stop out.
-_PATH_CHAR = r"[a-z0-9!*';:=+,.$/%#\[\]\-_~&|@()?\u00C0-\u024F\u0400-\u04FF]"
-_PATH_END = r"[a-z0-9=_#/+\-&~%$@|\u00C0-\u024F\u0400-\u04FF]"
-_PATH = rf"(?:[/?#](?:{_PATH_CHAR}*{_PATH_END})?)?"
-
-# twitter-text ignores a would-be URL longer than this (counting an added "https://").
-_MAX_URL_LENGTH = 4096
-
-_URL_RE = re.compile(
-    rf"{_PRECEDING}(?:https?://{_HOST_WITH_PROTOCOL}|(?<![-_./]){_BARE_HOST}){_PORT}{_PATH}",
-    re.IGNORECASE,
-)
-
-# --- emoji -----------------------------------------------------------------------------------
-
-# Extended_Pictographic, approximately: a single one of these weighs 2 whether or not it is an
-# emoji, so the approximation only matters for what may follow it in a sequence.
-_PICTO = (
-    "\u203c\u2049\u2122\u2139\u2194-\u2199\u21a9\u21aa\u231a\u231b\u2328\u2388\u23cf"
-    "\u23e9-\u23f3\u23f8-\u23fa\u24c2\u25aa\u25ab\u25b6\u25c0\u25fb-\u25fe\u2600-\u27bf"
-    "\u2934\u2935\u2b05-\u2b07\u2b1b\u2b1c\u2b50\u2b55\u3030\u303d\u3297\u3299"
-    "\U0001f000-\U0001f1e5\U0001f200-\U0001f3fa\U0001f400-\U0001faff\U0001fc00-\U0001fffd"
-)
-_MODIFIER = "[\U0001f3fb-\U0001f3ff]"
-_ELEMENT = (
-    rf"(?:[{_PICTO}]|[\u00a9\u00ae](?=\ufe0f))(?:\ufe0f|{_MODIFIER})?"
-    r"(?:[\U000e0020-\U000e007e]+\U000e007f)?"
-)
-_EMOJI_RE = re.compile(
-    r"[\U0001f1e6-\U0001f1ff]{2}"  # a flag: two regional indicators
-    r"|[0-9#*]\ufe0f?\u20e3"  # a keycap
-    rf"|{_ELEMENT}(?:\u200d{_ELEMENT})*"  # a pictograph, toned, tagged or ZWJ-joined
-)
-
-
-# Every URL has a host with a dot before a letter, and none spans whitespace: only the
-# whitespace-separated words holding ".<letter>" need the (much slower) URL pattern.
+# Every URL twitter-text links has a host with a dot before a letter (its TLD, or a label),
+# and none spans whitespace: only the whitespace-separated words holding ".<letter>" need the
+# (much slower) URL search.
 _DOT_LETTER = re.compile(r"\.[^\W\d_]")
 _NON_SPACE = re.compile(r"\S*")
 
 
-def _url_matches(text: str) -> Iterator[re.Match[str]]:
+def _url_matches(text: str) -> Iterator[tuple[int, int, int]]:
     backwards = None
     word_end = 0
     for dot in _DOT_LETTER.finditer(text):
@@ -120,11 +58,72 @@ def _url_matches(text: str) -> Iterator[re.Match[str]]:
             continue  # another dot of a word already searched
         if backwards is None:
             backwards = text[::-1]
-        # The word around the dot: non-space characters on either side of it.
         word_start = len(text) - _non_space_end(backwards, len(text) - dot.start())
         word_end = _non_space_end(text, dot.start())
-        # pos/endpos keep the lookbehind and lookahead seeing the real neighbours (whitespace).
-        yield from _URL_RE.finditer(text, word_start, word_end)
+        # One character either side: twitter-text looks at the character before a URL (an
+        # "@" or a letter there means it is no URL) and at the one after its TLD.
+        start = max(0, word_start - 1)
+        for url in extract_urls_with_indices(text[start : word_end + 1]):
+            first, last = url["indices"]
+            yield start + first, start + last, len(url["url"])
+
+
+_MAX_URL_LENGTH = 4096
+_MAX_TCO_SLUG_LENGTH = 40
+_LABEL_DOTS = re.compile("[.\u3002\uff0e\uff61]")
+
+
+def extract_urls_with_indices(text: str) -> list[dict[str, Any]]:
+    """twitter-text's extractUrlsWithIndices: ``{"url", "indices"}`` per URL, code point indices.
+
+    twitter-text-parser's, with one fix: a domain's length is measured as the official library
+    measures it (punycode of each label, as ``punycode.toASCII``), not with Python's IDNA 2003
+    codec, which refuses labels it would accept (a URL glued to Hebrew or Arabic letters).
+    """
+    if "." not in text:
+        return []
+    urls: list[dict[str, Any]] = []
+    for match in _EXTRACT_URL.finditer(text):
+        _, before, url, protocol, domain, _, path, _ = match.groups()
+        end = match.end()
+        start = end - len(url)
+        if not _is_valid_url(url, protocol or "https://", domain):
+            continue
+        if protocol is None:
+            if _INVALID_BEFORE_BARE.match(before):
+                continue
+            last: dict[str, Any] | None = None
+            for ascii_match in _ASCII_DOMAIN.finditer(domain):
+                last = {
+                    "url": ascii_match.group(0),
+                    "indices": [start + ascii_match.start(), start + ascii_match.end()],
+                }
+                urls.append(last)
+            if last is None:
+                continue
+            if path:
+                last["url"] = url.replace(domain, last["url"])
+                last["indices"][1] = end
+        else:
+            tco = _TCO_URL.search(url)
+            if tco:
+                if tco.group(1) and len(tco.group(1)) > _MAX_TCO_SLUG_LENGTH:
+                    continue
+                url = tco.group(0)
+                end = start + len(url)
+            urls.append({"url": url, "indices": [start, end]})
+    return urls
+
+
+def _is_valid_url(url: str, protocol: str, domain: str) -> bool:
+    try:
+        ascii_domain = ".".join(
+            label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
+            for label in _LABEL_DOTS.split(domain)
+        )
+    except UnicodeError:
+        return False
+    return len(protocol) + len(url) + len(ascii_domain) - len(domain) <= _MAX_URL_LENGTH
 
 
 def _non_space_end(text: str, start: int) -> int:
@@ -133,15 +132,16 @@ def _non_space_end(text: str, start: int) -> int:
 
 
 @lru_cache(maxsize=256)
-def _url_spans(text: str) -> tuple[tuple[int, int], ...]:
-    # Cached: composing measures a candidate post, then checks the URLs of the one it keeps.
-    spans = []
-    for match in _url_matches(text):
-        url = match.group()
-        has_protocol = url[:8].lower().startswith(("http://", "https://"))
-        if len(url) + (0 if has_protocol else len("https://")) <= _MAX_URL_LENGTH:
-            spans.append(match.span())
-    return tuple(spans)
+def _urls(text: str) -> tuple[tuple[int, int, int], ...]:
+    """(start, end, length counted as the URL) of each URL. twitter-text skips the length of
+    the URL *as it reports it*, which for a bare domain glued to an internationalised one
+    ("example.org日本.jp/") is shorter than its span: the rest is counted as characters.
+    Cached: composing measures a candidate post, then checks the URLs of the one it keeps."""
+    return tuple(_url_matches(text))
+
+
+def _url_spans(text: str) -> list[tuple[int, int]]:
+    return [(start, end) for start, end, _ in _urls(text)]
 
 
 def find_urls(text: str) -> list[tuple[int, int]]:
@@ -150,7 +150,7 @@ def find_urls(text: str) -> list[tuple[int, int]]:
     The composer uses the spans to avoid cutting a post inside a URL; the spans index ``text``
     itself, not its NFC form.
     """
-    return list(_url_spans(text))
+    return _url_spans(text)
 
 
 def find_emoji(text: str) -> list[tuple[int, int]]:
@@ -158,7 +158,18 @@ def find_emoji(text: str) -> list[tuple[int, int]]:
 
     The composer uses them to avoid cutting a family or a flag in half.
     """
-    return [match.span() for match in _EMOJI_RE.finditer(text)]
+    if text.isascii():
+        return []
+    return [
+        (e["indices"][0], e["indices"][1])
+        for e in extract_emojis_with_indices(text)
+        # twitter-text (twemoji) takes a bare © or ® for text, weight 1; only with U+FE0F
+        # is it an emoji.
+        if e["emoji"] not in _TEXT_SYMBOLS
+    ]
+
+
+_TEXT_SYMBOLS = frozenset({"\u00a9", "\u00ae"})
 
 
 def _weight(char: str) -> int:
@@ -180,8 +191,8 @@ def weighted_length(text: str) -> int:
     if text.isascii() or (_PLAIN.fullmatch(text) and unicodedata.is_normalized("NFC", text)):
         # The common case, and composing weighs many candidate texts per post: only light
         # characters that cannot begin an emoji, plus the ellipsis (weight 2). Then only the
-        # URLs differ from one per character.
-        url_extra = sum(URL_WEIGHT - (end - start) for start, end in _url_spans(text))
+        # URLs differ from one per character (their reported length is their span here).
+        url_extra = sum(URL_WEIGHT - (end - start) for start, end, _ in _urls(text))
         return len(text) + text.count("\u2026") + url_extra
     return weighted_length_by_character(text)
 
@@ -189,19 +200,18 @@ def weighted_length(text: str) -> int:
 def weighted_length_by_character(text: str) -> int:
     """The general count, a character (or emoji sequence, or URL) at a time."""
     text = unicodedata.normalize("NFC", text)
-    urls = dict(_url_spans(text))
+    urls = {start: length for start, _, length in _urls(text)}
+    emoji = dict(find_emoji(text))
     total = 0
     index = 0
     while index < len(text):
         if index in urls:
             total += URL_WEIGHT * _SCALE
-            index = urls[index]
-            continue
-        emoji = _EMOJI_RE.match(text, index)
-        if emoji:
+            index += urls[index]
+        elif index in emoji:
             total += _DEFAULT_WEIGHT
-            index = emoji.end()
-            continue
-        total += _weight(text[index])
-        index += 1
+            index = emoji[index]
+        else:
+            total += _weight(text[index])
+            index += 1
     return total // _SCALE

@@ -413,7 +413,7 @@ def test_an_x_edit_over_280_as_x_counts_is_refused_by_the_server(
     assert "500 characters as X counts them" in response.get_data(as_text=True)
     assert get_post(db, x_post).text == before
     # A link counts 23, however long it is.
-    text = "a" * 250 + " https://charity.example/" + "x" * 100
+    text = "a" * 250 + " https://charity.org.uk/" + "x" * 100  # .example is no TLD to X
     response = client.post(f"/posts/{x_post}/edit", data={"text": text, "csrf_token": token})
     assert response.status_code == 302
 

@@ -197,7 +197,7 @@ def test_add_approve_send_withdraw_in_a_real_browser(
     # Edit the X post: the live count follows the typing, the server saves it.
     x_card.get_by_role("link", name=re.compile("Edit")).click()
     box = page.get_by_label("Text of the post")
-    text = f"{TITLE}. Please share. https://charity.example/appeals/jamie #missing"
+    text = f"{TITLE}. Please share. https://charity.org.uk/appeals/jamie #missing"
     box.fill(text)
     from bot.posts.twitter_text import weighted_length
 
