@@ -19,7 +19,7 @@ from . import daemon, ingest, publish
 from .common import Result
 
 FIGURES: dict[str, Callable[[Path], list[Result]]] = {
-    "1,2": ingest.run,
+    "1,2,7": ingest.run,
     "3": lambda tmp: [publish.run_sandbox(tmp)],
     "4": lambda tmp: [publish.run_fakes(tmp)],
     "5": lambda tmp: [daemon.run_memory(tmp)],

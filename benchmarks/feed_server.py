@@ -2,8 +2,9 @@
 
 Serves the files of DIR on 127.0.0.1 (a free port, printed on the first line of stdout) with a
 strong ETag, and answers ``304 Not Modified`` when ``If-None-Match`` matches, as a charity's
-web server does. Files are re-read when their modification time changes, so a benchmark can
-rewrite a feed (an appeal turning FOUND) while the server runs.
+web server does; asked with ``?plain``, it sends neither, as many charity sites do not. Files
+are re-read when their modification time changes, so a benchmark can rewrite a feed (an
+appeal turning FOUND) while the server runs.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         body, etag = found
-        if self.headers.get("If-None-Match") == etag:
+        plain = self.path.endswith("?plain")
+        if not plain and self.headers.get("If-None-Match") == etag:
             self.send_response(304)
             self.send_header("ETag", etag)
             self.end_headers()
@@ -40,7 +42,8 @@ class _Handler(BaseHTTPRequestHandler):
         kind = "image/png" if self.path.endswith((".png", ".jpg")) else "application/rss+xml"
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("ETag", etag)
+        if not plain:
+            self.send_header("ETag", etag)
         self.end_headers()
         self.wfile.write(body)
 

@@ -73,6 +73,10 @@ HIDDEN_CLASS_NAMES = frozenset(name for _, name in HIDDEN_CLASSES)
 # The longest text a trailer can span: only the end of a summary is searched, so a long
 # summary costs no more than a short one.
 _TAIL = 800
+# A word (or bracket) every trailer has: a cheap test that spares most texts the search.
+_CLUE = re.compile(
+    r"appeared|continue|read|\[|share|like|comment|medium|register|post", re.IGNORECASE
+)
 # Greedy ``.*`` first: the match found is the trailer that starts last, so "The post office…"
 # earlier in an appeal is never taken for WordPress's "The post X appeared first on Y".
 _TRAILING_RE = re.compile(
@@ -87,6 +91,8 @@ def strip_boilerplate(text: str) -> str:
     A bare trailing "…" of an excerpt stays: it tells the reader the text goes on.
     """
     current = text.strip()
+    if not _CLUE.search(current, max(0, len(current) - _TAIL)):
+        return current  # most summaries: no word any trailer needs, no regex backtracking
     for _ in range(len(TRAILING) + 1):  # bounded: each round removes one phrase
         start = max(0, len(current) - _TAIL)
         match = _TRAILING_RE.match(current, start)

@@ -63,9 +63,17 @@ def _url_matches(text: str) -> Iterator[tuple[int, int, int]]:
         # One character either side: twitter-text looks at the character before a URL (an
         # "@" or a letter there means it is no URL) and at the one after its TLD.
         start = max(0, word_start - 1)
-        for url in extract_urls_with_indices(text[start : word_end + 1]):
-            first, last = url["indices"]
-            yield start + first, start + last, len(url["url"])
+        for first, last, length in _window_urls(text[start : word_end + 1]):
+            yield start + first, start + last, length
+
+
+@lru_cache(maxsize=1024)
+def _window_urls(window: str) -> tuple[tuple[int, int, int], ...]:
+    # Cached: the candidate posts composing weighs share most of their words (the link above all).
+    return tuple(
+        (url["indices"][0], url["indices"][1], len(url["url"]))
+        for url in extract_urls_with_indices(window)
+    )
 
 
 _MAX_URL_LENGTH = 4096
