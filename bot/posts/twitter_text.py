@@ -17,20 +17,45 @@ runs only on the words that could hold one.
 
 from __future__ import annotations
 
+import importlib.resources
+import importlib.util
 import re
+import sys
+import types
 import unicodedata
+import warnings
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from twitter_text.config import config as _CONFIG
-from twitter_text.extract_emojis import extract_emojis_with_indices
-from twitter_text.regexp.extract_url import extract_url as _EXTRACT_URL
-from twitter_text.regexp.invalid_url_without_protocol_preceding_chars import (
-    invalid_url_without_protocol_preceding_chars as _INVALID_BEFORE_BARE,
-)
-from twitter_text.regexp.valid_ascii_domain import valid_ascii_domain as _ASCII_DOMAIN
-from twitter_text.regexp.valid_tco_url import valid_tco_url as _TCO_URL
+
+def _provide_pkg_resources() -> None:
+    """twitter-text-parser reads its emoji list with ``pkg_resources.resource_string``, which
+    setuptools 81 and later (and a venv without setuptools) no longer have: stand in for that
+    one call, only when the real module is missing."""
+    if importlib.util.find_spec("pkg_resources") is not None:
+        return
+    shim = types.ModuleType("pkg_resources")
+
+    def resource_string(package: str, name: str) -> bytes:
+        return importlib.resources.files(package.rpartition(".")[0]).joinpath(name).read_bytes()
+
+    shim.resource_string = resource_string  # type: ignore[attr-defined]
+    sys.modules["pkg_resources"] = shim
+
+
+_provide_pkg_resources()
+with warnings.catch_warnings():
+    # An old setuptools' pkg_resources warns that it is deprecated, once, on import.
+    warnings.simplefilter("ignore", UserWarning)
+    from twitter_text.config import config as _CONFIG
+    from twitter_text.extract_emojis import extract_emojis_with_indices
+    from twitter_text.regexp.extract_url import extract_url as _EXTRACT_URL
+    from twitter_text.regexp.invalid_url_without_protocol_preceding_chars import (
+        invalid_url_without_protocol_preceding_chars as _INVALID_BEFORE_BARE,
+    )
+    from twitter_text.regexp.valid_ascii_domain import valid_ascii_domain as _ASCII_DOMAIN
+    from twitter_text.regexp.valid_tco_url import valid_tco_url as _TCO_URL
 
 MAX_WEIGHTED_LENGTH = 280
 URL_WEIGHT = 23
