@@ -2,11 +2,11 @@
 
 Jobs: poll the feeds every FEED_POLL_MINUTES (then delete anything withdrawn and send urgent
 appeals at once), send at each posting slot in TIMEZONE, retry pending deletions every
-minute, send urgent appeals every URGENT_INTERVAL (so one added by hand goes out within
-seconds), and hourly queue due re-appeals and purge expired personal data. Nothing about the
-queue lives in APScheduler: its jobs are in memory and rebuilt at start, so a restart loses
-nothing. Each job opens its own database connection, so jobs on
-different threads never share one.
+minute, send whatever the schedule says is due every URGENT_INTERVAL (urgent appeals, pinned
+posts, a slot being caught up after a restart), and hourly queue due re-appeals and purge
+expired personal data. Nothing about the queue lives in APScheduler: its jobs are in memory
+and rebuilt at start, so a restart loses nothing. Each job opens its own database connection,
+so jobs on different threads never share one.
 """
 
 from __future__ import annotations
@@ -34,15 +34,14 @@ from bot.core.lock import DaemonLock
 from bot.core.settings import Settings
 from bot.platforms.base import Publisher
 from bot.polling import poll_feeds
-from bot.posts.slots import latest_slot, slot_key
-from bot.sending.publishing import RESUME_CHECK_INTERVAL, SlotReport, reconcile_stale, run_slot
+from bot.posts.schedule import latest_slot, slot_key
+from bot.sending.catch_up import note_on_start, slot_summary
+from bot.sending.due import send_due
+from bot.sending.publishing import RESUME_CHECK_INTERVAL, SlotReport, reconcile_stale
 from bot.shares.metrics import take_due_readings
 
 log = logging.getLogger("appeal_bot")
 
-# A slot job that starts up to this late (host busy, suspended briefly) still runs; later than
-# that it counts as missed, is logged, and a single catch-up run sends its posts.
-SLOT_MISFIRE_GRACE = timedelta(minutes=30)
 # Urgent appeals never wait for a slot; this is how long one added by hand may wait at most.
 URGENT_INTERVAL = timedelta(seconds=15)
 HOUSEKEEPING_INTERVAL = timedelta(hours=1)
@@ -87,14 +86,7 @@ class Daemon:
             with self._deletions_lock:
                 process_deletions(db, self.publishers, self.clock())
             # Urgent appeals do not wait for a slot.
-            run_slot(
-                db,
-                self.publishers,
-                self.settings,
-                clock=self.clock,
-                stop=self.stop,
-                max_priority=0,
-            )
+            send_due(db, self.publishers, self.settings, clock=self.clock, stop=self.stop)
         finally:
             db.close()
 
@@ -107,16 +99,16 @@ class Daemon:
             db.close()
 
     def urgent_job(self) -> SlotReport:
-        """Send every due urgent appeal now, on every platform, outside the slots."""
+        """Send whatever the plan says is due now: urgent appeals, pinned posts, and a slot
+        being caught up (after a restart, a retry or a rate limit)."""
         db = open_db(self.settings.database_path)
         try:
-            return run_slot(
+            return send_due(
                 db,
                 self.publishers,
                 self.settings,
                 clock=self.clock,
                 stop=self.stop,
-                max_priority=0,
                 resume_check_interval=RESUME_CHECK_INTERVAL,
             )
         finally:
@@ -138,39 +130,31 @@ class Daemon:
         finally:
             db.close()
 
-    def slot_job(self, catch_up_for: str | None = None) -> SlotReport | None:
-        """Send one slot's posts, unless this slot already ran (in this or another process)."""
+    def slot_job(self) -> SlotReport:
+        """Send the slot's posts (and anything else due) by the plan, and log the slot: what
+        went, and what is left if a stop cut it short. Running it twice sends nothing twice:
+        the plan counts what the slot already sent."""
         now = self.clock()
         slot = latest_slot(now, self.settings.post_slots, self.settings.timezone)
-        key = catch_up_for or (slot_key(slot, self.settings.timezone) if slot else "manual")
+        key = slot_key(slot, self.settings.timezone) if slot else "manual"
         db = open_db(self.settings.database_path)
         try:
             with self._slot_lock:
-                inserted = db.execute(
+                db.execute(
                     "INSERT OR IGNORE INTO slot_runs (slot_key, started_at) VALUES (?, ?)",
                     [key, now.isoformat()],
-                ).rowcount
-            if not inserted:
-                log.info("slot %s already ran; not sending twice", key)
-                return None
-            report = run_slot(
-                db,
-                self.publishers,
-                self.settings,
-                limit=self.settings.posts_per_slot,
-                clock=self.clock,
-                stop=self.stop,
-            )
+                )
+                report = send_due(
+                    db, self.publishers, self.settings, clock=self.clock, stop=self.stop
+                )
+                outcome, line = slot_summary(
+                    db, self.settings, key, self.clock(), self.stop.is_set()
+                )
             db.execute(
-                "UPDATE slot_runs SET sent = ? WHERE slot_key = ?", [report.total_sent(), key]
+                "UPDATE slot_runs SET sent = sent + ? WHERE slot_key = ?",
+                [report.total_sent(), key],
             )
-            events.record(
-                db,
-                "slot",
-                "done",
-                f"slot {key}: {report.summary()}",
-                now=self.clock(),
-            )
+            events.record(db, "slot", outcome, line, now=self.clock())
             return report
         finally:
             db.close()
@@ -178,23 +162,12 @@ class Daemon:
     # --- wiring ----------------------------------------------------------------------------
     def _on_event(self, event: JobExecutionEvent) -> None:
         if event.code == EVENT_JOB_MISSED and event.job_id.startswith("slot-"):
-            key = slot_key(event.scheduled_run_time, self.settings.timezone)
+            # Later than the catch-up window: the plan already gives its posts the next slot.
             db = open_db(self.settings.database_path)
             try:
-                events.record(
-                    db,
-                    "slot",
-                    "missed",
-                    f"slot {key} was missed (host asleep or busy); its posts go out now, once",
-                )
+                note_on_start(db, self.settings, self.clock())
             finally:
                 db.close()
-            self.scheduler.add_job(
-                self.slot_job,
-                kwargs={"catch_up_for": key},
-                id=f"catch-up-{key}",
-                replace_existing=True,
-            )
         elif event.code == EVENT_JOB_ERROR:
             log.error("job %s failed: %s", event.job_id, event.exception)
 
@@ -241,7 +214,7 @@ class Daemon:
                 self.slot_job,
                 slot_trigger(slot, settings),
                 id=f"slot-{slot.strftime('%H%M')}",
-                misfire_grace_time=int(SLOT_MISFIRE_GRACE.total_seconds()),
+                misfire_grace_time=settings.slot_catch_up_minutes * 60 or 1,
             )
 
     def run(self) -> None:
@@ -253,6 +226,7 @@ class Daemon:
             try:
                 reconcile_stale(db)
                 events.record(db, "daemon", "started", f"platforms {', '.join(self.publishers)}")
+                note_on_start(db, self.settings, self.clock())
             finally:
                 db.close()
             self.schedule()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,11 +13,13 @@ from bot.core.db import open_db
 from bot.core.errors import DaemonAlreadyRunning
 from bot.core.events import list_events
 from bot.core.lock import DaemonLock
+from bot.platforms.base import PostRequest, Published
 from bot.platforms.sandbox import SandboxPublisher
 from bot.posts.planner import plan_posts
 from bot.posts.queue import enqueue, list_posts, store_item
-from bot.posts.slots import latest_slot, next_slot, slot_key
+from bot.posts.schedule import latest_slot, next_slot, slot_key
 from bot.scheduler import Daemon, slot_trigger
+from bot.sending.catch_up import note_on_start
 from tests.factories import NOW, make_item, make_settings
 
 
@@ -59,42 +62,91 @@ def queue(settings, n: int) -> None:  # type: ignore[no-untyped-def]
     db.close()
 
 
+# 12:30 in London (GMT in November): the day's second slot, after NOW (10:00) when posts queue.
+SLOT = NOW.replace(hour=12, minute=30)
+
+
 def test_the_same_slot_never_sends_twice(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, PLATFORMS="x", POSTS_PER_SLOT="2")
     queue(settings, 5)
-    clock = lambda: NOW + timedelta(hours=1)  # noqa: E731
-    daemon = Daemon(settings, {"x": SandboxPublisher("x")}, clock=clock)
-    assert daemon.slot_job() is not None
-    assert daemon.slot_job() is None  # a coalesced misfire or a second process: refused
+    daemon = Daemon(settings, {"x": SandboxPublisher("x")}, clock=lambda: SLOT)
+    assert daemon.slot_job().sent == {"x": 2}
+    # A coalesced misfire or a second process: the plan counts what the slot already sent.
+    assert daemon.slot_job().sent == {}
     db = open_db(settings.database_path)
     assert len(list_posts(db, ("sent",))) == 2
-    [done] = list_events(db, outcome="done")
-    assert done["detail"].endswith(": sent 2 posts: x 2")
+    done = list_events(db, outcome="done")
+    assert {event["detail"] for event in done} == {"slot 2026-11-25T12:30: sent 2 posts: x 2"}
 
 
-def test_a_missed_slot_is_logged_and_its_posts_go_out_once(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, PLATFORMS="x", POSTS_PER_SLOT="2", POST_SLOTS="09:00")
+class StopsAfterOne(SandboxPublisher):
+    """A slot cut short: the daemon is asked to stop while the first post is being sent."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        super().__init__("x")
+        self.stop = stop
+
+    def publish(self, post: PostRequest) -> Published:
+        self.stop.set()
+        return super().publish(post)
+
+
+def test_a_slot_cut_short_says_what_is_left_and_a_restart_catches_it_up(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, PLATFORMS="x", POSTS_PER_SLOT="3")
+    queue(settings, 5)
+    stop = threading.Event()
+    first = Daemon(settings, {"x": StopsAfterOne(stop)}, clock=lambda: SLOT, stop=stop)
+    assert first.slot_job().sent == {"x": 1}
+    db = open_db(settings.database_path)
+    [cut] = list_events(db, outcome="interrupted")
+    assert cut["detail"].startswith("slot 2026-11-25T12:30 cut short by a stop: sent 1 post")
+    assert "2 posts left" in cut["detail"]
+    # Restarted 20 minutes later, within SLOT_CATCH_UP_MINUTES: the slot's two others go now.
+    later = SLOT + timedelta(minutes=20)
+    restarted = Daemon(settings, {"x": SandboxPublisher("x")}, clock=lambda: later)
+    assert note_on_start(db, settings, later) is not None
+    assert restarted.urgent_job().sent == {"x": 2}
+    assert restarted.urgent_job().sent == {}  # never more than POSTS_PER_SLOT in the slot
+    [caught] = list_events(db, outcome="catch-up")
+    assert "2 posts left go out now" in caught["detail"]
+    sent_slots = {row["sent_slot"] for row in db.query("SELECT sent_slot FROM posts")}
+    assert sent_slots == {"2026-11-25T12:30", None}
+
+
+def test_a_slot_missed_past_the_window_takes_the_next_slot_and_says_so(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, PLATFORMS="x", POSTS_PER_SLOT="2")
     queue(settings, 3)
-    publisher = SandboxPublisher("x")
-    daemon = Daemon(settings, {"x": publisher})
+    late = SLOT + timedelta(minutes=61)
+    daemon = Daemon(settings, {"x": SandboxPublisher("x")}, clock=lambda: late)
+    db = open_db(settings.database_path)
+    line = note_on_start(db, settings, late)
+    assert line is not None and "missed by more than 60 minutes" in line
+    assert "the first goes 2026-11-25 18:30 GMT" in line
+    assert daemon.urgent_job().sent == {}
+    assert list_events(db, outcome="missed")
+
+
+def test_a_missed_slot_job_is_logged_by_the_daemon(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, PLATFORMS="x", POSTS_PER_SLOT="2", POST_SLOTS="12:30")
+    queue(settings, 3)
+    late = SLOT + timedelta(hours=3)
+    daemon = Daemon(settings, {"x": SandboxPublisher("x")}, clock=lambda: late)
     daemon.schedule()
-    # The host slept through this morning's slot: its run time is far beyond the grace period.
+    # The host slept through the slot: its run time is far beyond the catch-up window.
     asleep = datetime.now(UTC) - timedelta(hours=3)
-    daemon.scheduler.modify_job("slot-0900", next_run_time=asleep)
+    daemon.scheduler.modify_job("slot-1230", next_run_time=asleep)
     daemon.scheduler.pause_job("poll-feeds")
     daemon.scheduler.start()
+    db = open_db(settings.database_path)
     try:
         deadline = time.monotonic() + 10
-        db = open_db(settings.database_path)
-        while time.monotonic() < deadline and len(list_posts(db, ("sent",))) < 2:
+        while time.monotonic() < deadline and not list_events(db, outcome="missed"):
             time.sleep(0.05)
-        time.sleep(0.3)
     finally:
         daemon.scheduler.shutdown(wait=True)
-    assert len(list_posts(db, ("sent",))) == 2
-    missed = list_events(db, outcome="missed")
-    assert len(missed) == 1 and "was missed" in missed[0]["detail"]
-    assert db.execute("SELECT COUNT(*) FROM slot_runs").fetchone()[0] == 1
+    [missed] = list_events(db, outcome="missed")
+    assert "take the next slot" in missed["detail"]
+    assert list_posts(db, ("sent",)) == []
 
 
 def test_a_second_daemon_on_the_same_database_refuses_and_names_the_holder(

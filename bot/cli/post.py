@@ -14,6 +14,12 @@ if TYPE_CHECKING:
 
 def post_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
+        "ids",
+        nargs="*",
+        metavar="ID",
+        help="send exactly these posts now: queue ids, or an appeal's id for its waiting posts",
+    )
+    parser.add_argument(
         "--all",
         action="store_true",
         help="send everything queued now, ignoring slots and times (daily limits still apply)",
@@ -26,10 +32,14 @@ def post(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.appeals.withdrawal import process_deletions
     from bot.core.clock import utcnow
+    from bot.core.errors import AppealBotError
     from bot.runtime import start_runtime
     from bot.scheduler import install_stop_signals
+    from bot.sending.due import named_posts, send_due, send_named
     from bot.sending.publishing import reconcile_stale, run_slot
 
+    if args.ids and args.all:
+        raise AppealBotError("post: give ids or --all, not both")
     stop = threading.Event()
     restore = install_stop_signals(stop)
     try:
@@ -37,15 +47,21 @@ def post(settings: Settings, args: argparse.Namespace) -> int:
             db = runtime.db()
             reconcile_stale(db)
             process_deletions(db, runtime.publishers, utcnow())
-            limit = None if args.all else runtime.settings.posts_per_slot
-            report = run_slot(
-                db,
-                runtime.publishers,
-                runtime.settings,
-                limit=limit,
-                due_only=not args.all,
-                stop=stop,
-            )
+            if args.ids:
+                named = send_named(
+                    db, runtime.publishers, runtime.settings, named_posts(db, args.ids)
+                )
+                if args.json:
+                    emit_json([dataclasses.asdict(outcome) for outcome in named.outcomes])
+                else:
+                    print("\n".join(named.lines()))
+                return 1 if named.not_sent else 0
+            if args.all:
+                report = run_slot(
+                    db, runtime.publishers, runtime.settings, due_only=False, stop=stop
+                )
+            else:
+                report = send_due(db, runtime.publishers, runtime.settings, stop=stop)
     finally:
         restore()
     if args.json:
@@ -107,7 +123,12 @@ def check_credentials(settings: Settings, args: argparse.Namespace) -> int:
 
 
 COMMANDS = [
-    Command("post", "send the posts that are due now", post, post_arguments),
+    Command(
+        "post",
+        "send what is due now by the schedule; with ids, exactly those posts",
+        post,
+        post_arguments,
+    ),
     Command(
         "check-credentials",
         "check each platform's credentials work",

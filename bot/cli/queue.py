@@ -9,6 +9,8 @@ from bot.cli.command import Command, emit_json, existing_db
 from bot.core.settings import KNOWN_PLATFORMS
 
 if TYPE_CHECKING:
+    from sqlite_utils import Database
+
     from bot.core.settings import Settings
 
 
@@ -26,15 +28,18 @@ def queue_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _queue_rows(settings: Settings, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _queue_rows(
+    db: Database, settings: Settings, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     from bot.core.clock import local_text, utcnow
-    from bot.posts.slots import goes_out
+    from bot.sending.plan import current_plan, goes_out
     from bot.sending.publishing import SENT_WITHOUT_PHOTO
 
     now = utcnow()
+    placements = current_plan(db, settings, now)
     for row in rows:
         row["when"] = local_text(row["scheduled_at"], settings.timezone)
-        row["goes_out"] = goes_out(row, settings.post_slots, settings.timezone, now)
+        row.update(goes_out(row, placements, settings.timezone, now))
         row["page"] = row["target"] or ("main" if row["platform"] == "facebook" else "")
         row["note"] = row["last_error"] or (
             f"{SENT_WITHOUT_PHOTO}: {row['degraded']}" if row.get("degraded") else None
@@ -56,7 +61,8 @@ def queue(settings: Settings, args: argparse.Namespace) -> int:
             )
     if statuses is None and not args.everything:
         statuses = ("draft", "queued", "sending", "failed", "deleting")
-    rows = _queue_rows(settings, list_posts(existing_db(settings), statuses, args.platform))
+    db = existing_db(settings)
+    rows = _queue_rows(db, settings, list_posts(db, statuses, args.platform))
     if args.json:
         emit_json(rows)
         return 0
@@ -74,7 +80,7 @@ def queue(settings: Settings, args: argparse.Namespace) -> int:
                 ("platform", "platform", 8),
                 ("page", "page", 10),
                 ("kind", "kind", 6),
-                ("goes_out", f"goes out, earliest ({settings.timezone.key})", 22),
+                ("goes_out_text", f"goes out ({settings.timezone.key})", 34),
                 ("attempts", "tries", 5),
                 ("text", "text", 70),
                 ("note", "last error or note", 40),
@@ -97,7 +103,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--alt", help="alt text of the photo (default: 'Photo of <title>')")
     parser.add_argument("--platforms", help="comma-separated, default: all of PLATFORMS")
     parser.add_argument(
-        "--at", help="when to post: 14:00 or '2026-11-25 14:00' in TIMEZONE (default: next slot)"
+        "--at",
+        help="pin to this minute: 14:00 or '2026-11-25 14:00' in TIMEZONE, outside the slots"
+        " (default: the next slot with room)",
     )
     parser.add_argument("--urgent", action="store_true", help="urgent appeal: goes first")
     parser.add_argument("--region", help="region, for regional hashtags and Facebook pages")
@@ -109,6 +117,7 @@ def add(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.errors import AppealBotError
     from bot.core.settings import KNOWN_PLATFORMS
     from bot.posts.manual import ManualPost, add_manual, add_warnings
+    from bot.sending.plan import planned_lines
 
     now = utcnow()
     platforms = tuple(p.strip() for p in args.platforms.split(",")) if args.platforms else None
@@ -135,11 +144,13 @@ def add(settings: Settings, args: argparse.Namespace) -> int:
         urgent=args.urgent,
         region=args.region,
     )
+    db = open_db(settings.database_path)
     try:
-        item_id, ids = add_manual(open_db(settings.database_path), settings, post, now)
+        item_id, ids = add_manual(db, settings, post, now)
     except ValueError as error:
         raise AppealBotError(str(error)) from None
     print(f"queued {item_id} as queue entries {', '.join(map(str, ids))}")
+    print("\n".join(planned_lines(db, settings, ids, now)))
     # The dashboard's warnings, in the same words (the photo is checked when it is sent).
     for warning in add_warnings(post, now):
         print(f"note: {warning}")

@@ -17,26 +17,47 @@ def _post_id(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def approve(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.core.clock import utcnow
-    from bot.posts import approval
+def _at(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--at",
+        help="also pin to this minute: 14:00 or '2026-11-25 14:00' in TIMEZONE, outside the slots",
+    )
 
-    ids = approval.approve(existing_db(settings), args.id, utcnow())
-    print(f"approved queue entries {', '.join(map(str, ids))}: they go out in the next slot")
+
+def approve_arguments(parser: argparse.ArgumentParser) -> None:
+    _post_id(parser)
+    _at(parser)
+
+
+def approve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.core.clock import parse_local_time, utcnow
+    from bot.posts import approval
+    from bot.sending.plan import planned_lines
+
+    now, db = utcnow(), existing_db(settings)
+    at = parse_local_time(args.at, settings.timezone, now) if args.at else None
+    ids = approval.approve(db, args.id, now, at=at)
+    print(f"approved queue entries {', '.join(map(str, ids))}")
+    print("\n".join(planned_lines(db, settings, ids, now)))
     return 0
 
 
 def edit_arguments(parser: argparse.ArgumentParser) -> None:
     _post_id(parser)
     parser.add_argument("--text", required=True, help="the new text of the post")
+    _at(parser)
 
 
 def edit(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.core.clock import utcnow
+    from bot.core.clock import parse_local_time, utcnow
     from bot.posts import approval
+    from bot.sending.plan import planned_lines
 
-    ids = approval.edit(existing_db(settings), args.id, args.text, utcnow())
+    now, db = utcnow(), existing_db(settings)
+    at = parse_local_time(args.at, settings.timezone, now) if args.at else None
+    ids = approval.edit(db, args.id, args.text, now, at=at)
     print(f"edited queue entries {', '.join(map(str, ids))}")
+    print("\n".join(planned_lines(db, settings, ids, now)))
     return 0
 
 
@@ -68,7 +89,7 @@ COMMANDS = [
         "approve",
         "approve a draft post (or all of an item's drafts) for posting",
         approve,
-        _post_id,
+        approve_arguments,
     ),
     Command(
         "edit", "change the text of a draft or queued post before it goes out", edit, edit_arguments

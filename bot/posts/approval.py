@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlite_utils
 
 from bot.core import events
+from bot.core.clock import to_iso
 from bot.core.db import immediate
 from bot.core.errors import AppealBotError, NotFound
 from bot.posts.compose import MEASURES
@@ -58,14 +59,44 @@ def _waiting(
     return found
 
 
-def approve(db: sqlite_utils.Database, ref: str, now: datetime) -> list[int]:
-    """Draft → queued: the posts go out in the next slot (urgent ones at once)."""
+def approve(
+    db: sqlite_utils.Database, ref: str, now: datetime, at: datetime | None = None
+) -> list[int]:
+    """Draft → queued: the posts take the next slot after now (urgent ones go at once), or,
+    with ``at``, are pinned to that minute (see :func:`pin`)."""
     approved = []
     for post_id in _waiting(db, ref, (S.DRAFT,), "approve"):
-        if transition(db, post_id, S.QUEUED):
+        post = get_post(db, post_id)
+        # Approved now: it joins the queue now, never an earlier slot still being caught up.
+        ready = max(post.scheduled_at, to_iso(now))
+        if transition(db, post_id, S.QUEUED, scheduled_at=ready):
             events.record_post(db, get_post(db, post_id), "approve", "queued", "approved", now)
             approved.append(post_id)
+    if at is not None:
+        pin(db, approved, at, now)
     return approved
+
+
+def pin(db: sqlite_utils.Database, ids: list[int], at: datetime, now: datetime) -> list[int]:
+    """Pin waiting (draft or queued) posts to the minute ``at`` (aware): each goes out then,
+    outside the regular slots, still within the daily limits (bot/posts/schedule.py says what
+    happens when it cannot). Returns the ids pinned; a post sent meanwhile is left alone."""
+    minute = at.replace(second=0, microsecond=0)
+    pinned = []
+    with immediate(db):
+        for post_id in ids:
+            changed = db.execute(
+                "UPDATE posts SET pinned_at = ?, scheduled_at = ? WHERE id = ?"
+                " AND status IN ('draft', 'queued')",
+                [to_iso(minute), to_iso(minute), post_id],
+            ).rowcount
+            if changed:
+                pinned.append(post_id)
+    for post_id in pinned:
+        events.record_post(
+            db, get_post(db, post_id), "pin", "pinned", f"pinned to {to_iso(minute)}", now
+        )
+    return pinned
 
 
 def reject(db: sqlite_utils.Database, ref: str, reason: str, now: datetime) -> list[int]:
@@ -133,10 +164,12 @@ def check_text(platform: str, text: str) -> None:
     raise AppealBotError(f"the text is {length} characters; {platform} allows {limit}")
 
 
-def edit(db: sqlite_utils.Database, ref: str, text: str, now: datetime) -> list[int]:
+def edit(
+    db: sqlite_utils.Database, ref: str, text: str, now: datetime, at: datetime | None = None
+) -> list[int]:
     """Replace the text of waiting (draft, queued or failed) posts; marks them edited, so a
     later change in the feed no longer overwrites what a person wrote. Checks every post before
-    changing any.
+    changing any. With ``at``, also pins the draft and queued ones to that minute.
     """
     ids = _waiting(db, ref, (S.DRAFT, S.QUEUED, S.FAILED), "edit")
     for post_id in ids:
@@ -153,4 +186,6 @@ def edit(db: sqlite_utils.Database, ref: str, text: str, now: datetime) -> list[
                 edited.append(post_id)
     for post_id in edited:
         events.record_post(db, get_post(db, post_id), "edit", "edited", "text changed by hand", now)
+    if at is not None:
+        pin(db, edited, at, now)
     return edited

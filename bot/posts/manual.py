@@ -93,7 +93,11 @@ def add_manual(
         region=resolve_region(settings, post.region),
     )
     store_item(db, item, now, source="manual")
-    planned = plan_posts(item, settings, now, platforms=post.platforms, scheduled_at=post.at)
+    # A time to come is pinned (it goes at that minute); one already past takes the next slot.
+    pin = post.at if post.at is not None and post.at >= now else None
+    planned = plan_posts(
+        item, settings, now, platforms=post.platforms, scheduled_at=post.at, pinned_at=pin
+    )
     ids = enqueue(db, item.id, planned, now)
     events.record(
         db,

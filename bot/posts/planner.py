@@ -55,6 +55,7 @@ def plan_posts(
     *,
     platforms: tuple[str, ...] | None = None,
     scheduled_at: datetime | None = None,
+    pinned_at: datetime | None = None,
     draft: bool = False,
     round: int = 0,
 ) -> list[PlannedPost]:
@@ -74,6 +75,7 @@ def plan_posts(
                     image_url=item.image_url,
                     alt_text=alt_text(item) if item.image_url else None,
                     scheduled_at=scheduled_at or now,
+                    pinned_at=pinned_at,
                     priority=priority_of(item.kind, item.urgent),
                     round=round,
                     status=PostStatus.DRAFT if draft else PostStatus.QUEUED,

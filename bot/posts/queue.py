@@ -85,6 +85,8 @@ class PlannedPost:
     alt_text: str | None = None
     round: int = 0
     status: PostStatus = S.QUEUED
+    # A person's exact minute (``add --at``): it goes then, outside the slots.
+    pinned_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -217,8 +219,8 @@ def enqueue(
         for post in planned:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO posts (item_id, platform, target, round, status, text, link,"
-                " image_url, alt_text, scheduled_at, priority, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " image_url, alt_text, scheduled_at, priority, created_at, pinned_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     item_id,
                     post.platform,
@@ -232,6 +234,7 @@ def enqueue(
                     created if post.scheduled_at == now else to_iso(post.scheduled_at),
                     post.priority,
                     created,
+                    to_iso(post.pinned_at) if post.pinned_at else None,
                 ],
             )
             if cursor.rowcount:
@@ -423,6 +426,7 @@ def list_posts(
         "SELECT p.id, p.item_id, i.kind, i.title, i.urgent, p.platform, p.target, p.round,"
         " p.status, p.scheduled_at, p.priority, p.attempts, p.next_attempt_at, p.text,"
         " p.link, p.image_url, p.alt_text, p.last_error, p.remote_id, p.remote_url, p.sent_at,"
+        " p.pinned_at,"
         " p.degraded"
         " FROM posts p JOIN items i ON i.id = p.item_id"
         f" WHERE {' AND '.join(where)}"

@@ -147,6 +147,30 @@ def slot_key(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
 
 
+def latest_slot(now: datetime, slots: tuple[time, ...], zone: ZoneInfo) -> datetime | None:
+    """The most recent slot at or before ``now`` (today or yesterday), aware, in ``zone``."""
+    local = now.astimezone(zone)
+    for days_back in (0, 1):
+        day = local.date() - timedelta(days=days_back)
+        for slot in sorted(slots, reverse=True):
+            candidate = datetime.combine(day, slot, tzinfo=zone)
+            if candidate <= local:
+                return candidate
+    return None
+
+
+def next_slot(now: datetime, slots: tuple[time, ...], zone: ZoneInfo) -> datetime:
+    """The first slot after ``now``, aware, in ``zone``. Raises ValueError with no slots."""
+    local = now.astimezone(zone)
+    for days_ahead in (0, 1):
+        day = local.date() + timedelta(days=days_ahead)
+        for slot in sorted(slots):
+            candidate = datetime.combine(day, slot, tzinfo=zone)
+            if candidate > local:
+                return candidate
+    raise ValueError("no posting slots configured")
+
+
 def slot_times(rules: Rules, start: datetime, end: datetime) -> list[datetime]:
     """Every slot from ``start`` to ``end`` inclusive, as aware UTC datetimes, in order.
 
@@ -261,7 +285,7 @@ class _PlatformPlan:
                 self._push(max(post.pinned_at, not_before), _PIN, post)
                 return
             self.notes[post.id] = (
-                f"pinned time {_local(post.pinned_at, self.rules.zone)} passed while the bot"
+                f"pinned time {local_label(post.pinned_at, self.rules.zone)} passed while the bot"
                 " was stopped; it takes the next slot"
             )
             self._push_slot(post, post.pinned_at, 0)
@@ -308,9 +332,10 @@ class _PlatformPlan:
             insort(self.sent, at)
             return ("urgent" if kind == _URGENT else "pinned"), None
         if kind == _PIN:
+            pinned = local_label(at, self.rules.zone)
             self.notes[post.id] = (
-                f"pinned time {_local(at, self.rules.zone)} not kept: {self._limit_words(urgent)}"
-                " reached then; it takes the next slot with room"
+                f"pinned time {pinned} not kept: {self._limit_words(urgent)} reached then;"
+                " it takes the next slot with room"
             )
             self._push_slot(post, at, 0)
             return None
@@ -329,11 +354,32 @@ class _PlatformPlan:
         return f"the {normal} of {daily} daily posts open to non-urgent posts"
 
 
+def local_label(moment: datetime, zone: ZoneInfo) -> str:
+    """A time as people read it: local, to the minute, with the zone's name (``09:00 BST``)."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def iso_local(moment: datetime | None, zone: ZoneInfo) -> str | None:
+    """A time for JSON: ISO 8601 in ``zone`` with its offset (``2026-03-29T09:00:00+01:00``)."""
+    return moment.astimezone(zone).isoformat(timespec="seconds") if moment else None
+
+
+def when_text(placement: Placement, zone: ZoneInfo, now: datetime) -> str:
+    """When the post goes out, in words for the comms team, with any note on the plan."""
+    if placement.at is None:
+        return placement.note
+    at = "now" if placement.at <= now else local_label(placement.at, zone)
+    if placement.how == "slot" and placement.slot:
+        slot_time = placement.slot[-5:]
+        late = placement.at.astimezone(zone).strftime("%Y-%m-%dT%H:%M") != placement.slot
+        how = f"catching up the {slot_time} slot" if late else "slot"
+    else:
+        how = placement.how
+    text = f"{at} ({how})"
+    return f"{text}; {placement.note}" if placement.note else text
+
+
 def _draft_note(post: Waiting, zone: ZoneInfo) -> str:
     if post.pinned_at is not None:
-        return f"waits for approval; pinned to {_local(post.pinned_at, zone)}"
+        return f"waits for approval; pinned to {local_label(post.pinned_at, zone)}"
     return "waits for approval"
-
-
-def _local(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")

@@ -11,12 +11,24 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
 from bot.core.clock import from_iso, to_iso
 from bot.core.settings import Settings
-from bot.posts.schedule import DAY, Placement, PlatformState, Rules, Waiting, plan
+from bot.posts.schedule import (
+    DAY,
+    Placement,
+    PlatformState,
+    Rules,
+    Waiting,
+    iso_local,
+    local_label,
+    plan,
+    when_text,
+)
 from bot.posts.states import BUDGET_STATUSES
 from bot.sending import health
 
@@ -96,3 +108,62 @@ def current_plan(
     posts = waiting_posts(db, platforms)
     names = sorted({post.platform for post in posts})
     return plan(posts, platform_states(db, names, rules, now), rules, now)
+
+
+def goes_out(
+    row: dict[str, Any], placements: dict[int, Placement], zone: ZoneInfo, now: datetime
+) -> dict[str, Any]:
+    """A queue row's planned time, for people (``goes_out_text``, local and labelled) and for
+    JSON (``goes_out``: ISO 8601 with offset, or null; ``goes_out_how``: urgent, pinned, slot,
+    waiting, sending, sent or null; ``goes_out_slot``; ``goes_out_note``: why, or "")."""
+    placement = placements.get(row["id"])
+    status = row["status"]
+    if placement is not None:
+        return {
+            "goes_out": iso_local(placement.at, zone),
+            "goes_out_how": placement.how,
+            "goes_out_slot": placement.slot,
+            "goes_out_note": placement.note,
+            "goes_out_text": when_text(placement, zone, now),
+        }
+    sent_at = from_iso(row["sent_at"]) if row.get("sent_at") else None
+    if status == "sending":
+        text, how, at = "now (sending)", "sending", now
+    elif sent_at is not None:
+        text, how, at = f"sent {local_label(sent_at, zone)}", "sent", sent_at
+    else:
+        text, how, at = "-", None, None
+    return {
+        "goes_out": iso_local(at, zone),
+        "goes_out_how": how,
+        "goes_out_slot": None,
+        "goes_out_note": "",
+        "goes_out_text": text,
+    }
+
+
+def planned_lines(
+    db: sqlite_utils.Database, settings: Settings, ids: Iterable[int], now: datetime
+) -> list[str]:
+    """One line per post: when it goes out by the plan (local, labelled), and why not if not.
+
+    What ``add``, ``approve``, ``edit`` and the dashboard say after queueing or moving a post.
+    """
+    placements = current_plan(db, settings, now)
+    lines = []
+    for post_id in ids:
+        row = db.execute(
+            "SELECT platform, target, status, sent_at FROM posts WHERE id = ?", [post_id]
+        ).fetchone()
+        if row is None:
+            continue
+        platform, target, status, sent_at = row
+        where = f"{platform}, page {target}" if target else platform
+        fields = goes_out(
+            {"id": post_id, "status": status, "sent_at": sent_at},
+            placements,
+            settings.timezone,
+            now,
+        )
+        lines.append(f"post {post_id} ({where}): goes out {fields['goes_out_text']}")
+    return lines

@@ -39,6 +39,7 @@ from bot.posts.queue import (
     process_owner,
     transition,
 )
+from bot.posts.schedule import normal_budget
 from bot.posts.states import PostStatus
 from bot.sending import health
 from bot.sending.card_attach import CardMaker
@@ -65,6 +66,18 @@ class SlotReport:
 
     def total_sent(self) -> int:
         return sum(self.sent.values())
+
+    def tally(self, db: sqlite_utils.Database, name: str, post_id: int, outcome: str) -> None:
+        """Count one :func:`send_post` outcome on platform ``name``."""
+        if outcome in ("sent", "duplicate"):
+            self.sent[name] = self.sent.get(name, 0) + 1
+            degraded = get_post(db, post_id).degraded
+            if degraded:
+                self.degraded[post_id] = degraded
+        elif outcome == "failed":
+            self.failed[name] = self.failed.get(name, 0) + 1
+        elif outcome != "cancelled":
+            self.retried[name] = self.retried.get(name, 0) + 1
 
     def summary_lines(self) -> list[str]:
         """What happened, in words: sent, failed (and where to see why), waiting, skipped.
@@ -296,6 +309,11 @@ def try_resume(
     return True
 
 
+def stops_platform(db: sqlite_utils.Database, name: str, outcome: str, clock: Clock) -> bool:
+    """Whether an outcome ends sending on this platform for now: paused, or rate limited."""
+    return outcome == "paused" or health.get_health(db, name).held(clock())
+
+
 def run_slot(
     db: sqlite_utils.Database,
     publishers: Mapping[str, Publisher],
@@ -309,7 +327,9 @@ def run_slot(
     max_priority: int | None = None,
     resume_check_interval: timedelta | None = None,
 ) -> SlotReport:
-    """Send up to ``limit`` due posts per platform (None: no per-slot limit), within budgets.
+    """Send queued posts in queue order, ignoring the slots: ``post --all`` (``due_only=False``)
+    and tests. Up to ``limit`` posts per platform (None: no limit), within the daily limits.
+    The daemon and ``post`` send by the plan instead (:mod:`bot.sending.due`).
 
     Posts are claimed one at a time, so a stop request between two posts leaves nothing in
     ``sending``.
@@ -357,30 +377,14 @@ def run_slot(
                     )
                 break
             outcome = send_post(db, publisher, post, now, rng, cards)
+            report.tally(db, name, post.id, outcome)
             if outcome in ("sent", "duplicate"):
                 sent += 1
-                report.sent[name] = report.sent.get(name, 0) + 1
-                degraded = get_post(db, post.id).degraded
-                if degraded:
-                    report.degraded[post.id] = degraded
-            elif outcome == "failed":
-                report.failed[name] = report.failed.get(name, 0) + 1
-            elif outcome == "cancelled":
-                continue
-            else:
-                report.retried[name] = report.retried.get(name, 0) + 1
-                if outcome == "paused" or health.get_health(db, name).held(clock()):
-                    break
+            elif outcome not in ("failed", "cancelled") and stops_platform(
+                db, name, outcome, clock
+            ):
+                break
     return report
-
-
-def normal_budget(daily_limit: int, urgent_share: float) -> int:
-    """How many of a day's posts non-urgent posts may use: the rest is URGENT_BUDGET_SHARE's.
-
-    Rounded down (an urgent appeal gets at least its share), and computed in whole hundredths
-    so 10 × (1 − 0.3) is 7, not 6 from floating-point noise.
-    """
-    return (daily_limit * round((1 - urgent_share) * 10_000)) // 10_000
 
 
 def _pid_alive(owner: str | None) -> bool:

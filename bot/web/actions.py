@@ -15,15 +15,15 @@ from datetime import datetime
 import sqlite_utils
 
 from bot.core import events
-from bot.core.clock import to_iso, utcnow
-from bot.core.db import immediate
+from bot.core.clock import to_iso
 from bot.core.errors import AppealBotError
 from bot.core.settings import Settings
 from bot.platforms.base import Publisher
 from bot.posts import approval
 from bot.posts.queue import Post, get_post, transition
 from bot.posts.states import PostStatus
-from bot.sending.publishing import run_slot
+from bot.sending.due import NamedReport, send_named
+from bot.sending.plan import planned_lines
 from bot.web.preview import clean_text
 
 S = PostStatus
@@ -76,27 +76,30 @@ def edit_text(db: sqlite_utils.Database, post_id: int, text: str, user: str, now
 
 
 def reschedule(
-    db: sqlite_utils.Database, post_id: int, when: datetime, user: str, now: datetime
-) -> None:
-    """Move a post to a new time; a failed one goes back into the queue for that time."""
+    db: sqlite_utils.Database,
+    post_id: int,
+    when: datetime,
+    user: str,
+    now: datetime,
+    settings: Settings | None = None,
+) -> str:
+    """Pin a post to a new minute (it goes then, outside the slots, within the daily limits);
+    a failed one goes back into the queue for that time. Returns, with ``settings``, the
+    planned time in words (it says so when the pin cannot be kept)."""
     post = get_post(db, post_id)
     if post.status == S.FAILED:
-        if not transition(
-            db, post_id, S.QUEUED, scheduled_at=to_iso(when), next_attempt_at=None, attempts=0
-        ):
+        if not transition(db, post_id, S.QUEUED, next_attempt_at=None, attempts=0):
             raise ActionRefused(f"post {post_id} changed meanwhile: reload and try again")
-    else:
-        with immediate(db):
-            changed = db.execute(
-                "UPDATE posts SET scheduled_at = ?, next_attempt_at = NULL"
-                " WHERE id = ? AND status IN (?, ?)",
-                [to_iso(when), post_id, str(S.DRAFT), str(S.QUEUED)],
-            ).rowcount
-        if not changed:
-            raise ActionRefused(f"post {post_id} is {post.status}: too late to reschedule")
+    elif post.status not in (S.DRAFT, S.QUEUED):
+        raise ActionRefused(f"post {post_id} is {post.status}: too late to reschedule")
+    if not approval.pin(db, [post_id], when, now):
+        raise ActionRefused(f"post {post_id} changed meanwhile: reload and try again")
     events.record_post(
         db, post, "dashboard", "rescheduled", f"rescheduled by {user} for {to_iso(when)}", now
     )
+    if settings is None:
+        return ""
+    return "; ".join(planned_lines(db, settings, [post_id], now))
 
 
 def send_now(
@@ -106,24 +109,18 @@ def send_now(
     settings: Settings,
     user: str,
     now: datetime,
-) -> str:
-    """Make a queued post due now and run the sender for its platform, as the daemon would.
+) -> NamedReport:
+    """Send exactly this post now (approving a draft first), never any other.
 
-    Daily limits and the failure policy apply as in a slot. Anything else already due on that
-    platform goes too, ahead of this post if it ranks higher (urgent first): the dashboard never
-    jumps the queue's order. Returns the post's status afterwards.
+    Daily limits, a pause or a rate limit and the failure policy apply; the report says whether
+    it went and, if not, why.
     """
     post = get_post(db, post_id)
-    publisher = publishers.get(post.platform)
-    if publisher is None:
+    if post.platform not in publishers:
         raise ActionRefused(f"{post.platform} is not enabled in this dashboard")
     if post.status == S.DRAFT:
         approve(db, post_id, user, now)
     elif post.status != S.QUEUED:
         raise ActionRefused(f"post {post_id} is {post.status}: only queued posts can be sent")
-    reschedule(db, post_id, now, user, now)
-    report = run_slot(db, {post.platform: publisher}, settings, limit=None, clock=utcnow)
-    status = get_post(db, post_id).status
-    if status == S.QUEUED and post.platform in report.skipped:
-        raise ActionRefused(f"not sent: {report.skipped[post.platform]}")
-    return str(status)
+    events.record_post(db, post, "dashboard", "queued", f"send now by {user}", now)
+    return send_named(db, publishers, settings, [post_id])

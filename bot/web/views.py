@@ -41,6 +41,7 @@ from bot.posts.queue import get_item, get_post, transition
 from bot.posts.regions import configured_regions
 from bot.posts.search import OPEN_STATUSES, PostQuery, find_posts
 from bot.posts.states import PostStatus
+from bot.sending.plan import current_plan, goes_out
 from bot.sending.publishing import SENT_WITHOUT_PHOTO
 from bot.status import gather_status
 from bot.web import actions
@@ -184,6 +185,10 @@ def queue() -> Any:
     filtered = any(
         request.args.get(k) for k in ("q", "status", "show", "platform", "region", "since", "until")
     )
+    now = _now()
+    placements = current_plan(get_db(), settings, now)
+    for row in found.rows:
+        row.update(goes_out(row, placements, settings.timezone, now))
     return render_template(
         "queue.html",
         found=found,
@@ -197,6 +202,7 @@ def queue() -> Any:
         error=error,
         page_url=_page_url,
         can_send=bool(_ctx()["publishers"]),
+        zone=settings.timezone.key,
     ), (400 if error else 200)
 
 
@@ -247,29 +253,37 @@ def cancel(post_id: int) -> Response:
 
 @pages.post("/posts/<int:post_id>/reschedule")
 def reschedule(post_id: int) -> Response:
-    return _post_action(
-        post_id,
-        lambda: actions.reschedule(
-            get_db(), post_id, _parse_local(request.form.get("when", "")), _user_name(), _now()
-        ),
-        "Post {id} rescheduled.",
-    )
+    planned: list[str] = []
+
+    def go() -> None:
+        when = _parse_local(request.form.get("when", ""))
+        planned.append(
+            actions.reschedule(get_db(), post_id, when, _user_name(), _now(), _settings())
+        )
+
+    response = _post_action(post_id, go, "Post {id} rescheduled.")
+    if planned:
+        flash(planned[0].replace("post ", "Post ", 1) + ".", "ok")
+    return response
 
 
 @pages.post("/posts/<int:post_id>/send")
 def send(post_id: int) -> Response:
     def go() -> None:
-        status = actions.send_now(
+        report = actions.send_now(
             get_db(), post_id, _ctx()["publishers"], _settings(), _user_name(), _now()
         )
-        if status != "sent":
-            raise AppealBotError(f"post {post_id} did not go out: it is {status} (see the log)")
+        [outcome] = report.outcomes
+        if not outcome.sent:
+            raise AppealBotError(
+                f"Post {post_id} not sent: {outcome.detail}. Nothing else was sent."
+            )
         degraded = get_post(get_db(), post_id).degraded
         if degraded:
             # Not "sent." alone: the comms team must see the photo did not go with it.
             raise SentWithoutPhoto(f"Post {post_id} {SENT_WITHOUT_PHOTO}: {degraded}")
 
-    return _post_action(post_id, go, "Post {id} sent.")
+    return _post_action(post_id, go, "Post {id} sent; nothing else was sent.")
 
 
 @pages.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
