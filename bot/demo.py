@@ -13,7 +13,8 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 
 import sqlite_utils
@@ -22,6 +23,7 @@ from bot.core.clock import local_text, to_iso, utcnow
 from bot.core.db import open_db
 from bot.core.display import plural, table
 from bot.core.settings import KNOWN_PLATFORMS, Settings
+from bot.posts.schedule import next_slot
 from bot.runtime import Runtime, start_runtime
 from bot.scheduler import Daemon
 
@@ -78,6 +80,29 @@ def show_shares(runtime: Runtime, db: sqlite_utils.Database, folder: Path) -> Pa
     return plot
 
 
+def _next_hour(settings: Settings) -> dt_time:
+    return (
+        (utcnow().astimezone(settings.timezone) + timedelta(hours=1))
+        .time()
+        .replace(minute=0, second=0, microsecond=0)
+    )
+
+
+class _DemoClock:
+    """The real clock, moved on to the demo's slot once its posts are queued: a slot without
+    waiting for it, as the tests' frozen clocks do."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.offset
+
+    def jump_to_next_slot(self, settings: Settings) -> None:
+        slot = next_slot(self(), settings.post_slots, settings.timezone)
+        self.offset += slot - self() + timedelta(seconds=1)
+
+
 def _duration_text(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes % 1440 == 0:
@@ -98,6 +123,8 @@ def run_demo(settings: Settings, output: str = "demo-output") -> int:
         news_feed_urls=(),
         posts_per_slot=max(settings.posts_per_slot, 3),
         platforms=KNOWN_PLATFORMS,
+        # One slot, at the next whole hour: the demo's clock jumps to it after the first poll.
+        post_slots=(_next_hour(settings),),
     )
     print(
         "appeal-bot demo: sandbox X, Facebook, Bluesky and Mastodon on 127.0.0.1,"
@@ -109,7 +136,8 @@ def run_demo(settings: Settings, output: str = "demo-output") -> int:
         settings = runtime.settings
         db = open_db(database)
         stop = threading.Event()
-        daemon = Daemon(settings, runtime.publishers, stop=stop)
+        clock = _DemoClock()
+        daemon = Daemon(settings, runtime.publishers, clock=clock, stop=stop)
         thread = threading.Thread(target=daemon.run, name="daemon", daemon=True)
         thread.start()
 
@@ -131,12 +159,11 @@ def run_demo(settings: Settings, output: str = "demo-output") -> int:
                 + (f"; {closed} already found on the site, so not posted" if closed else "")
                 + " (urgent appeals go out at once, outside the slots)"
             )
-            print("2. running a posting slot through the scheduler")
+            slot = settings.post_slots[0].strftime("%H:%M")
+            print(f"2. the demo's clock jumps to the {slot} slot; the scheduler runs it")
+            clock.jump_to_next_slot(settings)
             daemon.scheduler.add_job(
-                daemon.slot_job,
-                "date",
-                run_date=utcnow() + timedelta(seconds=0.2),
-                kwargs={"catch_up_for": "demo-slot"},
+                daemon.slot_job, "date", run_date=utcnow() + timedelta(seconds=0.2)
             )
             _wait(
                 "the slot",

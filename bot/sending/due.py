@@ -14,7 +14,7 @@ import random
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlite_utils
 
@@ -23,7 +23,7 @@ from bot.core.errors import AppealBotError
 from bot.core.settings import Settings
 from bot.platforms.base import Publisher
 from bot.posts.approval import resolve
-from bot.posts.queue import SlotRoom, claim, get_post, process_owner
+from bot.posts.queue import PRIORITY_URGENT, SlotRoom, budget_used, claim, get_post, process_owner
 from bot.posts.schedule import normal_budget
 from bot.posts.states import PostStatus
 from bot.sending import health
@@ -107,7 +107,32 @@ def send_due(
             db, name, outcome, clock
         ):
             stopped.add(name)
+    for name in live:
+        note = _limit_note(db, settings, name, clock())
+        if note and name not in report.skipped:
+            report.skipped[name] = note
     return report
+
+
+def _limit_note(
+    db: sqlite_utils.Database, settings: Settings, name: str, now: datetime
+) -> str | None:
+    """Why posts still queued on ``name`` wait for a daily limit, if they do."""
+    daily, normal = _limits(settings, name)
+    used = budget_used(db, name, now)
+    waiting = db.execute(
+        "SELECT MIN(priority) , MAX(priority) FROM posts WHERE platform = ? AND status = 'queued'",
+        [name],
+    ).fetchone()
+    if waiting[0] is None:
+        return None
+    if used >= daily:
+        return f"daily limit of {daily} reached"
+    if used >= normal and waiting[1] != PRIORITY_URGENT:
+        return (
+            f"normal posts stop at {normal} of {daily} a day; the rest is kept for urgent appeals"
+        )
+    return None
 
 
 @dataclass(frozen=True)
