@@ -136,6 +136,8 @@ def create_app(
             "known_platforms": KNOWN_PLATFORMS,
             "place_name": lambda platform, target="": words.place_name(settings, platform, target),
             "kind_word": words.kind_word,
+            "action_word": words.action_word,
+            "outcome_word": words.outcome_word,
             "preview": preview,
         }
 

@@ -17,6 +17,28 @@ POST_STATUS_WORDS = {
     "deleted": "deleted",
 }
 PLATFORM_NAMES = {"x": "X", "facebook": "Facebook", "bluesky": "Bluesky", "mastodon": "Mastodon"}
+# The operators' log in words: what the bot did, and how it went.
+ACTION_WORDS = {
+    "send": "posting", "fetch": "reading a feed", "withdraw": "withdrawal", "delete": "deletion",
+    "slot": "posting slot", "add": "added by hand", "thanks": "thank-you update",
+    "reopen": "appeal reopened", "reappeal": "posted again", "purge": "details forgotten",
+    "metrics": "share counts", "credentials": "platform sign-in", "reconcile": "checking a post",
+    "recover": "recovery after a stop", "daemon": "the bot", "dashboard": "dashboard",
+    "edit": "edit", "reject": "rejected", "retry": "trying again",
+}  # fmt: skip
+OUTCOME_WORDS = {
+    "retry": "will try again", "pending": "waiting", "missed": "missed its slot",
+    "duplicate": "already posted", "held": "held back", "gone": "already gone",
+    "skipped": "skipped", "error": "error", "ok": "done", "done": "done",
+}  # fmt: skip
+
+
+def action_word(action: str) -> str:
+    return ACTION_WORDS.get(action, action)
+
+
+def outcome_word(outcome: str) -> str:
+    return OUTCOME_WORDS.get(outcome, outcome)
 
 
 def platform_name(platform: str) -> str:
