@@ -38,6 +38,7 @@ from urllib3.exceptions import ReadTimeoutError
 from bot.core.errors import FeedError
 from bot.feeds.boilerplate import strip_boilerplate
 from bot.feeds.items import KINDS, AppealStatus, Item, Kind
+from bot.feeds.photos import Picture, choose_photo, number, pictures_from_html
 from bot.feeds.text import find_images, html_to_text, plain_text
 
 if TYPE_CHECKING:
@@ -469,8 +470,8 @@ def _entry_to_item(
 
     bodies = _bodies(entry, media_descriptions, atom)
     html_bodies = [value for value, html in bodies if html]
-    image_url, image_alt = _image(entry, base, html_bodies)
-    if media_descriptions:
+    photo, image_alt = _image(entry, base, html_bodies)
+    if photo is not None and photo.source in ("media", "thumbnail") and media_descriptions:
         image_alt = html_to_text(media_descriptions[0]) or image_alt
     return Item(
         id=_entry_id(entry, link, title),
@@ -478,7 +479,7 @@ def _entry_to_item(
         title=title,
         summary=strip_boilerplate(plain_text(*bodies[0])) if bodies else "",
         link=link,
-        image_url=image_url,
+        image_url=photo.url if photo else None,
         image_alt=image_alt,
         published_at=_utc(entry, "published_parsed"),
         updated_at=_utc(entry, "updated_parsed"),
@@ -669,9 +670,9 @@ def _bodies(
 
 def _image(
     entry: Mapping[str, Any], base: str, bodies: Sequence[str]
-) -> tuple[str | None, str | None]:
-    """The entry's picture: enclosure, media:content, media:thumbnail, then the first <img>."""
-    candidates: list[str] = []
+) -> tuple[Picture | None, str | None]:
+    """The entry's photo (see :mod:`bot.feeds.photos`), its URL made absolute, and its alt."""
+    offered: list[Picture] = []
     for link in entry.get("links") or ():
         if isinstance(link, Mapping) and link.get("rel") == "enclosure":
             kind = _text(link.get("type")).lower()
@@ -679,33 +680,45 @@ def _image(
             if kind.startswith("image/") or (
                 not kind and urlsplit(href).path.lower().endswith(_IMAGE_EXTENSIONS)
             ):
-                candidates.append(href)
+                offered.append(Picture(href, length=number(link.get("length")), source="enclosure"))
     for media in entry.get("media_content") or ():
         if isinstance(media, Mapping):
             medium = _text(media.get("medium")).lower()
             kind = _text(media.get("type")).lower()
             if medium == "image" or kind.startswith("image/"):
-                candidates.append(_text(media.get("url")))
+                offered.append(_media_picture(media, "media"))
     for thumb in entry.get("media_thumbnail") or ():
         if isinstance(thumb, Mapping):
-            candidates.append(_text(thumb.get("url")))
-    for candidate in candidates:
-        absolute = _http_url(candidate, base)
-        if absolute:
-            return absolute, _alt_for(absolute, base, bodies)
+            offered.append(_media_picture(thumb, "thumbnail"))
     for body in bodies:
-        for image in find_images(body):
-            absolute = _http_url(image.src, base)
-            if absolute:
-                return absolute, image.alt or None
-    return None, None
+        offered.extend(pictures_from_html(find_images(body)))
+    resolved = []
+    for picture in offered:
+        absolute = _http_url(picture.url, base)
+        if absolute:
+            resolved.append(replace(picture, url=absolute))
+    chosen = choose_photo(resolved)
+    if chosen is None:
+        return None, None
+    alt = chosen.alt if chosen.source == "html" else _alt_for(chosen.url, base, bodies)
+    return chosen, alt or None
+
+
+def _media_picture(media: Mapping[str, Any], source: str) -> Picture:
+    return Picture(
+        _text(media.get("url")),
+        width=number(media.get("width")),
+        height=number(media.get("height")),
+        length=number(media.get("filesize") or media.get("fileSize")),
+        source=source,
+    )
 
 
 def _alt_for(image_url: str, base: str, bodies: Sequence[str]) -> str | None:
     """The alt text of the same picture if the entry's HTML shows it too."""
     for body in bodies:
         for image in find_images(body):
-            if _http_url(image.src, base) == image_url and image.alt:
+            if image.src and _http_url(image.src, base) == image_url and image.alt:
                 return image.alt
     return None
 
