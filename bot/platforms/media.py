@@ -2,7 +2,10 @@
 
 The photo comes from the charity's own site, which can misbehave like any web server: a page
 that moved now answers with HTML, or a huge original was uploaded. The download is streamed and
-refused, in words a comms officer understands, before either reaches a platform.
+refused, in words a comms officer understands, before either reaches a platform. What the file
+is comes from its bytes, not its Content-Type (``image/jpg`` and
+``application/octet-stream`` photos are common); :mod:`bot.platforms.photo_prep` then makes it
+one the platform takes, without its location.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 import requests
 
 from bot.core.errors import PhotoUnreachable, PhotoUnusable
+from bot.platforms.photo_prep import prepare_photo, sniff_type
 
 # The still-image types X and Facebook both accept.
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
@@ -20,7 +24,7 @@ _CHUNK = 64 * 1024
 
 @dataclass(frozen=True)
 class Image:
-    """A downloaded image: its bytes and its declared type (one of ``IMAGE_TYPES``)."""
+    """A downloaded image, ready for its platform: its bytes and their real MIME type."""
 
     data: bytes
     content_type: str
@@ -50,11 +54,9 @@ def download_image(
             if status >= 400:
                 raise PhotoUnusable(platform, f"the image at {url} could not be fetched ({status})")
             content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-            if content_type not in IMAGE_TYPES:
-                shown = content_type or "of no stated type"
-                raise PhotoUnusable(
-                    platform, f"the file at {url} is {shown}, not a JPEG, PNG, GIF or WebP image"
-                )
+            if content_type.startswith("text/"):
+                # A web page where the photo was (it moved): not worth downloading.
+                raise PhotoUnusable(platform, _not_an_image(url, content_type))
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 raise PhotoUnusable(platform, _too_big(url, int(declared), max_bytes))
@@ -71,7 +73,16 @@ def download_image(
         raise PhotoUnreachable(platform, message) from None
     if size == 0:
         raise PhotoUnusable(platform, f"the image at {url} is empty")
-    return Image(b"".join(chunks), content_type)
+    data = b"".join(chunks)
+    if sniff_type(data) is None:
+        raise PhotoUnusable(platform, _not_an_image(url, content_type))
+    prepared = prepare_photo(data, platform)
+    return Image(prepared.data, prepared.content_type)
+
+
+def _not_an_image(url: str, content_type: str) -> str:
+    shown = content_type or "of no stated type"
+    return f"the file at {url} is {shown}, not a JPEG, PNG, GIF or WebP image"
 
 
 def _too_big(url: str, size: int, max_bytes: int) -> str:

@@ -15,6 +15,7 @@ from flask import Flask
 
 from bot.core.db import open_db
 from bot.core.settings import Settings
+from bot.fakes.images import png
 from bot.posts.manual import ManualPost, add_manual, add_warnings
 from bot.web import create_app
 from bot.web.photos import check_photo
@@ -35,7 +36,7 @@ REGIONAL = {
     "REGION_HASHTAGS": "north-west=#NorthWest #Manchester,scotland=#Scotland",
     "PLATFORMS": "x,facebook",
 }
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(24)  # a PNG signature: the type is what is checked
+PNG = png(2, 2)  # a real picture: what a photo is comes from its bytes
 
 
 @pytest.fixture

@@ -47,10 +47,11 @@ def test_facebook_counts_utf16_units_as_the_server_checks() -> None:
 
 
 def test_x_shows_links_short_and_hashtags_and_mentions_as_links() -> None:
-    text = "Help https://www.charity.example/appeals/jamie-fictional-2026 #Missing @charity #2026"
+    # A real TLD: X links only those (".example" is none, and "www.charity" would be a link).
+    text = "Help https://www.charity.org.uk/appeals/jamie-fictional-2026 #Missing @charity #2026"
     assert segments(text, "x") == [
         Segment("text", "Help "),
-        Segment("link", "charity.example/appeals…"),
+        Segment("link", "charity.org.uk/appeals/…"),
         Segment("text", " "),
         Segment("hashtag", "#Missing"),
         Segment("text", " "),
@@ -58,12 +59,12 @@ def test_x_shows_links_short_and_hashtags_and_mentions_as_links() -> None:
         Segment("text", " #2026"),
     ]
     shown = segments(text, "facebook")
-    assert Segment("link", "https://www.charity.example/appeals/jamie-fictional-2026") in shown
+    assert Segment("link", "https://www.charity.org.uk/appeals/jamie-fictional-2026") in shown
     assert Segment("text", " @charity #2026") in shown  # no mentions on Facebook
 
 
 def test_a_hash_inside_a_link_is_part_of_the_link() -> None:
-    assert [s.kind for s in segments("see https://charity.example/a#top now", "x")] == [
+    assert [s.kind for s in segments("see https://charity.org.uk/a#top now", "x")] == [
         "text", "link", "text",
     ]  # fmt: skip
 
@@ -93,7 +94,10 @@ def app(settings: Settings, db: sqlite_utils.Database) -> Flask:
 
 def queued(db: sqlite_utils.Database, settings: Settings) -> list[int]:
     item = make_item(
-        1, image_url="https://charity.example/p/1.jpg", image_alt="Person 1 in a blue coat"
+        1,
+        image_url="https://charity.example/p/1.jpg",
+        image_alt="Person 1 in a blue coat",
+        link="https://charity.org.uk/appeals/1",  # a TLD X links
     )
     store_item(db, item, NOW)
     return enqueue(db, item.id, plan_posts(item, settings, NOW), NOW)
@@ -124,8 +128,8 @@ def test_queue_shows_a_thumbnail_and_each_platforms_preview(
     fb_card = re.search(rf'id="post-{fb_id}".*?</li>', html, re.S).group(0)  # type: ignore[union-attr]
     assert 'class="thumb" src="https://charity.example/p/1.jpg"' in x_card
     assert 'class="preview preview-x"' in x_card and 'class="preview preview-facebook"' in fb_card
-    assert '<span class="pv-link">charity.example/appeals…</span>' in x_card
-    assert '<span class="pv-link">https://charity.example/appeals/1' in fb_card
+    assert '<span class="pv-link">charity.org.uk/appeals/…</span>' in x_card
+    assert '<span class="pv-link">https://charity.org.uk/appeals/1' in fb_card
     assert 'alt="Person 1 in a blue coat"' in x_card
 
 
