@@ -10,6 +10,7 @@ counts over a fast-forwarded week, prints the stats table and writes ``demo-shar
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +27,9 @@ from bot.core.settings import KNOWN_PLATFORMS, Settings
 from bot.posts.schedule import next_slot
 from bot.runtime import Runtime, start_runtime
 from bot.scheduler import Daemon
+
+# How every card's alt text begins (bot.posts.card_text.alt_text).
+CARD_ALT_START = "Missing person appeal card."
 
 STEP_TIMEOUT = 20.0
 
@@ -103,6 +107,40 @@ class _DemoClock:
         self.offset += slot - self() + timedelta(seconds=1)
 
 
+def show_cards(runtime: Runtime, db: sqlite_utils.Database) -> None:
+    """How many appeal cards each fake platform received (told by their alt text), and where
+    the kept ones are."""
+    from bot.posts.card_files import cards_dir
+
+    sandbox = runtime.sandbox
+    assert sandbox is not None
+    if not runtime.settings.appeal_cards:
+        print("\nAPPEAL_CARDS=0: appeals went out with their plain photo.")
+        return
+    alts = {
+        "X": [m.get("alt_text") for m in sandbox.x.media.values()],
+        "Facebook": [p.get("alt_text") for p in sandbox.facebook.posts.values()],
+        "Bluesky": [
+            image.get("alt")
+            for p in sandbox.bluesky.posts.values()
+            for image in (p["record"].get("embed") or {}).get("images") or []
+        ],
+        "Mastodon": [m.get("description") for m in sandbox.mastodon.media.values()],
+    }
+    counts = ", ".join(
+        f"{name} {sum(1 for alt in texts if str(alt or '').startswith(CARD_ALT_START))}"
+        for name, texts in alts.items()
+    )
+    folder = cards_dir(db)
+    kept = sorted(folder.glob("*.png")) if folder and folder.is_dir() else []
+    print(
+        f"\nAppeal cards (APPEAL_CARDS=1) received, each with alt text read from its facts:"
+        f" {counts}. {plural(len(kept), 'card')} kept (0600) in {folder}"
+        + (f", e.g. {kept[0].name}" if kept else "")
+        + "; the found appeal's were deleted with its posts."
+    )
+
+
 def _duration_text(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes % 1440 == 0:
@@ -115,7 +153,10 @@ def run_demo(settings: Settings, output: str = "demo-output") -> int:
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "demo.db"
     for leftover in folder.glob("demo.db*"):
-        leftover.unlink()
+        if leftover.is_dir():
+            shutil.rmtree(leftover)  # the last run's cards (demo.db-cards)
+        else:
+            leftover.unlink()
     settings = settings.replace(
         database_path=database,
         sandbox=True,
@@ -125,6 +166,9 @@ def run_demo(settings: Settings, output: str = "demo-output") -> int:
         platforms=KNOWN_PLATFORMS,
         # One slot, at the next whole hour: the demo's clock jumps to it after the first poll.
         post_slots=(_next_hour(settings),),
+        # The cards show a helpline and a charity; the samples' own number is 116 000.
+        charity_helpline=settings.charity_helpline or "Call or text 116 000",
+        charity_name=settings.charity_name or "Sample Missing Persons Charity",
     )
     print(
         "appeal-bot demo: sandbox X, Facebook, Bluesky and Mastodon on 127.0.0.1,"
@@ -257,5 +301,6 @@ def run_demo(settings: Settings, output: str = "demo-output") -> int:
             + "; ".join(f"{name} {count}" for name, count in live.items())
             + ". Nothing of the found appeal remains on any of them."
         )
+        show_cards(runtime, db)
         show_shares(runtime, db, folder)
     return 0

@@ -26,7 +26,7 @@ from bot.core.settings import FacebookPage, Settings
 from bot.fakes.base import FakeServer
 from bot.fakes.bluesky_server import FakeBluesky
 from bot.fakes.facebook_server import FakeFacebook
-from bot.fakes.images import png
+from bot.fakes.images import silhouette
 from bot.fakes.mastodon_server import FakeMastodon
 from bot.fakes.x_server import FakeX
 
@@ -37,8 +37,9 @@ SANDBOX_REGIONAL_PAGES = {"north-west": "1000000002", "scotland": "1000000003"}
 SANDBOX_BLUESKY = {"handle": "appealbot.bsky.social", "password": "sandbox-app-pass"}
 SANDBOX_MASTODON_TOKEN = "sandbox-mastodon-token"
 
-# The sample appeals' photo, so photo posts and alt text run end to end.
-PHOTO = png(64, 64, (40, 90, 160))
+# The sample appeals' photo, so photo posts, cards and alt text run end to end: a generated
+# silhouette, never a real person's face.
+PHOTO = silhouette(480, 640)
 
 
 def sample_feed(name: str, now: datetime | None = None) -> bytes:

@@ -13,6 +13,7 @@ from typing import NoReturn
 
 from bot.cli import (
     backup,
+    card,
     daemon,
     demo,
     fetch,
@@ -46,6 +47,7 @@ ORDER = (
     "edit",
     "reject",
     "retry",
+    "card",
     "demo",
     "metrics",
     "stats",
@@ -64,6 +66,7 @@ _MODULES = (
     status,
     withdraw_commands,
     review,
+    card,
     demo,
     shares,
     web,

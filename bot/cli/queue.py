@@ -109,6 +109,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--urgent", action="store_true", help="urgent appeal: goes first")
     parser.add_argument("--region", help="region, for regional hashtags and Facebook pages")
+    card = parser.add_argument_group(
+        "appeal card facts", "shown on the appeal's card; default: read from the title and text"
+    )
+    card.add_argument("--name", help="the person's name")
+    card.add_argument("--age", help="their age")
+    card.add_argument("--last-seen", help="where they were last seen")
+    card.add_argument("--last-seen-date", help="when they were last seen")
+    card.add_argument("--description", help="height, build, clothing")
+    card.add_argument("--reference", help="case reference")
 
 
 def add(settings: Settings, args: argparse.Namespace) -> int:
@@ -143,6 +152,14 @@ def add(settings: Settings, args: argparse.Namespace) -> int:
         at=parse_local_time(args.at, settings.timezone, now) if args.at else None,
         urgent=args.urgent,
         region=args.region,
+        facts={
+            "name": args.name,
+            "age": args.age,
+            "place": args.last_seen,
+            "when": args.last_seen_date,
+            "description": args.description,
+            "reference": args.reference,
+        },
     )
     db = open_db(settings.database_path)
     try:

@@ -301,8 +301,8 @@ class BlueskyPublisher:
     # --- the Publisher interface -----------------------------------------------------------
     def publish(self, post: PostRequest) -> Published:
         embed: Any = None
-        if post.image_url:
-            embed = self._image_embed(post.image_url, post.alt_text or "")
+        if post.image is not None or post.image_url:
+            embed = self._image_embed(post, post.alt_text or "")
         elif post.link:
             embed = models.AppBskyEmbedExternal.Main(
                 external=models.AppBskyEmbedExternal.External(
@@ -472,9 +472,14 @@ class BlueskyPublisher:
                 ) from None
         raise AssertionError("unreachable")
 
-    def _image_embed(self, url: str, alt: str) -> models.AppBskyEmbedImages.Main:
-        image = download_image(
-            self.download_session, url, self.max_download_bytes, self.timeout, platform=PLATFORM
+    def _image_embed(self, post: PostRequest, alt: str) -> models.AppBskyEmbedImages.Main:
+        """The post's image (a card made here, else its photo downloaded) as an embed."""
+        image = post.image or download_image(
+            self.download_session,
+            post.image_url or "",
+            self.max_download_bytes,
+            self.timeout,
+            platform=PLATFORM,
         )
         fitted = fit_image(image.data, image.content_type, MAX_BLOB_BYTES, platform=PLATFORM)
         uploaded = self._call(

@@ -40,6 +40,7 @@ from bot.core.errors import (
     AuthExpired,
     OutcomeUnknown,
     PermanentError,
+    PhotoUnusable,
     PublishError,
     RateLimited,
     RemoteGone,
@@ -202,9 +203,8 @@ class MastodonPublisher:
     def publish(self, post: PostRequest) -> Published:
         limits = self.limits()
         text = shorten_for_mastodon(post.text, limits.text)
-        media_ids = (
-            [self._upload(post.image_url, post.alt_text or "", limits)] if post.image_url else None
-        )
+        has_image = post.image is not None or bool(post.image_url)
+        media_ids = [self._upload(post, post.alt_text or "", limits)] if has_image else None
         status = self._call(
             lambda: self.api.status_post(
                 text,
@@ -273,10 +273,20 @@ class MastodonPublisher:
             self._account_id = str(_get(account, "id"))
         return self._account_id
 
-    def _upload(self, url: str, alt: str, limits: InstanceLimits) -> str:
-        image = download_image(
-            self.download_session, url, limits.image_size_limit, self.timeout, platform=PLATFORM
+    def _upload(self, post: PostRequest, alt: str, limits: InstanceLimits) -> str:
+        """Upload the post's image (a card made here, else its photo downloaded)."""
+        image = post.image or download_image(
+            self.download_session,
+            post.image_url or "",
+            limits.image_size_limit,
+            self.timeout,
+            platform=PLATFORM,
         )
+        if len(image.data) > limits.image_size_limit:
+            raise PhotoUnusable(
+                PLATFORM,
+                f"the image is over this instance's limit of {limits.image_size_limit:,} bytes",
+            )
         if limits.image_types and image.content_type not in limits.image_types:
             raise PermanentError(
                 PLATFORM, f"this instance does not take {image.content_type} images"

@@ -79,6 +79,9 @@ SHAPES: dict[str, Shape] = {
     "facebook": Shape(1080, 1350, 4_000_000),
     "mastodon": Shape(1080, 1350, 8_000_000),
 }
+# An A4 poster (portrait, 150 dots per inch) for ``run_bot.py card --pdf``.
+POSTER = Shape(1240, 1754, 50_000_000)
+POSTER_DPI = 150
 
 
 @dataclass(frozen=True)
@@ -448,10 +451,11 @@ def _draw_line(draw: ImageDraw.ImageDraw, item: Placed, band: Box | None, unit: 
     font = _font(_STYLES[item.role].bold, item.size)
     ink = INK
     if band is not None:
-        # Half a unit of red around the ink: less than the smallest gap between two lines.
-        pad = round(0.5 * unit)
+        # Half a unit of red above and below the ink (less than the smallest gap between two
+        # lines), a unit either side (within the panel's margin, so never over the photo).
+        pad, side = round(0.5 * unit), round(unit)
         draw.rectangle(
-            (band.left, item.box.top - pad, band.right - 1, item.box.bottom + pad),
+            (band.left - side, item.box.top - pad, band.right + side - 1, item.box.bottom + pad),
             fill=HEADLINE_BAND,
         )
         ink = HEADLINE_INK

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlite_utils
@@ -13,6 +13,7 @@ import sqlite_utils
 from bot.core import events
 from bot.core.settings import Settings
 from bot.feeds.items import Item, Kind
+from bot.posts.facts import given_facts
 from bot.posts.planner import plan_posts
 from bot.posts.queue import enqueue, store_item
 from bot.posts.regions import resolve_region
@@ -36,6 +37,9 @@ class ManualPost:
     at: datetime | None = None
     urgent: bool = False
     region: str | None = None
+    # Card facts typed by a person (name, age, place, when, description, reference): they win
+    # over what is read from the title and text (bot.posts.facts).
+    facts: dict[str, str | None] = field(default_factory=dict)
 
 
 def add_warnings(
@@ -91,6 +95,7 @@ def add_manual(
         status="missing" if post.kind == "appeal" else None,
         urgent=post.urgent and post.kind == "appeal",
         region=resolve_region(settings, post.region),
+        facts=tuple(given_facts(post.facts).items()) if post.kind == "appeal" else (),
     )
     store_item(db, item, now, source="manual")
     # A time to come is pinned (it goes at that minute); one already past takes the next slot.

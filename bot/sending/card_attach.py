@@ -9,19 +9,25 @@ sender's photo policy (retry once, then post without it) applies unchanged.
 
 from __future__ import annotations
 
+import io
 import logging
+import os
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
 import requests
 import sqlite_utils
 
 from bot.core import events
+from bot.core.errors import AppealBotError
 from bot.core.settings import Settings
+from bot.feeds.items import Item
 from bot.platforms.base import PostRequest
 from bot.platforms.media import Image, download_image
-from bot.posts.appeal_card import CardSettings, FetchPhoto, make_card
-from bot.posts.cards import CardUnavailable
+from bot.posts.appeal_card import CardSettings, FetchPhoto, item_facts, make_card
+from bot.posts.card_text import alt_text, body_lines, footer_lines
+from bot.posts.cards import MAX_QR_LINK, POSTER, POSTER_DPI, SHAPES, CardUnavailable, render_card
 from bot.posts.queue import Post, get_item
 
 log = logging.getLogger("appeal_bot")
@@ -81,3 +87,59 @@ class CardMaker:
             events.record_post(db, post, "card", "skipped", error.reason, now)
             return request
         return replace(request, image=made.image, alt_text=made.alt_text)
+
+
+def write_card(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    item_id: str,
+    output: Path,
+    platform: str = "x",
+    pdf: bool = False,
+    maker: CardMaker | None = None,
+) -> str:
+    """Write the appeal's card for ``platform`` (or, with ``pdf``, an A4 poster) to ``output``,
+    readable by its owner only (it is personal data). Returns its alt text.
+
+    Raises ``AppealBotError`` in words when there is no card to make (unknown platform, not
+    an appeal, no photo, a script the font lacks), and the photo download's own errors.
+    """
+    if platform not in SHAPES:
+        raise AppealBotError(f"--platform: no card size for {platform!r}; use {', '.join(SHAPES)}")
+    maker = maker or CardMaker(
+        CardSettings.from_settings(settings), timeout=settings.feed_timeout_seconds
+    )
+    item = get_item(db, item_id)
+    if item.kind != "appeal":
+        raise AppealBotError(f"{item_id} is a news item: only appeals have cards")
+    try:
+        if pdf:
+            data, alt = _poster(item, maker)
+        else:
+            made = make_card(db, item, platform, maker.card, maker.fetcher(platform))
+            data, alt = made.image.data, made.alt_text
+    except CardUnavailable as error:
+        raise AppealBotError(f"no card for {item_id}: {error.reason}") from None
+    try:
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+    except OSError as error:
+        raise AppealBotError(f"--output: cannot write {output} ({error.strerror})") from None
+    return alt
+
+
+def _poster(item: Item, maker: CardMaker) -> tuple[bytes, str]:
+    """An A4 PDF poster: the tall card drawn at print size, never kept."""
+    from PIL import Image as PILImage
+
+    if not item.image_url:
+        raise CardUnavailable("the appeal has no photo")
+    facts = item_facts(item)
+    body, footer = body_lines(facts, maker.card.wording), footer_lines(facts, maker.card.wording)
+    link = item.link if item.link and len(item.link) <= MAX_QR_LINK else None
+    photo = maker.fetcher("poster")(item.image_url)
+    card = render_card(photo.data, body, footer, POSTER, link, maker.card.logo)
+    out = io.BytesIO()
+    PILImage.open(io.BytesIO(card.data)).convert("RGB").save(out, "PDF", resolution=POSTER_DPI)
+    return out.getvalue(), alt_text([*body, *footer], item.image_alt, link is not None)

@@ -36,6 +36,7 @@ from bot.core.clock import parse_since
 from bot.core.display import plural
 from bot.core.errors import AppealBotError, NotFound
 from bot.core.settings import KNOWN_PLATFORMS, Settings
+from bot.posts.facts import FACT_KEYS
 from bot.posts.manual import ManualPost, add_manual, add_warnings
 from bot.posts.queue import get_item, get_post, transition
 from bot.posts.regions import configured_regions
@@ -343,6 +344,7 @@ def add() -> Any:
             "draft": bool(request.form.get("draft")),
             "platforms": request.form.getlist("platforms"),
             "when": request.form.get("when", "").strip(),
+            "facts": {key: request.form.get(f"fact_{key}", "").strip() for key in FACT_KEYS},
         }
         try:
             post = _manual_post(settings, form)
@@ -392,6 +394,7 @@ def _manual_post(settings: Settings, form: dict[str, Any]) -> ManualPost:
         at=_parse_local(form["when"]) if form["when"] else None,
         urgent=form["urgent"],
         region=form["region"] or None,
+        facts=dict(form.get("facts") or {}),
     )
 
 

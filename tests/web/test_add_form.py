@@ -4,6 +4,7 @@ photo that cannot be fetched or is not an image."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -162,3 +163,16 @@ def test_add_warnings_is_quiet_for_a_good_post() -> None:
     post = ManualPost("appeal", "Sam Lee, 15", image_url="https://a.example/p.jpg", image_alt="Sam")
     assert add_warnings(post, NOW, lambda url: None) == []
     assert add_warnings(ManualPost("news", "Thanks", at=NOW + timedelta(hours=1)), NOW) == []
+
+
+def test_the_form_takes_the_cards_facts(app: Flask, db: sqlite_utils.Database) -> None:
+    client = app.test_client()
+    token = login(client, "alice")
+    html = client.get("/add").get_data(as_text=True)
+    assert 'name="fact_age"' in html and "Facts for the appeal card" in html
+    response = client.post(
+        "/add", data=form(token, fact_age="16", fact_place="Bolton bus station", fact_when="")
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    (facts,) = db.execute("SELECT facts FROM items").fetchone()
+    assert json.loads(facts) == {"age": "16", "place": "Bolton bus station"}
