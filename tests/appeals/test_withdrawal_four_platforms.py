@@ -78,9 +78,17 @@ def test_found_deletes_the_appeal_on_all_four_platforms(
     assert report.sent == {"x": 1, "facebook": 1, "bluesky": 1, "mastodon": 1}
     assert live_counts(x, fb, bsky, masto) == [1, 1, 1, 1]
     (bsky_post,) = bsky.live_posts()
-    assert bsky_post["record"]["embed"]["images"][0]["alt"].startswith("Photo of Samira")
+    # The appeal went as its card (APPEAL_CARDS=1), the photo's own description inside its alt.
+    bsky_alt = bsky_post["record"]["embed"]["images"][0]["alt"]
+    assert (
+        bsky_alt.startswith("Missing person appeal card.") and "Photo: Photo of Samira" in bsky_alt
+    )
     (status,) = masto.live_statuses()
-    assert masto.media[status["media_ids"][0]]["description"].startswith("Photo of Samira")
+    masto_alt = masto.media[status["media_ids"][0]]["description"]
+    assert (
+        masto_alt.startswith("Missing person appeal card.")
+        and "Photo: Photo of Samira" in masto_alt
+    )
 
     feed_server.serve("/appeals.xml", rss(f"FOUND: {TITLE}", photo), etag='"2"')
     later = now + timedelta(minutes=settings.feed_poll_minutes)
