@@ -28,10 +28,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.appeals.housekeeping import housekeeping
 from bot.appeals.withdrawal import process_deletions
 from bot.core import events
+from bot.core.alerts import notifier_for
 from bot.core.clock import Clock, utcnow
 from bot.core.db import open_db
 from bot.core.lock import DaemonLock
 from bot.core.settings import Settings
+from bot.core.watch import check_alerts
 from bot.platforms.base import Publisher
 from bot.polling import poll_feeds
 from bot.posts.schedule import latest_slot, slot_key
@@ -111,6 +113,17 @@ class Daemon:
                 stop=self.stop,
                 resume_check_interval=RESUME_CHECK_INTERVAL,
             )
+        finally:
+            db.close()
+
+    def alerts_job(self) -> int:
+        """Tell a person what needs them (ALERT_URLS): see :mod:`bot.core.watch`."""
+        notifier = notifier_for(self.settings.alert_urls, self.settings.secrets())
+        if notifier is None:
+            return 0
+        db = open_db(self.settings.database_path)
+        try:
+            return len(check_alerts(db, self.settings, notifier, self.clock()))
         finally:
             db.close()
 
@@ -194,6 +207,13 @@ class Daemon:
             id="metrics",
             misfire_grace_time=60,
         )
+        if settings.alert_urls:
+            self.scheduler.add_job(
+                self.alerts_job,
+                IntervalTrigger(minutes=1, timezone=settings.timezone),
+                id="alerts",
+                misfire_grace_time=60,
+            )
         self.scheduler.add_job(
             self.urgent_job,
             IntervalTrigger(seconds=URGENT_INTERVAL.total_seconds(), timezone=settings.timezone),

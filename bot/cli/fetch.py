@@ -19,6 +19,7 @@ def fetch(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.clock import utcnow
     from bot.core.display import shorten_url, table
     from bot.core.errors import AppealBotError
+    from bot.core.watch import check_alerts_now
     from bot.polling import poll_feeds
     from bot.runtime import start_runtime
 
@@ -27,6 +28,7 @@ def fetch(settings: Settings, args: argparse.Namespace) -> int:
         if not (runtime.settings.appeals_feed_urls or runtime.settings.news_feed_urls):
             raise AppealBotError("no feeds configured: set APPEALS_FEED_URL or NEWS_FEED_URL")
         reports = poll_feeds(db, runtime.settings, utcnow())
+        check_alerts_now(db, runtime.settings, utcnow())
     rows = [r.__dict__ for r in reports]
     if args.json:
         emit_json(rows)

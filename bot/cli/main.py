@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from bot.cli import (
+    alerts,
     backup,
     card,
     daemon,
@@ -56,6 +57,7 @@ ORDER = (
     "health",
     "backup",
     "restore",
+    "alert-test",
 )
 _MODULES = (
     daemon,
@@ -72,6 +74,7 @@ _MODULES = (
     web,
     health,
     backup,
+    alerts,
 )
 _ALL = {command.name: command for module in (*_MODULES, users) for command in module.COMMANDS}
 # Every command, by name, in --help's order (then any not placed in ORDER, by name).

@@ -33,6 +33,7 @@ def post(settings: Settings, args: argparse.Namespace) -> int:
     from bot.appeals.withdrawal import process_deletions
     from bot.core.clock import utcnow
     from bot.core.errors import AppealBotError
+    from bot.core.watch import check_alerts_now
     from bot.runtime import start_runtime
     from bot.scheduler import install_stop_signals
     from bot.sending.due import named_posts, send_due, send_named
@@ -55,6 +56,7 @@ def post(settings: Settings, args: argparse.Namespace) -> int:
                     emit_json([dataclasses.asdict(outcome) for outcome in named.outcomes])
                 else:
                     print("\n".join(named.lines()))
+                check_alerts_now(db, runtime.settings, utcnow())
                 return 1 if named.not_sent else 0
             if args.all:
                 report = run_slot(
@@ -62,6 +64,7 @@ def post(settings: Settings, args: argparse.Namespace) -> int:
                 )
             else:
                 report = send_due(db, runtime.publishers, runtime.settings, stop=stop)
+            check_alerts_now(db, runtime.settings, utcnow())
     finally:
         restore()
     if args.json:

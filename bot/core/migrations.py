@@ -234,6 +234,14 @@ MIGRATIONS: tuple[Migration, ...] = (
     sql("CREATE INDEX IF NOT EXISTS metrics_polls_stopped ON metrics_polls (stopped_at)"),
     sql("CREATE INDEX IF NOT EXISTS events_outcome ON events (outcome, at)"),
     sql("CREATE INDEX IF NOT EXISTS events_platform ON events (platform, at)"),
+    # Polls in a row that failed (ALERT_FEED_FAILURES alerts at this many); 0 after a success.
+    add_column("feeds", "failures_in_a_row", "INTEGER NOT NULL DEFAULT 0"),
+    # One row per alert cause (a paused platform, a failing feed …): an alert goes out once when
+    # the cause appears, and again only after it was cleared and came back (bot/core/alerts.py).
+    sql(
+        "CREATE TABLE IF NOT EXISTS alerts (cause TEXT PRIMARY KEY, title TEXT NOT NULL,"
+        " raised_at TEXT NOT NULL, cleared_at TEXT)"
+    ),
 )
 LATEST = len(MIGRATIONS)
 

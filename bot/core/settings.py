@@ -311,6 +311,24 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     # Operations
     Variable("LOG_LEVEL", "INFO", "Logging level on stderr: DEBUG, INFO, WARNING or ERROR."),
+    # Alerts
+    Variable(
+        "ALERT_URLS",
+        "",
+        "Where alerts go: Apprise URLs separated by spaces (mailtos://…, slack://…, json://…);"
+        " unset: no alerts.",
+        secret=True,
+    ),
+    Variable(
+        "ALERT_FEED_FAILURES",
+        "3",
+        "Alert when a feed has failed this many polls in a row.",
+    ),
+    Variable(
+        "ALERT_DAILY_SUMMARY",
+        "",
+        "Send a daily summary alert at this time (HH:MM, in TIMEZONE); unset: no summary.",
+    ),
 )
 _BY_NAME = {v.name: v for v in VARIABLES}
 
@@ -384,6 +402,9 @@ class Settings:
     appeal_cards: bool = True
     card_headline: str = "MISSING"
     charity_name: str = ""
+    alert_urls: tuple[str, ...] = field(default=(), repr=False)
+    alert_feed_failures: int = 3
+    alert_daily_summary: time | None = None
     charity_helpline: str = ""
     card_logo: Path | None = None
     # Fact (bot.posts.facts.FACT_KEYS) → the feed entry field that holds it, for those set.
@@ -434,6 +455,7 @@ class Settings:
         ]
         values += [page.token for page in self.facebook_pages]
         values += [self.web_secret_key, self.bluesky_app_password, self.mastodon_access_token]
+        values += self.alert_urls
         return [v for v in values if v]
 
     def replace(self, **changes: Any) -> Settings:
@@ -538,6 +560,25 @@ def _slots(name: str, text: str) -> tuple[time, ...]:
     if not slots:
         raise ConfigError(name, "needs at least one time, like 09:00,18:30")
     return tuple(sorted(set(slots)))
+
+
+def _alert_urls(name: str, text: str) -> tuple[str, ...]:
+    """Apprise URLs, each checked by Apprise itself; an error names only the scheme, since the
+    rest of such a URL usually holds a password or token."""
+    urls = tuple(text.split())
+    if not urls:
+        return ()
+    import apprise
+
+    for number, url in enumerate(urls, 1):
+        if not apprise.Apprise().add(url):
+            scheme = url.partition("://")[0] if "://" in url else "?"
+            raise ConfigError(
+                name,
+                f"URL number {number} ({scheme}://…) is not one Apprise can send to;"
+                " see https://github.com/caronc/apprise/wiki",
+            )
+    return urls
 
 
 def _timezone(name: str, text: str) -> ZoneInfo:
@@ -753,5 +794,12 @@ def load_settings(
         mastodon_access_token=get("MASTODON_ACCESS_TOKEN"),
         mastodon_daily_post_limit=_int(
             "MASTODON_DAILY_POST_LIMIT", get("MASTODON_DAILY_POST_LIMIT")
+        ),
+        alert_urls=_alert_urls("ALERT_URLS", get("ALERT_URLS")),
+        alert_feed_failures=_int("ALERT_FEED_FAILURES", get("ALERT_FEED_FAILURES"), minimum=1),
+        alert_daily_summary=(
+            _slots("ALERT_DAILY_SUMMARY", get("ALERT_DAILY_SUMMARY"))[0]
+            if get("ALERT_DAILY_SUMMARY").strip()
+            else None
         ),
     )

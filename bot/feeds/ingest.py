@@ -127,7 +127,8 @@ def _poll_failed(
     reason = f"could not be stored ({type(error).__name__}: {error}); it is tried again next poll"
     try:
         db.execute(
-            "UPDATE feeds SET last_polled_at = ?, last_error = ?, last_error_at = ? WHERE url = ?",
+            "UPDATE feeds SET last_polled_at = ?, last_error = ?, last_error_at = ?,"
+            " failures_in_a_row = failures_in_a_row + 1 WHERE url = ?",
             [to_iso(now), reason, to_iso(now), url],
         )
         events.record(db, "fetch", "error", f"{url} {reason}", now=now)
@@ -172,8 +173,8 @@ def poll_feed(
                 closed = changes.feed_seen(db, url, _listed_last_time(db, url), now)
             db.execute(
                 "UPDATE feeds SET last_polled_at = ?, last_success_at = ?, last_error = NULL,"
-                " etag = coalesce(?, etag), last_modified = coalesce(?, last_modified)"
-                " WHERE url = ?",
+                " failures_in_a_row = 0, etag = coalesce(?, etag),"
+                " last_modified = coalesce(?, last_modified) WHERE url = ?",
                 [to_iso(now), to_iso(now), fetched.etag, fetched.last_modified, url],
             )
             return FeedReport(url, kind, "not_modified", closed=closed, notice=notice)
@@ -187,7 +188,8 @@ def poll_feed(
         )
     except FeedError as error:
         db.execute(
-            "UPDATE feeds SET last_polled_at = ?, last_error = ?, last_error_at = ? WHERE url = ?",
+            "UPDATE feeds SET last_polled_at = ?, last_error = ?, last_error_at = ?,"
+            " failures_in_a_row = failures_in_a_row + 1 WHERE url = ?",
             [to_iso(now), error.reason, to_iso(now), url],
         )
         events.record(db, "fetch", "error", str(error), now=now)
@@ -217,7 +219,7 @@ def poll_feed(
     # Validators are saved only after a good parse: a 304 must never hide a feed we failed to read.
     db.execute(
         "UPDATE feeds SET etag = ?, last_modified = ?, last_polled_at = ?, last_success_at = ?,"
-        " last_error = NULL, entries = ?, body_hash = ? WHERE url = ?",
+        " last_error = NULL, failures_in_a_row = 0, entries = ?, body_hash = ? WHERE url = ?",
         [fetched.etag, fetched.last_modified, to_iso(now), to_iso(now), len(items), digest, url],
     )
     if new or updated or closed or counts["old"]:
