@@ -6,8 +6,8 @@ The flow is the folder: ``core`` (what every stage uses) → ``feeds`` → ``pos
 library and the daemon (``scheduler``) at the top.
 """
 
-from bot.core.imports import import_sqlite_utils_lean
+from bot.core import imports
 
-import_sqlite_utils_lean()
+imports.install()
 
 __version__ = "0.1.0"
