@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import daemon, ingest, publish
+from . import daemon, ingest, publish, scale
 from .common import Result
 
 FIGURES: dict[str, Callable[[Path], list[Result]]] = {
@@ -24,6 +24,8 @@ FIGURES: dict[str, Callable[[Path], list[Result]]] = {
     "4": lambda tmp: [publish.run_fakes(tmp)],
     "5": lambda tmp: [daemon.run_memory(tmp)],
     "6": lambda tmp: [daemon.run_withdrawal(tmp)],
+    "8,9,10": scale.run,
+    "11": scale.run_help,
 }
 COLUMNS = ("figure", "value", "baseline", "ratio", "target", "verdict")
 
