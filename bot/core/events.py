@@ -127,8 +127,10 @@ def list_events(
     action: str | None = None,
     since: datetime | None = None,
     limit: int = 200,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Newest first, filtered. ``outcome`` doubles as the CLI's ``--status`` filter."""
+    """Newest first, filtered, ``limit`` rows after skipping ``offset`` (the dashboard's pages).
+    ``outcome`` doubles as the CLI's ``--status`` filter."""
     where, params = ["1 = 1"], []
     if platform:
         where.append("e.platform = ?")
@@ -147,4 +149,6 @@ def list_events(
         " p.remote_url FROM events e LEFT JOIN posts p ON p.id = e.post_id"
         f" WHERE {' AND '.join(where)} ORDER BY e.at DESC, e.id DESC LIMIT ?"
     )
+    if offset:
+        return list(db.query(sql + " OFFSET ?", [*params, limit, offset]))
     return list(db.query(sql, [*params, limit]))

@@ -58,6 +58,7 @@ auth = Blueprint("auth", __name__)
 pages = Blueprint("pages", __name__)
 
 POST_STATUSES = tuple(str(s) for s in PostStatus)
+LOG_PAGE_SIZE = 50
 LOG_OUTCOMES = (
     "sent", "failed", "retry", "paused", "cancelled", "deleted", "duplicate", "queued",
     "edited", "missed", "error", "pending", "resumed",
@@ -287,8 +288,16 @@ def send(post_id: int) -> Response:
     return _post_action(post_id, go, "Post {id} sent; nothing else was sent.")
 
 
+def _comms_only() -> None:
+    """A page that is only a form for a change: a viewer gets 403 for the page itself too."""
+    user = current_user()
+    if not (user and user.can_edit):
+        abort(403, "Your account can look but not change anything (viewer role).")
+
+
 @pages.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
 def edit(post_id: int) -> Any:
+    _comms_only()
     try:
         post = get_post(get_db(), post_id)
         item = get_item(get_db(), post.item_id)
@@ -323,6 +332,7 @@ def edit(post_id: int) -> Any:
 # --- adding -----------------------------------------------------------------------------------
 @pages.route("/add", methods=["GET", "POST"])
 def add() -> Any:
+    _comms_only()
     settings = _settings()
     form: dict[str, Any] = {
         "kind": "appeal",
@@ -474,9 +484,7 @@ def _page_url(page: int) -> str:
 
 @pages.route("/appeals/<path:item_id>/withdraw", methods=["GET", "POST"])
 def withdraw(item_id: str) -> Any:
-    user = current_user()
-    if not (user and user.can_edit):
-        abort(403, "Your account can look but not change anything (viewer role).")
+    _comms_only()
     card = get_card(get_db(), item_id)
     if card is None:
         return render_template("error.html", code=404, title="Not found",
@@ -543,16 +551,21 @@ def log() -> Any:
             since = parse_since(since_text, _now(), _settings().timezone)
         except AppealBotError as problem:
             error = str(problem).replace("--since ", "")
+    page = _page_arg()
     rows = events.list_events(
         get_db(),
         platform=platform if platform in KNOWN_PLATFORMS else None,
         outcome=outcome,
         since=since,
-        limit=300,
+        limit=LOG_PAGE_SIZE + 1,  # one more than shown says whether there is a next page
+        offset=(page - 1) * LOG_PAGE_SIZE,
     )
     return render_template(
         "log.html",
-        rows=rows,
+        rows=rows[:LOG_PAGE_SIZE],
+        page=page,
+        has_next=len(rows) > LOG_PAGE_SIZE,
+        page_url=_page_url,
         platform=platform,
         outcome=outcome,
         since=since_text,
