@@ -401,3 +401,20 @@ def test_created_at_is_the_injected_clock(fake: FakeBluesky, clock: Clock) -> No
     assert datetime.fromisoformat(created.replace("Z", "+00:00")) == moment.replace(
         microsecond=moment.microsecond // 1000 * 1000
     )
+
+
+def test_an_appeal_card_made_here_is_uploaded_instead_of_the_photo(
+    fake: FakeBluesky, clock: Clock
+) -> None:
+    from bot.fakes.images import png
+    from bot.platforms.media import Image
+
+    card = Image(png(200, 100), "image/png")
+    # The photo's address is never fetched: nothing listens there.
+    post = a_post(image=card, image_url="http://127.0.0.1:9/photo.png", alt_text="Appeal card")
+    published = publisher(fake, clock).publish(post)
+
+    (image,) = record_of(fake, published.remote_id)["embed"]["images"]
+    assert image["alt"] == "Appeal card"
+    assert (image["aspectRatio"]["width"], image["aspectRatio"]["height"]) == (200, 100)
+    assert fake.blobs[image["image"]["ref"]["$link"]]["size"] == len(card.data)

@@ -293,3 +293,19 @@ def test_a_status_over_the_limit_is_refused_by_the_fake(fake: FakeMastodon, cloc
     with pytest.raises(MastodonAPIError, match="character limit of 500"):
         client.api.status_post("🇬🇧" * 501)
     client.api.status_post("🇬🇧" * 500)  # graphemes, not code points
+
+
+def test_an_appeal_card_made_here_is_uploaded_instead_of_the_photo(
+    fake: FakeMastodon, clock: Clock
+) -> None:
+    from bot.fakes.images import png
+    from bot.platforms.media import Image
+
+    card = Image(png(200, 100), "image/png")
+    post = a_post(image=card, image_url="http://127.0.0.1:9/photo.png", alt_text="Appeal card")
+    published = publisher(fake, clock).publish(post)
+
+    (media_id,) = fake.statuses[published.remote_id]["media_ids"]
+    media = fake.media[media_id]
+    assert media["description"] == "Appeal card" and media["size"] == len(card.data)
+    assert (media["width"], media["height"]) == (200, 100)
