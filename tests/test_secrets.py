@@ -87,3 +87,60 @@ def test_no_secret_reaches_the_database_the_log_or_the_output(
         assert secret not in event_text
         assert secret not in captured.err, f"{secret} is in the log"
         assert secret not in captured.out
+
+
+def test_no_bluesky_or_mastodon_secret_or_session_token_leaks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.fakes.bluesky_server import FakeBluesky
+    from bot.fakes.mastodon_server import FakeMastodon
+    from tests.live_fakes import BSKY_PASSWORD, MASTODON_TOKEN, fake_bluesky, fake_mastodon
+
+    database = tmp_path / "secrets.db"
+    for variable in VARIABLES:
+        monkeypatch.delenv(variable.name, raising=False)
+    with fake_bluesky() as bluesky, fake_mastodon() as mastodon:
+        assert isinstance(bluesky, FakeBluesky) and isinstance(mastodon, FakeMastodon)
+        env = live_env(database, bluesky=bluesky, mastodon=mastodon)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+
+        def cli(*args: str) -> int:
+            return main(["--env-file", os.devnull, *args])
+
+        for n in range(1, 4):
+            link = f"https://charity.example/appeals/{n}"
+            assert cli("add", "--title", f"Person {n}, 15, missing", "--link", link) == 0
+        bluesky.inject_named("server_error")
+        mastodon.inject_named("expired_token")  # Mastodon pauses, then resumes
+        assert cli("post", "--all") == 0
+        bluesky.expire_access_tokens()  # the stored session is refreshed on the next run
+        assert cli("post", "--all") == 0
+        mastodon.inject_named("rate_limit")
+        assert cli("check-credentials") == 1
+        assert cli("check-credentials") == 0
+        for command in (["log", "--json"], ["queue", "--all", "--json"], ["status", "--json"]):
+            assert cli(*command) == 0
+        # One Bluesky post waits for its retry after the server error.
+        assert len(bluesky.live_posts()) == 2 and len(mastodon.live_statuses()) == 3
+        tokens = [*bluesky.access_tokens, *bluesky.refresh_tokens]
+        captured = capsys.readouterr()
+
+    db = open_db(database)
+    event_text = repr(list(db.query("SELECT * FROM events")))
+    db.conn.close()
+    stored = b"".join(
+        p.read_bytes()
+        for p in tmp_path.iterdir()
+        if p.name.startswith(("secrets.db", "secrets.db-"))
+        and not p.name.endswith(".bluesky-session")
+    )
+    assert b"Person 1, 15, missing" in stored
+    for secret in (BSKY_PASSWORD, MASTODON_TOKEN, *tokens):
+        assert secret.encode() not in stored, "a secret is in the database file"
+        assert secret not in event_text
+        assert secret not in captured.err, "a secret is in the log"
+        assert secret not in captured.out
+    session = tmp_path / "secrets.db.bluesky-session"
+    assert session.stat().st_mode & 0o077 == 0 and BSKY_PASSWORD not in session.read_text()

@@ -6,9 +6,12 @@ rules, not with the composer's.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.appeals.thanks import thanks_text
 from bot.fakes.bluesky_server import graphemes as pds_graphemes
 from bot.fakes.mastodon_server import countable_length
 from bot.feeds.items import Item
@@ -19,6 +22,8 @@ from bot.posts.compose import (
     compose_bluesky,
     compose_mastodon,
 )
+from bot.posts.planner import plan_posts
+from tests.factories import NOW, make_settings
 
 BLUESKY_TEMPLATE = "{prefix}{title}. {summary} {link} {hashtags}"
 MASTODON_TEMPLATE = "{prefix}{title}\n\n{summary}\n\n{link}\n\n{hashtags}"
@@ -87,3 +92,32 @@ def test_compose_dispatches_to_bluesky_and_mastodon() -> None:
     style = PostStyle(BLUESKY_TEMPLATE, ("#missing",))
     assert compose(item, "bluesky", style, LINK) == compose_bluesky(item, style, LINK)
     assert compose(item, "mastodon", style, LINK) == compose_mastodon(item, style, LINK)
+
+
+def test_links_are_tagged_with_the_platform_as_utm_source(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path,
+        PLATFORMS="x,facebook,bluesky,mastodon",
+        TRACKING_DOMAINS="charity.example",
+    )
+    item = Item(
+        id="a1",
+        kind="appeal",
+        title="Sam, 15, missing from Leeds",
+        summary="Seen Monday.",
+        link="https://charity.example/appeals/a1",
+    )
+    planned = {p.platform: p for p in plan_posts(item, settings, NOW)}
+    assert set(planned) == {"x", "facebook", "bluesky", "mastodon"}
+    for platform in ("bluesky", "mastodon"):
+        link = planned[platform].link
+        assert link is not None and f"utm_source={platform}" in link
+        assert link in planned[platform].text.split()
+
+
+def test_the_found_thank_you_fits_bluesky_with_a_long_name() -> None:
+    item = Item(id="a1", kind="appeal", title="Sam " + "Longname " * 60, link=LINK)
+    text = thanks_text(
+        "Update: {title} has been found. Thank you for sharing {link}", item, "bluesky"
+    )
+    assert pds_graphemes(text) <= 300 and text.endswith(LINK)
