@@ -49,6 +49,15 @@ LIKE_EVERY = 60.0
 REPOST_EVERY = 180.0
 REPLY_EVERY = 600.0
 QUOTE_EVERY = 1200.0
+# Methods a PDS serves without an access token (sign-in, refresh with its own token, public
+# record reads).
+NO_ACCESS_TOKEN = frozenset(
+    {
+        "com.atproto.server.createSession",
+        "com.atproto.server.refreshSession",
+        "com.atproto.repo.getRecord",
+    }
+)
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _DATETIME = regex.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 _LANGUAGE = regex.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -372,6 +381,10 @@ class FakeBluesky(FakeServer):
         handler = getattr(self, "_" + nsid.replace(".", "_"), None)
         if handler is None:
             return xrpc_error(501, "MethodNotImplemented", "Method Not Implemented")
+        if nsid not in NO_ACCESS_TOKEN:  # a PDS checks who is asking before what is asked
+            refused = self._check_access(request)
+            if refused:
+                return refused
         params, errors = self._params(main, request, nsid)
         body: Any = None
         encoding = (main.get("input") or {}).get("encoding")

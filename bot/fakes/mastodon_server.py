@@ -40,6 +40,8 @@ import regex
 from bot.fakes.base import Clock, FakeRequest, FakeResponse, FakeServer, Fault
 
 SPEC_PATH = Path(__file__).parent / "specs" / "mastodon" / "openapi.json"
+# The scopes the README tells the charity to give appeal-bot's token, and no more.
+README_SCOPES = ("write:statuses", "write:media", "read:statuses", "profile")
 IDEMPOTENCY_SECONDS = 3600
 RATE_LIMIT = 300
 RATE_WINDOW = 300
@@ -233,7 +235,7 @@ class FakeMastodon(FakeServer):
         super().__init__(clock=clock, port=port)
         load_spec()
         self.access_token = access_token
-        self.scopes = {"read:statuses", "write:statuses", "write:media", "read:accounts"}
+        self.scopes = set(README_SCOPES)
         self.username = username
         self.domain = domain
         self.account_id = "109000000000000001"
@@ -442,8 +444,11 @@ class FakeMastodon(FakeServer):
             "language": "en",
             "note": "",
             "fields": [],
+            "follow_requests_count": 0,
+            "indexable": True,
         }
-        return FakeResponse(200, {**self._account(), "source": source})
+        role = {"id": "-99", "name": "", "color": "", "permissions": "65536", "highlighted": False}
+        return FakeResponse(200, {**self._account(), "source": source, "role": role})
 
     def _get_api_v1_instance(self, *_: Any) -> FakeResponse:
         return FakeResponse(

@@ -18,7 +18,7 @@ from bot.core.errors import (
     RemoteGone,
     TransientError,
 )
-from bot.fakes.mastodon_server import FakeMastodon, countable_length
+from bot.fakes.mastodon_server import README_SCOPES, FakeMastodon, countable_length
 from bot.platforms.base import PostRequest
 from bot.platforms.mastodon import MastodonPublisher, idempotency_key
 from bot.posts.compose import MastodonLimits, mastodon_length, shorten_for_mastodon
@@ -229,7 +229,7 @@ def test_a_token_without_the_scope_is_auth_expired(fake: FakeMastodon, clock: Cl
         with pytest.raises(AuthExpired, match="outside the authorized scopes"):
             publisher(fake, clock).publish(a_post())
     finally:
-        fake.scopes = {"read:statuses", "write:statuses", "write:media", "read:accounts"}
+        fake.scopes = set(README_SCOPES)
 
 
 @pytest.mark.parametrize("fault", ["server_error", "expired_token"])
