@@ -28,7 +28,7 @@ from bot.platforms.bluesky import (
     facets_for,
     session_path,
 )
-from tests.live_fakes import BSKY_HANDLE, BSKY_PASSWORD, Clock, fake_bluesky
+from tests.live_fakes import BSKY_HANDLE, BSKY_PASSWORD, Clock, fake_bluesky, wait_for
 from tests.photo_site import FILES, photo_site
 
 LINK = "https://charity.example/appeals/42?utm_source=bluesky"
@@ -354,6 +354,8 @@ def test_a_timeout_creating_a_post_is_outcome_unknown(fake: FakeBluesky, clock: 
     fake.inject_named("slow")
     with pytest.raises(OutcomeUnknown):
         client.publish(a_post())
+    # It did go out, after the client gave up (and before the next test starts).
+    assert wait_for(lambda: len(fake.live_posts()) == 1, 5)
 
 
 def test_an_unreachable_server_is_transient_not_unknown(clock: Clock) -> None:

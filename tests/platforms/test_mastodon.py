@@ -22,7 +22,7 @@ from bot.fakes.mastodon_server import README_SCOPES, FakeMastodon, countable_len
 from bot.platforms.base import PostRequest
 from bot.platforms.mastodon import MastodonPublisher, idempotency_key
 from bot.posts.compose import MastodonLimits, mastodon_length, shorten_for_mastodon
-from tests.live_fakes import MASTODON_TOKEN, Clock, fake_mastodon
+from tests.live_fakes import MASTODON_TOKEN, Clock, fake_mastodon, wait_for
 from tests.photo_site import photo_site
 
 LINK = "https://charity.example/appeals/42?utm_source=mastodon"
@@ -263,6 +263,8 @@ def test_a_timeout_creating_a_status_is_outcome_unknown(fake: FakeMastodon, cloc
     fake.inject_named("slow")
     with pytest.raises(OutcomeUnknown):
         client.publish(a_post())
+    # It did go out, after the client gave up (and before the next test starts).
+    assert wait_for(lambda: len(fake.live_statuses()) == 1, 5)
 
 
 def test_an_unreachable_instance_is_transient_not_unknown(clock: Clock) -> None:
