@@ -40,10 +40,12 @@ from bot.posts.facts import FACT_KEYS
 from bot.posts.manual import ManualPost, add_manual, add_warnings
 from bot.posts.queue import get_item, get_post, transition
 from bot.posts.regions import configured_regions
+from bot.posts.schedule import iso_local
 from bot.posts.search import OPEN_STATUSES, PostQuery, find_posts
 from bot.posts.states import PostStatus
 from bot.sending.plan import current_plan, goes_out
 from bot.sending.publishing import SENT_WITHOUT_PHOTO
+from bot.sending.week import week
 from bot.status import gather_status
 from bot.web import actions
 from bot.web.charts import bar_chart, shares_per_appeal
@@ -539,6 +541,20 @@ def _withdraw(item_id: str, reason: str, found: bool) -> None:
 
 
 # --- log, status, shares ----------------------------------------------------------------------
+@pages.route("/schedule")
+def schedule() -> str:
+    """The week by the plan: slots as rows, each post movable to another slot or a pinned time."""
+    now, settings = _now(), _settings()
+    plan = week(get_db(), settings, now, days=7)
+    moves = [
+        (slot["at"][:16], f"{day['label']} {slot['label']}")
+        for day in plan["days"]
+        for slot in day["slots"]
+        if slot["at"] > (iso_local(now, settings.timezone) or "")
+    ]
+    return render_template("schedule.html", plan=plan, moves=moves)
+
+
 @pages.route("/log")
 def log() -> Any:
     platform = request.args.get("platform") or None
