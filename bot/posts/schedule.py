@@ -326,6 +326,12 @@ class _PlatformPlan:
                 self.slot_used[(key, post.target)] = self.slot_used.get((key, post.target), 0) + 1
                 insort(self.sent, at)
                 return "slot", key
+            if room > 0:
+                # The day's limit may free up while the slot is still open: then it goes late.
+                frees_at = self._frees_at(at, limit)
+                if frees_at <= self.slots[index] + self.rules.catch_up:
+                    self._push(frees_at, _SLOT, post, index)
+                    return None
             self._push_slot(post, post.ready_at, index + 1)
             return None
         if within_limit:
@@ -339,12 +345,15 @@ class _PlatformPlan:
             )
             self._push_slot(post, at, 0)
             return None
-        # An urgent appeal waits only until the oldest post in the window is 24 hours old.
-        window = self.sent[bisect_left(self.sent, at - DAY) :]
-        frees_at = window[len(window) - limit] + DAY + timedelta(seconds=1)
         self.notes[post.id] = f"daily limit of {limit} reached; goes when it frees up"
-        self._push(frees_at, _URGENT, post)
+        self._push(self._frees_at(at, limit), _URGENT, post)
         return None
+
+    def _frees_at(self, at: datetime, limit: int) -> datetime:
+        """When fewer than ``limit`` posts are out in the 24 hours before: the moment enough of
+        those out at ``at`` turn 24 hours old."""
+        window = self.sent[bisect_left(self.sent, at - DAY) :]
+        return window[len(window) - limit] + DAY + timedelta(seconds=1)
 
     def _limit_words(self, urgent: bool) -> str:
         daily = self.rules.daily_limit(self.name)
