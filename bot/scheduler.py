@@ -39,6 +39,8 @@ from bot.polling import poll_feeds
 from bot.posts.schedule import latest_slot, slot_key
 from bot.sending.catch_up import note_on_start, slot_summary
 from bot.sending.due import send_due
+from bot.sending.photo_check import CHECK_EVERY as PHOTO_CHECK_EVERY
+from bot.sending.photo_check import check_photos
 from bot.sending.publishing import RESUME_CHECK_INTERVAL, SlotReport, reconcile_stale
 from bot.shares.metrics import take_due_readings
 
@@ -113,6 +115,14 @@ class Daemon:
                 stop=self.stop,
                 resume_check_interval=RESUME_CHECK_INTERVAL,
             )
+        finally:
+            db.close()
+
+    def photos_job(self) -> int:
+        """Check waiting posts' photos: new ones, and those due soon (bot.sending.photo_check)."""
+        db = open_db(self.settings.database_path)
+        try:
+            return len(check_photos(db, self.clock()))
         finally:
             db.close()
 
@@ -206,6 +216,12 @@ class Daemon:
             IntervalTrigger(minutes=1, timezone=settings.timezone),
             id="metrics",
             misfire_grace_time=60,
+        )
+        self.scheduler.add_job(
+            self.photos_job,
+            IntervalTrigger(seconds=PHOTO_CHECK_EVERY.total_seconds(), timezone=settings.timezone),
+            id="photos",
+            misfire_grace_time=int(PHOTO_CHECK_EVERY.total_seconds()),
         )
         if settings.alert_urls:
             self.scheduler.add_job(

@@ -65,6 +65,8 @@ class Place:
     scheduled_at: str
     # Why it went out without its photo ("sent without photo"), else None.
     degraded: str | None = None
+    # Why its photo will not go, found before sending (bot/sending/photo_check.py), else None.
+    photo_problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -241,7 +243,8 @@ def _places(db: sqlite_utils.Database, item_ids: list[str]) -> dict[str, list[Pl
     marks = ", ".join("?" * len(item_ids))
     result: dict[str, list[Place]] = {}
     for row in db.execute(
-        "SELECT item_id, id, platform, target, status, remote_url, sent_at, scheduled_at, degraded"
+        "SELECT item_id, id, platform, target, status, remote_url, sent_at, scheduled_at, degraded,"
+        " CASE WHEN status IN ('draft', 'queued') THEN photo_problem END"
         f" FROM posts WHERE item_id IN ({marks}) ORDER BY platform DESC, target, round, id",
         item_ids,
     ):

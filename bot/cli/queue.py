@@ -44,6 +44,8 @@ def _queue_rows(
         row["note"] = row["last_error"] or (
             f"{SENT_WITHOUT_PHOTO}: {row['degraded']}" if row.get("degraded") else None
         )
+        if row.get("photo_problem") and row["status"] in ("draft", "queued"):
+            row["note"] = f"photo will not go: {row['photo_problem']}"
     return rows
 
 
@@ -168,7 +170,7 @@ def add(settings: Settings, args: argparse.Namespace) -> int:
         raise AppealBotError(str(error)) from None
     print(f"queued {item_id} as queue entries {', '.join(map(str, ids))}")
     print("\n".join(planned_lines(db, settings, ids, now)))
-    # The dashboard's warnings, in the same words (the photo is checked when it is sent).
+    # The dashboard's warnings, in the same words (the daemon checks the photo within minutes).
     for warning in add_warnings(post, now):
         print(f"note: {warning}")
     return 0

@@ -242,6 +242,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE TABLE IF NOT EXISTS alerts (cause TEXT PRIMARY KEY, title TEXT NOT NULL,"
         " raised_at TEXT NOT NULL, cleared_at TEXT)"
     ),
+    # Why a waiting post's photo will not go (unreachable, not an image, too big), else NULL;
+    # and when it was last checked (bot/sending/photo_check.py).
+    add_column("posts", "photo_problem", "TEXT"),
+    add_column("posts", "photo_checked_at", "TEXT"),
 )
 LATEST = len(MIGRATIONS)
 

@@ -427,7 +427,7 @@ def list_posts(
         " p.status, p.scheduled_at, p.priority, p.attempts, p.next_attempt_at, p.text,"
         " p.link, p.image_url, p.alt_text, p.last_error, p.remote_id, p.remote_url, p.sent_at,"
         " p.pinned_at,"
-        " p.degraded"
+        " p.degraded, p.photo_problem"
         " FROM posts p JOIN items i ON i.id = p.item_id"
         f" WHERE {' AND '.join(where)}"
         " ORDER BY CASE p.status WHEN 'sending' THEN 0 WHEN 'queued' THEN 1 WHEN 'draft' THEN 2"

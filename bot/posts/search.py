@@ -92,7 +92,8 @@ def find_posts(db: sqlite_utils.Database, query: PostQuery, zone: tzinfo) -> Pos
             "SELECT p.id, p.item_id, i.kind, i.title, i.urgent, i.region, p.platform, p.target,"
             " p.round, p.status, p.scheduled_at, p.priority, p.attempts, p.next_attempt_at,"
             " p.text, p.link, p.image_url, p.alt_text, p.last_error, p.remote_id, p.remote_url,"
-            f" p.sent_at, p.degraded, p.pinned_at {base} ORDER BY {SENDING_ORDER} LIMIT ? OFFSET ?",
+            f" p.sent_at, p.degraded, p.photo_problem, p.pinned_at {base}"
+            f" ORDER BY {SENDING_ORDER} LIMIT ? OFFSET ?",
             [*params, PAGE_SIZE, (page - 1) * PAGE_SIZE],
         )
     )
