@@ -495,16 +495,10 @@ class FakeBluesky(FakeServer):
         return FakeResponse(200, self._new_session())
 
     def _com_atproto_server_getSession(self, request: FakeRequest, _: Any, __: Any) -> FakeResponse:
-        refused = self._check_access(request)
-        if refused:
-            return refused
         return FakeResponse(200, {"handle": self.handle, "did": self.did, "active": True})
 
     # --- com.atproto.repo ------------------------------------------------------------------
     def _com_atproto_repo_uploadBlob(self, request: FakeRequest, _: Any, __: Any) -> FakeResponse:
-        refused = self._check_access(request)
-        if refused:
-            return refused
         # A PDS sniffs the type from the bytes: the SDK sends "*/*" unless told otherwise.
         mime = _sniff(request.body)
         if not request.body:
@@ -526,9 +520,6 @@ class FakeBluesky(FakeServer):
     def _com_atproto_repo_createRecord(
         self, request: FakeRequest, _: Any, body: Any
     ) -> FakeResponse:
-        refused = self._check_access(request)
-        if refused:
-            return refused
         if not self._repo_matches(body["repo"]):
             return xrpc_error(400, "InvalidRequest", "Invalid repo: not the authenticated account")
         if body["collection"] != POST_COLLECTION:
@@ -601,9 +592,6 @@ class FakeBluesky(FakeServer):
     def _com_atproto_repo_deleteRecord(
         self, request: FakeRequest, _: Any, body: Any
     ) -> FakeResponse:
-        refused = self._check_access(request)
-        if refused:
-            return refused
         if not self._repo_matches(body["repo"]):
             return xrpc_error(400, "InvalidRequest", "Invalid repo: not the authenticated account")
         post = self.posts.get(body["rkey"]) if body["collection"] == POST_COLLECTION else None
@@ -649,9 +637,6 @@ class FakeBluesky(FakeServer):
         return view
 
     def _app_bsky_feed_getPosts(self, request: FakeRequest, params: Any, _: Any) -> FakeResponse:
-        refused = self._check_access(request)
-        if refused:
-            return refused
         views = []
         for uri in params["uris"]:
             did, _, rest = uri.removeprefix("at://").partition("/")
@@ -664,9 +649,6 @@ class FakeBluesky(FakeServer):
     def _app_bsky_feed_getAuthorFeed(
         self, request: FakeRequest, params: Any, _: Any
     ) -> FakeResponse:
-        refused = self._check_access(request)
-        if refused:
-            return refused
         if not self._repo_matches(str(params["actor"])):
             return xrpc_error(400, "InvalidRequest", "Profile not found")
         limit = int(params.get("limit", 50))
@@ -679,9 +661,6 @@ class FakeBluesky(FakeServer):
         return FakeResponse(200, body)
 
     def _app_bsky_actor_getProfile(self, request: FakeRequest, params: Any, _: Any) -> FakeResponse:
-        refused = self._check_access(request)
-        if refused:
-            return refused
         if not self._repo_matches(str(params["actor"])):
             return xrpc_error(400, "InvalidRequest", "Profile not found")
         return FakeResponse(
