@@ -122,3 +122,50 @@ def test_killed_after_the_platform_stored_the_post_is_not_posted_twice(
     else:
         assert creates(fake, platform) == 1, "the post was sent to Bluesky a second time"
         assert row[1] == fake.live_posts()[0]["uri"]
+
+
+# Mastodon only: the path after a restart is the pipeline's, the same for every platform (the
+# X suite has it too), and a Bluesky bot process takes seconds to start (the SDK's models).
+@pytest.mark.parametrize("platform", ["mastodon"])
+def test_killed_before_the_request_reached_the_platform_is_sent_once_after_restart(
+    tmp_path: Path,
+    platform: str,
+    _bluesky: FakeBluesky,
+    _mastodon: FakeMastodon,
+) -> None:
+    fake: FakeBluesky | FakeMastodon = _bluesky if platform == "bluesky" else _mastodon
+    fake.reset()
+    database = tmp_path / "bot.db"
+    db = open_db(database)
+    settings = live_settings(database, **{platform: fake})  # type: ignore[arg-type]
+    (post_id,) = queue_items(db, settings, 1, utcnow())
+    fake.hold_seconds = 60
+    fake.inject_named("hold_before_request")
+    process = subprocess.Popen(
+        _command(),
+        cwd=tmp_path,
+        env=_env(database, fake),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert wait_for(lambda: creates(fake, platform) == 1, START_TIMEOUT)
+    finally:
+        kill(process)
+    assert live_texts(fake) == [] and statuses(db) == {post_id: "sending"}
+
+    result = subprocess.run(
+        _command(),
+        cwd=tmp_path,
+        env=_env(database, fake),
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+    )
+    fake.release_holds()  # the held request is dropped unhandled, as one that never arrived
+
+    assert result.returncode == 0, result.stderr
+    assert len(live_texts(fake)) == 1
+    row = db.execute("SELECT status FROM posts WHERE id = ?", [post_id]).fetchone()
+    assert row[0] == "sent"
