@@ -24,9 +24,10 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from http.client import HTTPConnection, HTTPException, HTTPSConnection
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from bot.fakes.base import (
     IMAGE_MAGIC,
@@ -44,6 +45,11 @@ DEFAULT_PAGES: dict[str, str] = {"1000000001": "sandbox-page-token"}
 GRAPH_DOCS = (
     "Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api"
 )
+
+# Photos Graph fetches from a ``url``: only those on this machine, never past this size.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+MAX_PHOTO_BYTES = 10_000_000
+PHOTO_FETCH_SECONDS = 5.0
 
 # What a Page access token made for appeal-bot carries.
 PAGE_PERMISSIONS = frozenset({"pages_manage_posts", "pages_read_engagement", "pages_show_list"})
@@ -630,6 +636,8 @@ class FakeFacebook(FakeServer):
             raise GraphError("(#100) Requires upload file: pass url (or a source upload)", 100)
         if not re.match(r"https?://[^\s/]+", url):
             raise GraphError("(#100) url should represent a valid URL", 100)
+        if source is None:
+            self._fetch_photo(url)
         post_id = self._new_post(
             page_id,
             message=params.get("message") or params.get("caption") or None,
@@ -640,6 +648,30 @@ class FakeFacebook(FakeServer):
         )
         self.photos[photo_id] = post_id
         return photo_id, post_id
+
+    def _fetch_photo(self, url: str) -> None:
+        """Fetch a ``url`` photo as Graph does, refusing it in Graph's words: a missing page, a
+        non-image or one over :data:`MAX_PHOTO_BYTES` is #324, a server that does not answer
+        code 1. Only photos on this machine are fetched: a sandbox never reaches out, so a photo
+        elsewhere is taken on trust."""
+        parts = urlsplit(url)
+        if parts.hostname not in LOOPBACK_HOSTS:
+            return
+        connection_type = HTTPSConnection if parts.scheme == "https" else HTTPConnection
+        connection = connection_type(parts.hostname, parts.port, timeout=PHOTO_FETCH_SECONDS)
+        try:
+            connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
+            response = connection.getresponse()
+            body = response.read(MAX_PHOTO_BYTES + 1)
+            status = response.status
+        except (OSError, HTTPException):
+            raise GraphError("An unknown error has occurred.", 1, transient=True) from None
+        finally:
+            connection.close()
+        if status >= 500:
+            raise GraphError("An unknown error has occurred.", 1, transient=True)
+        if status != 200 or not body.startswith(IMAGE_MAGIC) or len(body) > MAX_PHOTO_BYTES:
+            raise GraphError("(#324) Missing or invalid image file", 324)
 
     def _list_posts(
         self,

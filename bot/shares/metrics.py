@@ -249,8 +249,10 @@ def poll_metrics(
     """Take the readings due at ``now`` (or, with ``everything``, one of every tracked post),
     within each platform's read limit.
 
-    A 404 stops polling that post for good and logs "deleted remotely". A rate limit, expired
-    credentials or any other error stops that platform for this run: its readings stay due.
+    A 404 stops polling that post for good and logs "deleted remotely" (in the practice sandbox,
+    whose posts live in memory, it stops polling without saying the post was deleted). A rate
+    limit, expired credentials or any other error stops that platform for this run: its
+    readings stay due.
     Every call made counts against the read limit, whatever its outcome.
     """
     report = MetricsReport()
@@ -279,6 +281,22 @@ def poll_metrics(
         try:
             counts = publisher.metrics(reading.remote_id, reading.target or None)
         except RemoteGone as error:
+            if not publisher.live:
+                # The practice sandbox keeps posts in memory: a restarted (or another) sandbox
+                # not having a post says nothing about whether it was deleted.
+                stop_polling(db, reading, "sandbox", now)
+                events.record(
+                    db,
+                    "metrics",
+                    "stopped",
+                    "the practice sandbox no longer holds this post (it was restarted, or this is"
+                    " another sandbox): its share counts stay as last read; not deleted",
+                    post_id=reading.post_id,
+                    item_id=reading.item_id,
+                    platform=platform,
+                    now=now,
+                )
+                continue
             stop_polling(db, reading, "gone", now)
             _bump(report.gone, platform)
             events.record(

@@ -553,3 +553,25 @@ def test_a_reading_more_than_a_week_late_is_no_longer_looked_for(tmp_path: Path)
         transition(db, post.id, PostStatus.SENT, sent_at=to_iso(sent), remote_id=f"r{n}")
     assert [r.item_id for r in due_readings(db, settings, now)] == ["item-1"]
     assert len(due_readings(db, settings, now, everything=True)) == 2
+
+
+def test_a_restarted_practice_sandbox_never_marks_posts_deleted_remotely(
+    tmp_path: Path, env: dict[str, str], clock: Clock, fake_x: FakeX, fake_fb: FakeFacebook
+) -> None:
+    settings, db, publishers, ids = setup(tmp_path, env, clock)
+    for publisher in publishers.values():
+        publisher.live = False  # the sandbox's clients, on fakes that keep posts in memory
+    sent = clock.utc()
+    poll_metrics(db, publishers, settings, clock.at(sent + timedelta(minutes=15)))
+    fake_x.posts.clear()  # the sandbox restarted: its posts are gone from memory
+    fake_fb.posts.clear()
+
+    report = poll_metrics(db, publishers, settings, clock.at(sent + timedelta(hours=1)))
+
+    assert report.gone == {}
+    assert list_events(db, action="metrics", outcome="gone") == []
+    stopped = list_events(db, action="metrics", outcome="stopped")
+    assert len(stopped) == 2 and all("not deleted" in e["detail"] for e in stopped)
+    assert all(len(readings(db, post_id)) == 1 for post_id in ids.values()), "counts kept"
+    statuses = {r[0] for r in db.execute("SELECT status FROM posts").fetchall()}
+    assert statuses == {"sent"}
