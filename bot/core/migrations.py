@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -205,6 +206,39 @@ def add_column(table: str, column: str, declaration: str) -> Migration:
     return step
 
 
+def unique_remote_ids(conn: sqlite3.Connection) -> None:
+    """A remote post belongs to at most one of our posts (issue 11), enforced by an index.
+
+    A post recorded with another's remote id would delete that post when it is withdrawn. An
+    older database may already hold such pairs (crash reconciliation once matched by link):
+    the first post recorded keeps the id, the others lose it, with an event saying so.
+    """
+    shared = conn.execute(
+        "SELECT id, platform, remote_id, item_id FROM posts p WHERE remote_id IS NOT NULL"
+        " AND EXISTS (SELECT 1 FROM posts q WHERE q.platform = p.platform"
+        " AND q.remote_id = p.remote_id AND q.id < p.id)"
+    ).fetchall()
+    at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    for post_id, platform, remote_id, item_id in shared:
+        conn.execute("UPDATE posts SET remote_id = NULL WHERE id = ?", [post_id])
+        conn.execute(
+            "INSERT INTO events (at, post_id, item_id, platform, action, outcome, detail)"
+            " VALUES (?, ?, ?, ?, 'recover', 'error', ?)",
+            [
+                at,
+                post_id,
+                item_id,
+                platform,
+                f"remote post {remote_id} was also recorded on an earlier post, which keeps it;"
+                " this post's own remote id is unknown",
+            ],
+        )
+    conn.execute(
+        "CREATE UNIQUE INDEX IF NOT EXISTS posts_remote_id ON posts (platform, remote_id)"
+        " WHERE remote_id IS NOT NULL"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     sql(BASELINE),
     # Columns added by hand before versions; a database older than any of them lacks it.
@@ -246,6 +280,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     # and when it was last checked (bot/sending/photo_check.py).
     add_column("posts", "photo_problem", "TEXT"),
     add_column("posts", "photo_checked_at", "TEXT"),
+    unique_remote_ids,
 )
 LATEST = len(MIGRATIONS)
 

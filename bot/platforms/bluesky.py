@@ -54,7 +54,7 @@ from bot.core.errors import (
     TransientError,
 )
 from bot.core.settings import Settings
-from bot.platforms.base import Metrics, PostRequest, Published, is_same_post
+from bot.platforms.base import Candidate, Metrics, PostRequest, Published, pick_published
 from bot.platforms.images import fit_image
 from bot.platforms.media import download_image
 
@@ -353,31 +353,29 @@ class BlueskyPublisher:
         )
 
     def find_published(self, post: PostRequest) -> Published | None:
-        """Look for ``post.marker`` in the account's last 100 posts (text, link facets, card)."""
-        if not post.marker:
+        """The post among the account's last 100 whose whole text, shortened links expanded
+        from their facets, is ``post.text`` (see :func:`bot.platforms.base.pick_published`)."""
+        if not post.text.strip():
             return None
         did = self._me()
         feed = self._call(
             lambda: self.client.get_author_feed(did, filter="posts_no_replies", limit=RECENT_POSTS)
         )
+        candidates = []
         for item in feed.feed:
             view = item.post
             if item.reason is not None or view.author.did != did:
                 continue  # a repost of someone else's post
             record = view.record
-            text = str(getattr(record, "text", "") or "")
-            links = [
-                str(feature.uri)
-                for facet in getattr(record, "facets", None) or []
-                for feature in facet.features
-                if isinstance(feature, models.AppBskyRichtextFacet.Link)
-            ]
-            embed = getattr(record, "embed", None)
-            if isinstance(embed, models.AppBskyEmbedExternal.Main):
-                links.append(str(embed.external.uri))
-            if is_same_post(post, text, links, _when(getattr(record, "created_at", None))):
-                return Published(view.uri, post_url(view.uri))
-        return None
+            candidates.append(
+                Candidate(
+                    view.uri,
+                    post_url(view.uri),
+                    _expanded_text(record),
+                    created=_when(getattr(record, "created_at", None)),
+                )
+            )
+        return pick_published(post, candidates)
 
     def check_credentials(self) -> str:
         """Asks Bluesky every time (a paused platform resumes on this answer)."""
@@ -506,3 +504,21 @@ def _when(value: Any) -> datetime | None:
     except ValueError:
         return None
     return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _expanded_text(record: Any) -> str:
+    """A record's text with each link facet's (possibly shortened) text replaced by its URI.
+
+    Facets index the UTF-8 bytes of the text, so the replacing is done on bytes, last first.
+    """
+    raw = str(getattr(record, "text", "") or "").encode()
+    links = [
+        (facet.index.byte_start, facet.index.byte_end, str(feature.uri))
+        for facet in getattr(record, "facets", None) or []
+        for feature in facet.features
+        if isinstance(feature, models.AppBskyRichtextFacet.Link)
+    ]
+    for start, end, uri in sorted(links, reverse=True):
+        if 0 <= start <= end <= len(raw):
+            raw = raw[:start] + uri.encode() + raw[end:]
+    return raw.decode(errors="replace")

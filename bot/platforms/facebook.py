@@ -27,7 +27,7 @@ from bot.core.errors import (
     TransientError,
 )
 from bot.core.settings import FacebookPage, Settings
-from bot.platforms.base import Metrics, PostRequest, Published, is_same_post
+from bot.platforms.base import Candidate, Metrics, PostRequest, Published, pick_published
 from bot.platforms.error_table import FB_NEW_TOKEN, Call, find_rule, to_error
 
 PLATFORM = "facebook"
@@ -249,8 +249,9 @@ class FacebookPublisher:
         )
 
     def find_published(self, post: PostRequest) -> Published | None:
-        """Scan the page's recent posts for ``post.marker`` in the message or the link."""
-        if not post.marker:
+        """The page's recent post whose message is ``post.text`` (see
+        :func:`bot.platforms.base.pick_published`)."""
+        if not post.text.strip():
             return None
         page = self._page(post.target)
         body = self._call(
@@ -259,19 +260,17 @@ class FacebookPublisher:
             page,
             params={"fields": RECENT_POSTS_FIELDS, "limit": str(RECENT_POSTS_LIMIT)},
         )
-        for item in body.get("data") or []:
-            links = [
-                str(attachment.get(k) or "")
-                for attachment in (item.get("attachments") or {}).get("data") or []
-                for k in ("unshimmed_url", "url")
-            ]
-            created = _graph_when(item.get("created_time"))
-            message = str(item.get("message") or "")
-            if is_same_post(post, message, links, created) and item.get("id"):
-                remote_id = str(item["id"])
-                url = item.get("permalink_url") or f"https://www.facebook.com/{remote_id}"
-                return Published(remote_id, str(url))
-        return None
+        candidates = [
+            Candidate(
+                str(item["id"]),
+                str(item.get("permalink_url") or f"https://www.facebook.com/{item['id']}"),
+                str(item.get("message") or ""),
+                created=_graph_when(item.get("created_time")),
+            )
+            for item in body.get("data") or []
+            if item.get("id")
+        ]
+        return pick_published(post, candidates)
 
     def check_credentials(self) -> str:
         """Ask Graph about each page's token: it must work, be this page's, and carry

@@ -47,7 +47,7 @@ from bot.core.errors import (
     TransientError,
 )
 from bot.core.settings import Settings
-from bot.platforms.base import Metrics, PostRequest, Published, is_same_post
+from bot.platforms.base import Candidate, Metrics, PostRequest, Published, pick_published
 from bot.platforms.media import download_image
 from bot.posts.compose import MASTODON_LIMITS, MastodonLimits, shorten_for_mastodon
 
@@ -231,12 +231,13 @@ class MastodonPublisher:
         )
 
     def find_published(self, post: PostRequest) -> Published | None:
-        """Scan the account's last 40 statuses for ``post.marker`` in the text or its links.
+        """The status among the account's last 40 whose whole text is ``post.text`` (see
+        :func:`bot.platforms.base.pick_published`).
 
         The idempotency key does the rest: a status this scan misses (older than 40) is still
         not posted twice within the hour, because a re-send carries the same key.
         """
-        if not post.marker:
+        if not post.text.strip():
             return None
         account_id = self._me()
         statuses = self._call(
@@ -244,12 +245,18 @@ class MastodonPublisher:
                 account_id, exclude_replies=True, exclude_reblogs=True, limit=RECENT_STATUSES
             )
         )
-        for status in statuses or []:
-            text = _plain_text(str(_get(status, "content") or ""))
-            links = _links(str(_get(status, "content") or ""))
-            if is_same_post(post, text, links, _when(_get(status, "created_at"))):
-                return self._published(status)
-        return None
+        by_id = {str(_get(status, "id")): status for status in statuses or []}
+        candidates = [
+            Candidate(
+                status_id,
+                status_id,
+                _plain_text(str(_get(status, "content") or "")),
+                created=_when(_get(status, "created_at")),
+            )
+            for status_id, status in by_id.items()
+        ]
+        found = pick_published(post, candidates)
+        return None if found is None else self._published(by_id[found.remote_id])
 
     def check_credentials(self) -> str:
         """Asks the instance every time (a paused platform resumes on this answer)."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.core.errors import DuplicatePost, PermanentError, RemoteGone
-from bot.platforms.base import Metrics, PostRequest, Published, is_same_post
+from bot.platforms.base import Candidate, Metrics, PostRequest, Published, pick_published
 
 MAX_TEXT = {"x": 280, "facebook": 63_206}
 
@@ -71,12 +71,17 @@ class SandboxPublisher:
         )
 
     def find_published(self, post: PostRequest) -> Published | None:
-        for remote_id, stored in self.posts.items():
-            created = datetime.fromtimestamp(stored.created, UTC)
-            links = [stored.request.link] if stored.request.link else []
-            if not stored.deleted and is_same_post(post, stored.request.text, links, created):
-                return Published(remote_id, f"https://sandbox.invalid/{self.platform}/{remote_id}")
-        return None
+        candidates = [
+            Candidate(
+                remote_id,
+                f"https://sandbox.invalid/{self.platform}/{remote_id}",
+                stored.request.text,
+                created=datetime.fromtimestamp(stored.created, UTC),
+            )
+            for remote_id, stored in self.posts.items()
+            if not stored.deleted
+        ]
+        return pick_published(post, candidates)
 
     def check_credentials(self) -> str:
         return f"sandbox {self.platform} account"

@@ -13,8 +13,8 @@ X's own explanation and never a credential.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -34,7 +34,7 @@ from bot.core.errors import (
     TransientError,
 )
 from bot.core.settings import Settings
-from bot.platforms.base import Metrics, PostRequest, Published, is_same_post
+from bot.platforms.base import Candidate, Metrics, PostRequest, Published, pick_published
 from bot.platforms.error_table import Call, find_rule, rule_named, to_error
 from bot.platforms.media import Image, download_image
 
@@ -177,9 +177,9 @@ class XPublisher:
         )
 
     def find_published(self, post: PostRequest) -> Published | None:
-        """Look for ``post.marker`` in the account's last 100 posts, URLs expanded from t.co."""
-        marker = post.marker or post.text.strip()[:40]
-        if not marker:
+        """The post among the account's last 100 whose whole text, t.co links expanded, is
+        ``post.text`` (see :func:`bot.platforms.base.pick_published`)."""
+        if not post.text.strip():
             return None
         user_id = self._me()
         response = self._call(
@@ -190,16 +190,17 @@ class XPublisher:
                 user_auth=True,
             )
         )
-        for tweet in response.data or []:
-            raw = _raw(tweet)
-            links = [
-                str(url.get("expanded_url") or "")
-                for url in (raw.get("entities") or {}).get("urls") or []
-            ]
-            found = replace(post, marker=marker)
-            if is_same_post(found, expanded_text(raw), links, _when(raw.get("created_at"))):
-                return Published(str(raw["id"]), status_url(str(raw["id"])))
-        return None
+        candidates = [
+            Candidate(
+                str(raw["id"]),
+                status_url(str(raw["id"])),
+                expanded_text(raw),
+                created=_when(raw.get("created_at")),
+            )
+            for raw in map(_raw, response.data or [])
+            if raw.get("id")
+        ]
+        return pick_published(post, candidates)
 
     def check_credentials(self) -> str:
         """Who the token signs in as, and whether it may post (X's ``x-access-level`` header).
@@ -342,11 +343,20 @@ def _when(value: Any) -> datetime | None:
 
 
 def expanded_text(tweet: Mapping[str, Any]) -> str:
-    """A post's text with each t.co link replaced by the URL it stands for."""
-    text = str(tweet.get("text", ""))
+    """A post's text as we sent it: each t.co link replaced by the URL it stands for.
+
+    X escapes ``&``, ``<`` and ``>`` in the text it returns, and appends a t.co link to an
+    attached photo (an entity with a ``media_key``), which we never wrote: that one is dropped.
+    """
+    text = html.unescape(str(tweet.get("text", "")))
     for url in (tweet.get("entities") or {}).get("urls") or []:
-        if url.get("url") and url.get("expanded_url"):
-            text = text.replace(url["url"], url["expanded_url"])
+        short = url.get("url")
+        if not short:
+            continue
+        if url.get("media_key"):
+            text = text.replace(short, "")
+        elif url.get("expanded_url"):
+            text = text.replace(short, url["expanded_url"])
     return text
 
 

@@ -29,7 +29,7 @@ from bot.core.errors import (
     RateLimited,
 )
 from bot.core.settings import Settings
-from bot.platforms.base import PostRequest, Publisher
+from bot.platforms.base import PostRequest, Published, Publisher
 from bot.posts.queue import (
     PRIORITY_URGENT,
     Post,
@@ -126,6 +126,48 @@ def request_for(post: Post) -> PostRequest:
     )
 
 
+def _reconcile_request(db: sqlite_utils.Database, post: Post) -> PostRequest:
+    """The request to look ``post`` up by: with the remote ids our other posts own there."""
+    taken = db.execute(
+        "SELECT remote_id FROM posts WHERE platform = ? AND remote_id IS NOT NULL AND id != ?",
+        [post.platform, post.id],
+    ).fetchall()
+    return replace(request_for(post), taken=frozenset(row[0] for row in taken))
+
+
+def _owner_of(db: sqlite_utils.Database, post: Post, remote_id: str) -> int | None:
+    """Which other post of ours already owns ``remote_id`` on ``post``'s platform, if any."""
+    row = db.execute(
+        "SELECT id FROM posts WHERE platform = ? AND remote_id = ? AND id != ?",
+        [post.platform, remote_id, post.id],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _find_own(
+    db: sqlite_utils.Database, publisher: Publisher, post: Post
+) -> tuple[Published | None, str]:
+    """The remote post that is ``post`` after a crash, or None and why it was not taken.
+
+    Never a remote id another of our posts owns, whatever the publisher answered: recording it
+    twice would let one appeal's withdrawal delete another's post.
+    """
+    found = publisher.find_published(_reconcile_request(db, post))
+    if found is None:
+        return None, f"no post with this text on {post.platform}"
+    owner = _owner_of(db, post, found.remote_id)
+    if owner is not None:
+        log.warning(
+            "post %s: %s post %s is post %s's; not taken as this one",
+            post.id,
+            post.platform,
+            found.remote_id,
+            owner,
+        )
+        return None, f"the matching {post.platform} post is post {owner}'s"
+    return found, ""
+
+
 def _item_closed(db: sqlite_utils.Database, item_id: str) -> bool:
     row = db.execute("SELECT closed_at FROM items WHERE id = ?", [item_id]).fetchone()
     return bool(row and row[0])
@@ -174,12 +216,16 @@ def send_post(
     degraded: str | None = None
     try:
         if post.needs_reconcile:
-            found = publisher.find_published(request)
+            found, why = _find_own(db, publisher, post)
             if found is not None:
                 _mark_sent(db, post, found.remote_id, found.url, now)
                 detail = f"already on {post.platform}: {found.url}"
                 events.record_post(db, post, "reconcile", "sent", detail, now)
                 return "sent"
+            # Not found, or not surely ours: treated as not sent. Sending again is safe, as the
+            # platform refuses a duplicate of a post that did go out.
+            detail = f"{why}: treated as not sent, sending it now"
+            events.record_post(db, post, "reconcile", "retry", detail, now)
         if _item_closed(db, post.item_id):
             # Withdrawn after this post was queued again (a failed try in flight, a pause, a
             # restart): a found person's appeal must never go out.
@@ -231,18 +277,22 @@ def _handle_error(
     health.record_error(db, post.platform, error.message, now)
     if decision.action == "duplicate":
         remote_id, url = getattr(error, "remote_id", None), None
-        if remote_id is None:
+        note = ""
+        if remote_id is not None and (owner := _owner_of(db, post, remote_id)) is not None:
+            # The platform's copy is another of our posts (a re-appeal worded as the first):
+            # that post owns it and its withdrawal deletes it.
+            remote_id, note = None, f"; the post there is post {owner}'s"
+        elif remote_id is None:
             # A withdrawal can only delete a post whose id it knows: find the one already there.
             try:
-                found = publisher.find_published(request_for(post))
+                found, _ = _find_own(db, publisher, post)
             except PublishError:
                 found = None
             if found is not None:
                 remote_id, url = found.remote_id, found.url
         _mark_sent(db, post, remote_id, url, now)
-        events.record_post(
-            db, post, "send", "duplicate", f"already posted, not re-sent: {error.message}", now=now
-        )
+        detail = f"already posted, not re-sent: {error.message}{note}"
+        events.record_post(db, post, "send", "duplicate", detail, now=now)
         return "duplicate"
     if decision.action == "pause":
         # The post did not go out: give the attempt back and wait for working credentials.

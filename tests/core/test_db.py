@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.db import immediate, open_db
+from bot.core.migrations import MIGRATIONS, unique_remote_ids
 
 
 def test_two_processes_upgrading_an_old_database_at_once_both_open_it(tmp_path: Path) -> None:
@@ -86,3 +87,27 @@ def test_status_reads_while_another_process_holds_the_write_lock(tmp_path: Path)
         writer.execute("ROLLBACK")
     assert {p["platform"] for p in status["platforms"]} >= {"x", "facebook"}
     assert all(not p["paused"] for p in status["platforms"])
+
+
+def test_an_older_database_sharing_a_remote_id_keeps_it_on_the_first_post(tmp_path: Path) -> None:
+    """Issue 11: a remote id recorded on two posts (the old link-only reconciliation) is left
+    on the first only, so withdrawing the second can never delete the first's post."""
+    path = tmp_path / "old.db"
+    db = open_db(path)
+    db.execute("DROP INDEX posts_remote_id")
+    db.execute(
+        "INSERT INTO items (id, kind, first_seen_at, last_seen_at) VALUES ('a', 'appeal', '', '')"
+    )
+    for n in (1, 2):
+        db.execute(
+            "INSERT INTO posts (item_id, platform, round, status, text, scheduled_at, priority,"
+            " created_at, remote_id) VALUES ('a', 'x', ?, 'sent', 't', '', 1, '', '42')",
+            [n],
+        )
+    # As the database was before that step ran.
+    db.execute(f"PRAGMA user_version = {MIGRATIONS.index(unique_remote_ids)}")
+    db.conn.close()
+    db = open_db(path)
+    assert [r[0] for r in db.execute("SELECT remote_id FROM posts ORDER BY id")] == ["42", None]
+    [event] = db.execute("SELECT detail FROM events").fetchall()
+    assert "remote post 42 was also recorded on an earlier post" in event[0]

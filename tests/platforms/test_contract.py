@@ -267,8 +267,25 @@ def test_find_published_matches_the_link_whole(backend: Backend) -> None:
     post = a_post()
     backend.publisher.publish(post)
     assert post.link
-    shorter = replace(post, post_id=post.post_id + 1, link=post.link[:-1], marker=post.link[:-1])
+    link = post.link[:-1]
+    text = post.text.replace(post.link, link)
+    shorter = replace(post, post_id=post.post_id + 1, text=text, link=link, marker=link)
     assert backend.publisher.find_published(shorter) is None
+
+
+def test_find_published_never_takes_another_post_with_the_same_link(backend: Backend) -> None:
+    """Issue 11: two appeals linking to one police page are two posts, told apart by text."""
+    first = a_post()
+    backend.publisher.publish(first)
+    other = replace(first, post_id=first.post_id + 1, text=first.text.replace("Person", "Ann"))
+    assert backend.publisher.find_published(other) is None
+
+
+def test_find_published_skips_a_post_another_of_ours_owns(backend: Backend) -> None:
+    post = a_post()
+    published = backend.publisher.publish(post)
+    taken = replace(post, taken=frozenset({published.remote_id}))
+    assert backend.publisher.find_published(taken) is None
 
 
 def test_find_published_ignores_deleted_posts(backend: Backend) -> None:

@@ -32,7 +32,7 @@ from bot.fakes.base import FakeResponse, Fault
 from bot.fakes.images import png
 from bot.fakes.x_server import FakeX, about_blank, public_metrics
 from bot.platforms.base import Metrics, PostRequest, Published
-from bot.platforms.x import XPublisher
+from bot.platforms.x import XPublisher, expanded_text
 from bot.posts.planner import plan_posts
 from bot.posts.queue import enqueue, list_posts, store_item
 from bot.sending.publishing import run_slot
@@ -460,3 +460,21 @@ def test_a_duplicate_is_recorded_with_the_existing_posts_id_so_a_withdrawal_dele
     withdraw_item(db, item.id, "found safe", later)
     process_deletions(db, {"x": x}, later)
     assert fake.posts[earlier.remote_id]["deleted"] is True  # the appeal is down
+
+
+def test_expanded_text_is_the_text_we_sent() -> None:
+    """X escapes ``&`` and appends a t.co link to an attached photo; neither is in our text."""
+    tweet = {
+        "text": "Ann &amp; Bea missing https://t.co/a https://t.co/p",
+        "entities": {
+            "urls": [
+                {"url": "https://t.co/a", "expanded_url": "https://police.example/x"},
+                {
+                    "url": "https://t.co/p",
+                    "expanded_url": "https://x.com/i/photo/1",
+                    "media_key": "3_1",
+                },
+            ]
+        },
+    }
+    assert " ".join(expanded_text(tweet).split()) == "Ann & Bea missing https://police.example/x"

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlite_utils
 
-from bot.appeals.withdrawal import withdraw_item
+from bot.appeals.withdrawal import process_deletions, withdraw_item
 from bot.core.clock import from_iso
 from bot.core.db import open_db
 from bot.core.errors import (
@@ -28,7 +31,15 @@ from bot.platforms.base import PostRequest, Published
 from bot.platforms.sandbox import SandboxPublisher
 from bot.posts.approval import edit, retry
 from bot.posts.planner import plan_posts
-from bot.posts.queue import claim_next, enqueue, get_post, list_posts, store_item, transition
+from bot.posts.queue import (
+    PlannedPost,
+    claim_next,
+    enqueue,
+    get_post,
+    list_posts,
+    store_item,
+    transition,
+)
 from bot.posts.states import PostStatus
 from bot.sending import health
 from bot.sending.policy import MAX_ATTEMPTS, backoff, decide
@@ -283,23 +294,90 @@ def test_rate_limits_never_make_a_post_give_up() -> None:
     assert decision.action == "retry"
 
 
-def test_reconciliation_ignores_an_older_post_with_the_same_link(tmp_path: Path) -> None:
-    """A re-appeal carries the link of the appeal's first post: that post is not the re-appeal."""
-    publisher = SandboxPublisher("x", clock=lambda: NOW.timestamp())
-    link = "https://charity.example/appeals/1"
-    publisher.publish(PostRequest(1, f"First appeal {link}", link, marker=link))
-    later = NOW + timedelta(days=7)
-    reappeal = PostRequest(2, f"Still missing {link}", link, marker=link, not_before=later)
-    assert publisher.find_published(reappeal) is None
-    assert publisher.find_published(replace(reappeal, not_before=NOW)) is not None
+def _crash_while_sending(db: sqlite_utils.Database, platform: str = "x") -> int:
+    """Claim the next due post in a process that then dies; returns its id, back in the queue."""
+    post = claim_next(db, platform, LATER, "otherhost:1")
+    assert post is not None
+    assert reconcile_stale(db, is_alive=lambda owner: False, now=LATER) == [post.id]
+    return post.id
 
 
-def test_reconciliation_matches_a_link_whole_not_as_a_prefix() -> None:
+def _post_of(db: sqlite_utils.Database, item_id: str, round: int = 0) -> dict[str, Any]:
+    [row] = [p for p in list_posts(db) if p["item_id"] == item_id and p["round"] == round]
+    return row
+
+
+def test_a_crash_never_takes_another_appeals_post_that_shares_its_link(tmp_path: Path) -> None:
+    """Issue 11 item 1: both appeals link to the police force's page. A is out; the daemon dies
+    while B is claimed, before B reached X. B must not be recorded with A's id, and B's
+    withdrawal must not delete A's post while A is still missing."""
+    settings = make_settings(tmp_path, PLATFORMS="x")
+    db = open_db(settings.database_path)
+    police = "https://police.example/appeal/missing-people"
+    for n in (1, 2):
+        item = make_item(n, link=police)
+        store_item(db, item, NOW)
+        enqueue(db, item.id, plan_posts(item, settings, NOW), NOW)
     publisher = SandboxPublisher("x")
-    twelve = "https://charity.example/appeals/12"
-    publisher.publish(PostRequest(1, f"Appeal twelve {twelve}", twelve, marker=twelve))
-    one = "https://charity.example/appeals/1"
-    assert publisher.find_published(PostRequest(2, f"Appeal one {one}", one, marker=one)) is None
+    assert run_slot(db, {"x": publisher}, settings, limit=1, clock=lambda: LATER).sent == {"x": 1}
+    crashed = _crash_while_sending(db)
+    run_slot(db, {"x": publisher}, settings, clock=lambda: LATER)
+    a, b = sorted(list_posts(db), key=lambda p: p["id"] == crashed)
+    assert a["status"] == b["status"] == "sent"
+    assert b["remote_id"] != a["remote_id"] and b["remote_id"] in publisher.posts
+    assert publisher.posts[b["remote_id"]].request.text == b["text"]  # B really went out
+    withdraw_item(db, b["item_id"], "found", LATER)
+    process_deletions(db, {"x": publisher}, LATER)
+    assert publisher.posts[b["remote_id"]].deleted
+    assert not publisher.posts[a["remote_id"]].deleted  # A's appeal stays up
+    why = [e["detail"] for e in list_events(db, outcome="retry") if e["action"] == "reconcile"]
+    assert why == ["no post with this text on x: treated as not sent, sending it now"]
+
+
+def test_a_reappeal_worded_as_its_first_post_never_shares_its_remote_id(tmp_path: Path) -> None:
+    """Issue 11 item 1: the first post owns its remote post; the re-appeal, identical in text,
+    crashes mid-send and must not be recorded with the first post's id."""
+    settings, db = setup(tmp_path)
+    publisher = SandboxPublisher("x")
+    run_slot(db, {"x": publisher}, settings, clock=lambda: LATER)
+    first = _post_of(db, "item-0")
+    again = PlannedPost("x", first["text"], LATER, first["priority"], link=first["link"], round=1)
+    enqueue(db, "item-0", [again], LATER)
+    _crash_while_sending(db)
+    run_slot(db, {"x": publisher}, settings, clock=lambda: LATER)
+    reappeal = _post_of(db, "item-0", round=1)
+    assert reappeal["status"] == "sent" and reappeal["remote_id"] is None
+    [duplicate] = list_events(db, outcome="duplicate")
+    assert f"the post there is post {first['id']}'s" in duplicate["detail"]
+    assert _post_of(db, "item-0")["remote_id"] == first["remote_id"]
+
+
+def test_reconciliation_never_guesses_between_two_posts_with_its_text() -> None:
+    publisher = SandboxPublisher("x")
+    text = "Have you seen Person 1? https://charity.example/appeals/1"
+    publisher.publish(PostRequest(1, text))
+    publisher.posts["2"] = replace(publisher.posts[next(iter(publisher.posts))])
+    assert publisher.find_published(PostRequest(3, text)) is None
+    assert publisher.find_published(PostRequest(3, text, taken=frozenset({"2"}))) is not None
+
+
+def test_reconciliation_compares_the_whole_text_not_the_link() -> None:
+    publisher = SandboxPublisher("x")
+    link = "https://charity.example/appeals/1"
+    publisher.publish(PostRequest(1, f"Have you seen Ann? {link}", link, marker=link))
+    other = PostRequest(2, f"Have you seen Bea? {link}", link, marker=link)
+    assert publisher.find_published(other) is None
+    same = PostRequest(2, f"Have  you seen Ann?\n{link.replace('https', 'HTTPS')}/", link)
+    assert publisher.find_published(same) is not None  # spacing and link form as X gives it
+
+
+def test_a_remote_id_can_never_be_recorded_on_two_posts(tmp_path: Path) -> None:
+    _, db = setup(tmp_path, n=2)
+    first, second = (p["id"] for p in list_posts(db))
+    db.execute("UPDATE posts SET remote_id = '42' WHERE id = ?", [first])
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("UPDATE posts SET remote_id = '42' WHERE id = ?", [second])
+    db.execute("UPDATE posts SET remote_id = '42', platform = 'facebook' WHERE id = ?", [second])
 
 
 def test_recovering_a_dead_claim_never_takes_over_a_live_one(tmp_path: Path) -> None:
