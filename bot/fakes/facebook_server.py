@@ -277,7 +277,9 @@ class FakeFacebook(FakeServer):
         self.slow_seconds = 0.5
         # How long ``hold_after_success`` / ``hold_before_request`` hold a POST.
         self.hold_seconds = 30.0
-        self._ids = itertools.count(122_100_000_000_000_001)
+        # Seeded from the time, like real ids: a fake restarted over the same database must not
+        # hand out ids its posts already own (one remote id is one post, see bot.core.db).
+        self._ids = itertools.count(122_100_000_000_000_001 + time.time_ns() // 1000)
         self.specs = load_specs()
 
     def reset(self) -> None:

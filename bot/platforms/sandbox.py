@@ -35,7 +35,8 @@ class SandboxPublisher:
     def __init__(self, platform: str, clock: Callable[[], float] = time.time) -> None:
         self.platform = platform
         self._clock = clock
-        self._ids = itertools.count(1_000_000)
+        # Unique across instances, as a platform's are: one remote id is one of our posts.
+        self._ids = itertools.count(time.time_ns() // 1000)
         self._lock = threading.Lock()
         self.posts: dict[str, _Stored] = {}
         # Text of each post still up -> its id: the duplicate check stays one lookup however

@@ -181,6 +181,22 @@ def _mark_sent(
     now: datetime,
     degraded: str | None = None,
 ) -> None:
+    """Record ``post`` as sent as ``remote_id``; callers have made sure no other post owns it
+    unless the platform just created it, and then the platform's word wins: the other record
+    is stale (a fake or sandbox restarted over the same database reuses its ids)."""
+    owner = _owner_of(db, post, remote_id) if remote_id else None
+    if owner is not None:
+        db.execute("UPDATE posts SET remote_id = NULL WHERE id = ?", [owner])
+        events.record(
+            db,
+            "send",
+            "error",
+            f"{post.platform} gave post {post.id} the id {remote_id} this post had recorded;"
+            " that record was stale and is cleared",
+            post_id=owner,
+            platform=post.platform,
+            now=now,
+        )
     transition(
         db,
         post.id,
