@@ -11,11 +11,11 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-import requests
 import sqlite_utils
 
 from bot.appeals.feed_changes import AppealFeedChanges
 from bot.core.clock import to_iso
+from bot.core.net import NetPolicy
 from bot.core.settings import Settings
 from bot.feeds import ingest
 from bot.feeds.ingest import FeedReport
@@ -25,10 +25,10 @@ def poll_feeds(
     db: sqlite_utils.Database,
     settings: Settings,
     now: datetime,
-    session: requests.Session | None = None,
+    net: NetPolicy | None = None,
 ) -> list[FeedReport]:
     """Poll every configured feed once (see :func:`bot.feeds.ingest.poll_feeds`)."""
-    return ingest.poll_feeds(db, settings, now, session, changes=AppealFeedChanges(settings))
+    return ingest.poll_feeds(db, settings, now, net, changes=AppealFeedChanges(settings))
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def preview_poll(
     db: sqlite_utils.Database,
     settings: Settings,
     now: datetime,
-    session: requests.Session | None = None,
+    net: NetPolicy | None = None,
 ) -> tuple[list[FeedReport], list[WouldQueue]]:
     """What :func:`poll_feeds` would do now, done on an in-memory copy of the database.
 
@@ -61,7 +61,7 @@ def preview_poll(
     was_disabled = logger.disabled
     logger.disabled = True  # the log must not report what was never done
     try:
-        reports = poll_feeds(scratch, settings, now, session)
+        reports = poll_feeds(scratch, settings, now, net)
         rows = scratch.execute(
             "SELECT p.item_id, i.title, p.platform, p.status FROM posts p"
             " JOIN items i ON i.id = p.item_id WHERE p.created_at = ? ORDER BY p.id",

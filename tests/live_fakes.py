@@ -116,7 +116,13 @@ def live_env(
     mastodon: FakeMastodon | None = None,
 ) -> dict[str, str]:
     """The environment of a live (SANDBOX=0) bot whose platforms are the given fakes."""
-    env = {"DATABASE_PATH": str(database), "SANDBOX": "0", "LOG_LEVEL": "INFO"}
+    # The fakes and the photo server are on 127.0.0.1: allowed for tests only.
+    env = {
+        "DATABASE_PATH": str(database),
+        "SANDBOX": "0",
+        "LOG_LEVEL": "INFO",
+        "ALLOW_PRIVATE_ADDRESSES": "1",
+    }
     platforms = []
     if x is not None:
         platforms.append("x")
@@ -172,6 +178,7 @@ def x_publisher(settings: Settings, timeout: float = 5.0) -> XPublisher:
         base_url=settings.x_api_base_url,
         live=not settings.sandbox,
         timeout=timeout,
+        allow_private_addresses=True,
     )
 
 

@@ -69,6 +69,11 @@ VARIABLES: tuple[Variable, ...] = (
         "At a feed's first poll, entries older than this many days are recorded but not queued (0: queue all).",
     ),
     Variable(
+        "ALLOW_PRIVATE_ADDRESSES",
+        "",
+        "For testing only: 1 = photos and feed redirects may reach loopback and private addresses. Default: 1 in the sandbox, 0 live.",
+    ),
+    Variable(
         "FOUND_WORDS",
         "found,safe and well,located",
         "Title prefixes or categories meaning the person is found.",
@@ -419,6 +424,7 @@ class Settings:
     mastodon_api_base_url: str = ""
     mastodon_access_token: str = field(default="", repr=False)
     mastodon_daily_post_limit: int = 25
+    allow_private_addresses: bool = False
 
     @property
     def x_credentials_set(self) -> bool:
@@ -801,5 +807,10 @@ def load_settings(
             _slots("ALERT_DAILY_SUMMARY", get("ALERT_DAILY_SUMMARY"))[0]
             if get("ALERT_DAILY_SUMMARY").strip()
             else None
+        ),
+        allow_private_addresses=(
+            _bool("ALLOW_PRIVATE_ADDRESSES", get("ALLOW_PRIVATE_ADDRESSES"))
+            if get("ALLOW_PRIVATE_ADDRESSES")
+            else sandbox
         ),
     )

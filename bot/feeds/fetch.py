@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-import itertools
 import re
 import time
 import xml.etree.ElementTree as ET
@@ -31,11 +30,10 @@ from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import url2pathname
 
 import feedparser
-import requests
 from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
-from urllib3.exceptions import ReadTimeoutError
 
 from bot.core.errors import FeedError
+from bot.core.net import NetError, NetPolicy, Refused, Response, fetch
 from bot.feeds.boilerplate import strip_boilerplate
 from bot.feeds.items import KINDS, AppealStatus, Item, Kind
 from bot.feeds.photos import Picture, choose_photo, number, pictures_from_html
@@ -49,7 +47,6 @@ ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
 )
-_CHUNK_BYTES = 64 * 1024
 # A title such as "FOUND: Sam Jones", "Withdrawn - Sam Jones" or (several words of one status)
 # "Found safe and well: Sam Jones" closes the appeal.
 _PREFIX_SEPARATOR = r"(?:\s*:|\s+[-–—])"
@@ -134,23 +131,22 @@ class FetchResult:
 
 
 def fetch_feed(
-    session: requests.Session,
     url: str,
     etag: str | None,
     last_modified: str | None,
-    timeout: float,
-    max_bytes: int,
+    policy: NetPolicy,
 ) -> FetchResult:
     """Fetch ``url`` unless it is unchanged since ``etag``/``last_modified`` (conditional GET).
 
-    ``timeout`` bounds connecting, each wait for data and the whole download, so a server that
-    trickles bytes cannot hold a poll for ever. A body over ``max_bytes`` is refused without
-    reading the rest. ``file://`` URLs are read from disk with the same size limit and are
-    always "ok". Raises :class:`FeedError` for every failure.
+    Through :func:`bot.core.net.fetch`: ``policy.timeout`` seconds for the whole request (a
+    trickled body, chunked or with a Content-Length, is cut off there), ``policy.max_bytes`` of
+    body. The feed's own host is the operator's choice and is not address-checked; a redirect
+    elsewhere is, and only to http(s). ``file://`` URLs are read from disk with the same size
+    limit and are always "ok". Raises :class:`FeedError` for every failure.
     """
     scheme = urlsplit(url).scheme.lower()
     if scheme == "file":
-        return _read_file(url, max_bytes)
+        return _read_file(url, policy.max_bytes)
     if scheme not in ("http", "https"):
         raise FeedError(url, "is not an http://, https:// or file:// address")
 
@@ -159,75 +155,53 @@ def fetch_feed(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    deadline = time.monotonic() + timeout
     try:
-        with session.get(url, headers=headers, timeout=(timeout, timeout), stream=True) as response:
-            if response.status_code == 304:
-                if not (etag or last_modified):
-                    raise FeedError(url, "answered 304 Not Modified to a plain request")
-                return FetchResult(
-                    url,
-                    "not_modified",
-                    None,
-                    response.headers.get("ETag") or etag,
-                    response.headers.get("Last-Modified") or last_modified,
-                )
-            if not 200 <= response.status_code < 300:
-                raise FeedError(url, _status_in_words(response))
-            body = _read_limited(url, response, max_bytes, deadline, timeout)
-            return FetchResult(
-                url,
-                "ok",
-                body,
-                response.headers.get("ETag"),
-                response.headers.get("Last-Modified"),
-                content_type=response.headers.get("Content-Type"),
-                final_url=response.url or url,
-                moved_to=_moved_to(response),
-            )
-    except requests.RequestException as exc:
-        raise FeedError(url, _request_error_in_words(exc, timeout)) from exc
+        response = fetch(url, policy, headers=headers, trusted=True)
+    except NetError as error:
+        raise FeedError(url, _net_error_in_words(url, error)) from None
+    if response.status == 304:
+        if not (etag or last_modified):
+            raise FeedError(url, "answered 304 Not Modified to a plain request")
+        return FetchResult(
+            url,
+            "not_modified",
+            None,
+            response.headers.get("ETag") or etag,
+            response.headers.get("Last-Modified") or last_modified,
+        )
+    if not 200 <= response.status < 300:
+        raise FeedError(url, _status_in_words(response.status, response.reason))
+    return FetchResult(
+        url,
+        "ok",
+        response.body,
+        response.headers.get("ETag"),
+        response.headers.get("Last-Modified"),
+        content_type=response.headers.get("Content-Type"),
+        final_url=response.url,
+        moved_to=_moved_to(response),
+    )
 
 
 _PERMANENT = (301, 308)
 
 
-def _moved_to(response: requests.Response) -> str | None:
+def _moved_to(response: Response) -> str | None:
     """The address the feed moved to for good: the end of the permanent redirects it starts
     with. A temporary hop after them (301 then 302) is not followed: that one may change."""
     moved = None
-    hops = [*response.history, response]
-    for hop, following in itertools.pairwise(hops):
-        if hop.status_code not in _PERMANENT:
+    for status, following in response.redirects:
+        if status not in _PERMANENT:
             break
-        moved = following.url
+        moved = following
     return moved
 
 
-def _read_limited(
-    url: str, response: requests.Response, max_bytes: int, deadline: float, timeout: float
-) -> bytes:
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise FeedError(url, f"is larger than {max_bytes} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_content(_CHUNK_BYTES):
-        size += len(chunk)
-        if size > max_bytes:
-            raise FeedError(url, f"is larger than {max_bytes} bytes")
-        if time.monotonic() > deadline:
-            raise FeedError(url, f"did not answer within {timeout:g} s")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _status_in_words(response: requests.Response) -> str:
-    code = response.status_code
+def _status_in_words(code: int, reason: str) -> str:
     try:
         phrase = HTTPStatus(code).phrase
     except ValueError:
-        phrase = response.reason or "unknown status"
+        phrase = reason or "unknown status"
     hint = ""
     if code in (401, 403):
         hint = ": the site refused access"
@@ -238,24 +212,11 @@ def _status_in_words(response: requests.Response) -> str:
     return f"answered {code} {phrase}{hint}"
 
 
-def _request_error_in_words(exc: requests.RequestException, timeout: float) -> str:
-    # requests reports a read timeout during a streamed body as a ConnectionError.
-    cause = exc.args[0] if exc.args else None
-    if isinstance(exc, requests.Timeout) or isinstance(cause, ReadTimeoutError):
-        return f"did not answer within {timeout:g} s"
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "its HTTPS certificate could not be verified"
-    if isinstance(exc, requests.exceptions.TooManyRedirects):
-        return "redirected too many times"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return "the connection dropped before the whole feed arrived"
-    if isinstance(exc, requests.exceptions.ContentDecodingError):
-        return "sent a compressed body that could not be decompressed"
-    if isinstance(exc, requests.ConnectionError):
-        return "could not connect (is the address right and the site up?)"
-    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
-        return "is not a valid address"
-    return f"request failed ({type(exc).__name__})"
+def _net_error_in_words(url: str, error: NetError) -> str:
+    reason = error.reason.replace("whole answer", "whole feed")
+    if error.url != url and isinstance(error, Refused):
+        return f"redirected to {error.url}, which {reason}"
+    return reason
 
 
 def _read_file(url: str, max_bytes: int) -> FetchResult:

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-import requests
 import sqlite_utils
 
 from bot.core import events
 from bot.core.clock import to_iso
 from bot.core.db import immediate, is_busy
 from bot.core.errors import FeedError
+from bot.core.net import NetPolicy
 from bot.core.settings import Settings
 from bot.feeds.fetch import FeedRules, FetchResult, ParsedFeed, fetch_feed, parse_feed
 from bot.feeds.identity import keep_stored_ids
@@ -96,7 +96,7 @@ def poll_feeds(
     db: sqlite_utils.Database,
     settings: Settings,
     now: datetime,
-    session: requests.Session | None = None,
+    net: NetPolicy | None = None,
     *,
     changes: FeedChanges,
 ) -> list[FeedReport]:
@@ -106,12 +106,12 @@ def poll_feeds(
     locked past its timeout) is reported on its row and in the log, and the others carry on, so
     an appeal found in one feed is still taken down when another feed fails.
     """
-    session = session or requests.Session()
+    net = net or NetPolicy.from_settings(settings, settings.feed_max_bytes)
     rules = FeedRules.from_settings(settings)
     reports = []
     for url, kind in feeds_of(settings):
         try:
-            reports.append(poll_feed(db, settings, url, kind, rules, session, now, changes))
+            reports.append(poll_feed(db, settings, url, kind, rules, net, now, changes))
         except Exception as error:
             if is_busy(error):
                 raise  # every feed would wait as long: the caller says "locked, try again"
@@ -143,7 +143,7 @@ def poll_feed(
     url: str,
     kind: Kind,
     rules: FeedRules,
-    session: requests.Session,
+    net: NetPolicy,
     now: datetime,
     changes: FeedChanges,
 ) -> FeedReport:
@@ -153,14 +153,7 @@ def poll_feed(
         [url],
     ).fetchone()
     try:
-        fetched = fetch_feed(
-            session,
-            url,
-            etag,
-            last_modified,
-            settings.feed_timeout_seconds,
-            settings.feed_max_bytes,
-        )
+        fetched = fetch_feed(url, etag, last_modified, net)
         digest = hashlib.sha256(fetched.body).hexdigest() if fetched.body is not None else None
         # Many charity sites answer every request in full: an identical body is as good as a 304.
         unchanged = digest is not None and digest == body_hash

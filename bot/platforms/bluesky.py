@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import httpx
-import requests
 from atproto import Client, models
 from atproto_client.exceptions import (
     BadRequestError,
@@ -53,6 +52,7 @@ from bot.core.errors import (
     RemoteGone,
     TransientError,
 )
+from bot.core.net import NetPolicy
 from bot.core.settings import Settings
 from bot.platforms.base import Candidate, Metrics, PostRequest, Published, pick_published
 from bot.platforms.images import fit_image
@@ -264,6 +264,7 @@ class BlueskyPublisher:
         store: SessionStore | None = None,
         now: Now = _utcnow,
         max_download_bytes: int = 20_000_000,
+        allow_private_addresses: bool = False,
     ) -> None:
         self.handle = handle.lstrip("@")
         self._password = app_password
@@ -276,7 +277,8 @@ class BlueskyPublisher:
         self.max_download_bytes = max_download_bytes
         self.client = Client(base_url=self.service_url, request=Request(timeout=timeout))
         self.client.on_session_change(self._session_changed)
-        self.download_session = requests.Session()
+        # Photos come from the feed: fetched within bot.core.net's limits and SSRF guard.
+        self.allow_private_addresses = allow_private_addresses
         self._did: str | None = None
 
     @classmethod
@@ -293,6 +295,7 @@ class BlueskyPublisher:
             language=settings.post_language,
             live=not settings.sandbox,
             store=store,
+            allow_private_addresses=settings.allow_private_addresses,
         )
 
     def __repr__(self) -> str:
@@ -472,13 +475,10 @@ class BlueskyPublisher:
 
     def _image_embed(self, post: PostRequest, alt: str) -> models.AppBskyEmbedImages.Main:
         """The post's image (a card made here, else its photo downloaded) as an embed."""
-        image = post.image or download_image(
-            self.download_session,
-            post.image_url or "",
-            self.max_download_bytes,
-            self.timeout,
-            platform=PLATFORM,
+        policy = NetPolicy(
+            self.timeout, self.max_download_bytes, allow_private=self.allow_private_addresses
         )
+        image = post.image or download_image(policy, post.image_url or "", platform=PLATFORM)
         fitted = fit_image(image.data, image.content_type, MAX_BLOB_BYTES, platform=PLATFORM)
         uploaded = self._call(
             lambda: self.client.com.atproto.repo.upload_blob(

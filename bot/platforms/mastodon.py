@@ -46,6 +46,7 @@ from bot.core.errors import (
     RemoteGone,
     TransientError,
 )
+from bot.core.net import NetPolicy
 from bot.core.settings import Settings
 from bot.platforms.base import Candidate, Metrics, PostRequest, Published, pick_published
 from bot.platforms.media import download_image
@@ -166,6 +167,7 @@ class MastodonPublisher:
         now: Now = _utcnow,
         sleep: Callable[[float], None] = time.sleep,
         max_download_bytes: int = 20_000_000,
+        allow_private_addresses: bool = False,
     ) -> None:
         self.api_base_url = api_base_url.rstrip("/")
         self.language = language
@@ -183,7 +185,8 @@ class MastodonPublisher:
             session=requests.Session(),
             user_agent="appeal-bot",
         )
-        self.download_session = requests.Session()
+        # Photos come from the feed: fetched within bot.core.net's limits and SSRF guard.
+        self.allow_private_addresses = allow_private_addresses
         self._limits: tuple[InstanceLimits, datetime] | None = None
         self._account_id: str | None = None
 
@@ -194,6 +197,7 @@ class MastodonPublisher:
             settings.mastodon_access_token,
             language=settings.post_language,
             live=not settings.sandbox,
+            allow_private_addresses=settings.allow_private_addresses,
         )
 
     def __repr__(self) -> str:
@@ -282,13 +286,10 @@ class MastodonPublisher:
 
     def _upload(self, post: PostRequest, alt: str, limits: InstanceLimits) -> str:
         """Upload the post's image (a card made here, else its photo downloaded)."""
-        image = post.image or download_image(
-            self.download_session,
-            post.image_url or "",
-            limits.image_size_limit,
-            self.timeout,
-            platform=PLATFORM,
+        policy = NetPolicy(
+            self.timeout, limits.image_size_limit, allow_private=self.allow_private_addresses
         )
+        image = post.image or download_image(policy, post.image_url or "", platform=PLATFORM)
         if len(image.data) > limits.image_size_limit:
             raise PhotoUnusable(
                 PLATFORM,

@@ -33,6 +33,7 @@ from bot.core.errors import (
     RemoteGone,
     TransientError,
 )
+from bot.core.net import NetPolicy
 from bot.core.settings import Settings
 from bot.platforms.base import Candidate, Metrics, PostRequest, Published, pick_published
 from bot.platforms.error_table import Call, find_rule, rule_named, to_error
@@ -86,6 +87,7 @@ class XPublisher:
         live: bool = True,
         timeout: float = 20.0,
         max_image_bytes: int = 5_000_000,
+        allow_private_addresses: bool = False,
     ) -> None:
         self.live = live
         self.base_url = base_url.rstrip("/")
@@ -106,8 +108,11 @@ class XPublisher:
         adapter = RedirectAdapter(self.base_url, timeout)
         for host in (TWEEPY_HOST, X_HOST):
             self.client.session.mount(host + "/", adapter)
-        # Photos come from the charity's site: a plain session, never the X adapter.
-        self.download_session = requests.Session()
+        # Photos come from the feed, so from anywhere: fetched within bot.core.net's limits
+        # (the loopback fakes need ALLOW_PRIVATE_ADDRESSES), never through the X adapter.
+        self.photo_policy = NetPolicy(
+            timeout, max_image_bytes, allow_private=allow_private_addresses
+        )
         self._username: str | None = None
         self._user_id: str | None = None
 
@@ -120,6 +125,7 @@ class XPublisher:
             settings.x_access_token_secret,
             base_url=settings.x_api_base_url,
             live=not settings.sandbox,
+            allow_private_addresses=settings.allow_private_addresses,
         )
 
     def __repr__(self) -> str:
@@ -131,13 +137,7 @@ class XPublisher:
         if post.image is not None:
             media_ids.append(self._upload(post.image, post.alt_text))
         elif post.image_url:
-            image = download_image(
-                self.download_session,
-                post.image_url,
-                self.max_image_bytes,
-                self.timeout,
-                platform=PLATFORM,
-            )
+            image = download_image(self.photo_policy, post.image_url, platform=PLATFORM)
             media_ids.append(self._upload(image, post.alt_text))
         response = self._call(
             lambda: self.client.create_tweet(

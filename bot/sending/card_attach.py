@@ -16,11 +16,11 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-import requests
 import sqlite_utils
 
 from bot.core import events
 from bot.core.errors import AppealBotError
+from bot.core.net import NetPolicy
 from bot.core.settings import Settings
 from bot.feeds.items import Item
 from bot.platforms.base import PostRequest
@@ -41,12 +41,12 @@ class CardMaker:
     def __init__(
         self,
         card: CardSettings,
-        session: requests.Session | None = None,
         timeout: float = 20.0,
+        allow_private_addresses: bool = False,
     ) -> None:
         self.card = card
-        # Photos come from the charity's site: a plain session, never a platform's.
-        self.session = session or requests.Session()
+        # Photos come from the feed: fetched within bot.core.net's limits and SSRF guard.
+        self.policy = NetPolicy(timeout, MAX_PHOTO_BYTES, allow_private=allow_private_addresses)
         self.timeout = timeout
 
     @classmethod
@@ -59,13 +59,15 @@ class CardMaker:
         except CardUnavailable as error:
             log.warning("cards are made without the logo: %s", error.reason)
             card = CardSettings.from_settings(settings.replace(card_logo=None))
-        return cls(card, timeout=settings.feed_timeout_seconds)
+        return cls(
+            card,
+            timeout=settings.feed_timeout_seconds,
+            allow_private_addresses=settings.allow_private_addresses,
+        )
 
     def fetcher(self, platform: str) -> FetchPhoto:
         def fetch(url: str) -> Image:
-            return download_image(
-                self.session, url, MAX_PHOTO_BYTES, self.timeout, platform=platform
-            )
+            return download_image(self.policy, url, platform=platform)
 
         return fetch
 

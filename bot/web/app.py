@@ -12,6 +12,7 @@ redirect to the login page, or 401 for a POST); every POST needs the session's C
 
 from __future__ import annotations
 
+import functools
 import hmac
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -78,7 +79,8 @@ def create_app(
         "publishers": dict(publishers or {}),
         "clock": clock,
         "login_throttle": LoginThrottle(),
-        "photo_check": photo_check or check_photo,
+        "photo_check": photo_check
+        or functools.partial(check_photo, allow_private_addresses=settings.allow_private_addresses),
     }
     with app.app_context():
         app.secret_key = secret_key(get_db(), settings.web_secret_key)

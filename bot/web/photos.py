@@ -6,20 +6,22 @@ type check, a size cap, a timeout), so a photo that passes here is one the sende
 
 from __future__ import annotations
 
-import requests
-
 from bot.core.errors import PublishError
+from bot.core.net import NetPolicy
 from bot.platforms.media import download_image
 
 MAX_BYTES = 5_000_000  # X's limit for a photo, the smaller of the two platforms'
 TIMEOUT_SECONDS = 5.0
 
 
-def check_photo(url: str) -> str | None:
-    """What is wrong with the photo at ``url`` in words, or None when it is a usable image."""
-    with requests.Session() as session:
-        try:
-            download_image(session, url, MAX_BYTES, TIMEOUT_SECONDS, platform="photo")
-        except PublishError as problem:
-            return problem.message
+def check_photo(url: str, allow_private_addresses: bool = False) -> str | None:
+    """What is wrong with the photo at ``url`` in words, or None when it is a usable image.
+
+    The same SSRF guard as posting: a photo on our own network is refused here too.
+    """
+    policy = NetPolicy(TIMEOUT_SECONDS, MAX_BYTES, allow_private=allow_private_addresses)
+    try:
+        download_image(policy, url, platform="photo")
+    except PublishError as problem:
+        return problem.message
     return None

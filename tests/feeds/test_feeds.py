@@ -15,6 +15,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.core.errors import FeedError
+from bot.core.net import NetPolicy
 from bot.core.settings import load_settings
 from bot.feeds.fetch import USER_AGENT, FeedRules, _http_url, fetch_feed, parse_feed
 from bot.feeds.items import Item
@@ -509,11 +510,11 @@ def test_parse_never_fetches_a_url_given_as_body() -> None:
 
 def test_200_then_304_with_etag(feed_server: FeedServer, session: requests.Session) -> None:
     url = feed_server.serve("/appeals.xml", WHOLE, etag='"v1"')
-    first = fetch_feed(session, url, None, None, 5, 100_000)
+    first = fetch_feed(url, None, None, NetPolicy(5, 100_000))
     assert (first.status, first.body, first.etag) == ("ok", WHOLE, '"v1"')
     assert first.url == url
     feed_server.routes["/appeals.xml"].expect_headers = {"If-None-Match": '"v1"'}
-    second = fetch_feed(session, url, first.etag, first.last_modified, 5, 100_000)
+    second = fetch_feed(url, first.etag, first.last_modified, NetPolicy(5, 100_000))
     assert (second.status, second.body, second.etag) == ("not_modified", None, '"v1"')
     first_request, _ = feed_server.requests_to("/appeals.xml")
     assert "if-none-match" not in first_request.headers
@@ -522,17 +523,17 @@ def test_200_then_304_with_etag(feed_server: FeedServer, session: requests.Sessi
 
 def test_changed_etag_gets_the_new_body(feed_server: FeedServer, session: requests.Session) -> None:
     url = feed_server.serve("/appeals.xml", b"new", etag='"v2"')
-    result = fetch_feed(session, url, '"v1"', None, 5, 100_000)
+    result = fetch_feed(url, '"v1"', None, NetPolicy(5, 100_000))
     assert (result.status, result.body, result.etag) == ("ok", b"new", '"v2"')
 
 
 def test_last_modified_path(feed_server: FeedServer, session: requests.Session) -> None:
     stamp = "Mon, 03 Mar 2025 09:00:00 GMT"
     url = feed_server.serve("/news.xml", WHOLE, last_modified=stamp)
-    first = fetch_feed(session, url, None, None, 5, 100_000)
+    first = fetch_feed(url, None, None, NetPolicy(5, 100_000))
     assert (first.status, first.etag, first.last_modified) == ("ok", None, stamp)
     feed_server.routes["/news.xml"].expect_headers = {"If-Modified-Since": stamp}
-    second = fetch_feed(session, url, None, first.last_modified, 5, 100_000)
+    second = fetch_feed(url, None, first.last_modified, NetPolicy(5, 100_000))
     assert (second.status, second.body, second.last_modified) == ("not_modified", None, stamp)
 
 
@@ -542,18 +543,18 @@ def test_oversized_by_content_length_refused_before_reading(
     # The server promises 10 GB and sends 5 bytes: reading would hang until the timeout.
     url = feed_server.serve("/big.xml", b"<rss>", declared_length=10_000_000_000)
     with pytest.raises(FeedError, match="is larger than 1000 bytes"):
-        fetch_feed(session, url, None, None, 5, 1000)
+        fetch_feed(url, None, None, NetPolicy(5, 1000))
 
 
 def test_oversized_chunked_body_refused(feed_server: FeedServer, session: requests.Session) -> None:
     url = feed_server.serve("/big.xml", b"x" * 300_000, chunked=True, chunk_size=8192)
     with pytest.raises(FeedError, match="is larger than 100000 bytes"):
-        fetch_feed(session, url, None, None, 5, 100_000)
+        fetch_feed(url, None, None, NetPolicy(5, 100_000))
 
 
 def test_chunked_body_under_the_limit(feed_server: FeedServer, session: requests.Session) -> None:
     url = feed_server.serve("/chunked.xml", WHOLE, chunked=True, chunk_size=100)
-    result = fetch_feed(session, url, None, None, 5, 100_000)
+    result = fetch_feed(url, None, None, NetPolicy(5, 100_000))
     assert result.body == WHOLE
     assert len(parse_feed(result.body, url, "appeal", RULES).items) == 5
 
@@ -561,7 +562,7 @@ def test_chunked_body_under_the_limit(feed_server: FeedServer, session: requests
 def test_slow_server_times_out(feed_server: FeedServer, session: requests.Session) -> None:
     url = feed_server.serve("/slow.xml", WHOLE, delay=5)
     with pytest.raises(FeedError, match=r"did not answer within 0\.3 s"):
-        fetch_feed(session, url, None, None, 0.3, 100_000)
+        fetch_feed(url, None, None, NetPolicy(0.3, 100_000))
 
 
 def test_trickling_server_times_out_overall(
@@ -570,7 +571,7 @@ def test_trickling_server_times_out_overall(
     # Each chunk arrives well within the timeout, but the whole body would take 2 s.
     url = feed_server.serve("/trickle.xml", b"x" * 2000, chunk_size=100, trickle=0.1, chunked=True)
     with pytest.raises(FeedError, match=r"did not answer within 0\.4 s"):
-        fetch_feed(session, url, None, None, 0.4, 100_000)
+        fetch_feed(url, None, None, NetPolicy(0.4, 100_000))
 
 
 @pytest.mark.parametrize(
@@ -587,14 +588,14 @@ def test_error_status(
 ) -> None:
     url = feed_server.serve("/broken.xml", b"oops", status=status, content_type="text/plain")
     with pytest.raises(FeedError, match=words) as caught:
-        fetch_feed(session, url, None, None, 5, 100_000)
+        fetch_feed(url, None, None, NetPolicy(5, 100_000))
     assert caught.value.url == url
 
 
 def test_connection_dropped_mid_body(feed_server: FeedServer, session: requests.Session) -> None:
     url = feed_server.serve("/cut.xml", WHOLE[:100], declared_length=len(WHOLE))
     with pytest.raises(FeedError, match="connection dropped"):
-        fetch_feed(session, url, None, None, 5, 100_000)
+        fetch_feed(url, None, None, NetPolicy(5, 100_000))
 
 
 def test_nobody_listening(session: requests.Session) -> None:
@@ -602,7 +603,7 @@ def test_nobody_listening(session: requests.Session) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     with pytest.raises(FeedError, match="could not connect"):
-        fetch_feed(session, f"http://127.0.0.1:{port}/feed.xml", None, None, 2, 1000)
+        fetch_feed(f"http://127.0.0.1:{port}/feed.xml", None, None, NetPolicy(2, 1000))
 
 
 @pytest.mark.parametrize(
@@ -622,7 +623,7 @@ def test_served_bodies_that_are_not_feeds(
     reason: str,
 ) -> None:
     url = feed_server.serve("/feed.xml", body, content_type=content_type)
-    result = fetch_feed(session, url, None, None, 5, 100_000)
+    result = fetch_feed(url, None, None, NetPolicy(5, 100_000))
     assert result.body is not None
     with pytest.raises(FeedError, match=reason):
         parse_feed(result.body, url, "appeal", RULES)
@@ -630,7 +631,7 @@ def test_served_bodies_that_are_not_feeds(
 
 def test_served_sample_feed_end_to_end(feed_server: FeedServer, session: requests.Session) -> None:
     url = feed_server.serve_file("/feeds/appeals.xml", DATA / "sample_appeals.xml", etag='"s1"')
-    result = fetch_feed(session, url, None, None, 5, 1_000_000)
+    result = fetch_feed(url, None, None, NetPolicy(5, 1_000_000))
     assert result.body is not None
     items = parse_feed(result.body, result.url, "appeal", RULES).items
     assert items[0].image_url == feed_server.url("/images/appeal-1.jpg")
@@ -639,7 +640,7 @@ def test_served_sample_feed_end_to_end(feed_server: FeedServer, session: request
 
 def test_unsupported_scheme(session: requests.Session) -> None:
     with pytest.raises(FeedError, match="not an http"):
-        fetch_feed(session, "ftp://127.0.0.1/feed.xml", None, None, 5, 1000)
+        fetch_feed("ftp://127.0.0.1/feed.xml", None, None, NetPolicy(5, 1000))
 
 
 # --- file:// ---------------------------------------------------------------------------------
@@ -649,7 +650,7 @@ def test_file_url(session: requests.Session, tmp_path: Path) -> None:
     path = tmp_path / "my feeds" / "appeals.xml"
     path.parent.mkdir()
     path.write_bytes(WHOLE)
-    result = fetch_feed(session, path.as_uri(), '"ignored"', None, 5, 100_000)
+    result = fetch_feed(path.as_uri(), '"ignored"', None, NetPolicy(5, 100_000))
     assert (result.status, result.body, result.etag, result.last_modified) == (
         "ok",
         WHOLE,
@@ -663,13 +664,13 @@ def test_file_url(session: requests.Session, tmp_path: Path) -> None:
 
 def test_file_url_missing_and_too_big(session: requests.Session, tmp_path: Path) -> None:
     with pytest.raises(FeedError, match="no such file"):
-        fetch_feed(session, (tmp_path / "nope.xml").as_uri(), None, None, 5, 1000)
+        fetch_feed((tmp_path / "nope.xml").as_uri(), None, None, NetPolicy(5, 1000))
     big = tmp_path / "big.xml"
     big.write_bytes(b"x" * 2000)
     with pytest.raises(FeedError, match="is larger than 1000 bytes"):
-        fetch_feed(session, big.as_uri(), None, None, 5, 1000)
+        fetch_feed(big.as_uri(), None, None, NetPolicy(5, 1000))
     with pytest.raises(FeedError, match="folder"):
-        fetch_feed(session, tmp_path.as_uri(), None, None, 5, 1000)
+        fetch_feed(tmp_path.as_uri(), None, None, NetPolicy(5, 1000))
 
 
 LINK_PIECES = [

@@ -64,7 +64,9 @@ def site() -> Iterator[str]:
 def publisher(fake: FakeBluesky, clock: Clock, **options: Any) -> BlueskyPublisher:
     options.setdefault("timeout", 5)
     options.setdefault("store", MemorySessionStore())
-    return BlueskyPublisher(BSKY_HANDLE, BSKY_PASSWORD, fake.url, now=clock.utc, **options)
+    return BlueskyPublisher(
+        BSKY_HANDLE, BSKY_PASSWORD, fake.url, now=clock.utc, **options, allow_private_addresses=True
+    )
 
 
 def a_post(post_id: int = 1, **fields: Any) -> PostRequest:
@@ -361,7 +363,9 @@ def test_a_timeout_creating_a_post_is_outcome_unknown(fake: FakeBluesky, clock: 
 def test_an_unreachable_server_is_transient_not_unknown(clock: Clock) -> None:
     with FakeBluesky() as gone:
         url = gone.url
-    client = BlueskyPublisher(BSKY_HANDLE, BSKY_PASSWORD, url, timeout=2, now=clock.utc)
+    client = BlueskyPublisher(
+        BSKY_HANDLE, BSKY_PASSWORD, url, timeout=2, now=clock.utc, allow_private_addresses=True
+    )
     with pytest.raises(PublishError) as raised:
         client.publish(a_post())
     assert type(raised.value) is TransientError

@@ -103,7 +103,15 @@ def _x(request: pytest.FixtureRequest) -> Backend:
     fake: FakeX = request.getfixturevalue("fake_x")
     fake.reset()
     fake.consumer_key = X_KEY
-    publisher = XPublisher(X_KEY, X_SECRET, X_TOKEN, X_TOKEN_SECRET, base_url=fake.url, timeout=5)
+    publisher = XPublisher(
+        X_KEY,
+        X_SECRET,
+        X_TOKEN,
+        X_TOKEN_SECRET,
+        base_url=fake.url,
+        timeout=5,
+        allow_private_addresses=True,
+    )
 
     def alt_text(remote_id: str) -> str | None:
         texts = fake.posts[remote_id]["alt_texts"]
@@ -136,7 +144,9 @@ def _bluesky(request: pytest.FixtureRequest) -> Backend:
     fake: FakeBluesky = request.getfixturevalue("fake_bluesky")
     fake.reset()
     fake.app_password = BSKY_PASSWORD
-    publisher = BlueskyPublisher(BSKY_HANDLE, BSKY_PASSWORD, fake.url, timeout=5)
+    publisher = BlueskyPublisher(
+        BSKY_HANDLE, BSKY_PASSWORD, fake.url, timeout=5, allow_private_addresses=True
+    )
 
     def alt_text(remote_id: str) -> str | None:
         embed = fake.posts[remote_id.rsplit("/", 1)[-1]]["record"].get("embed") or {}
@@ -150,7 +160,9 @@ def _mastodon(request: pytest.FixtureRequest) -> Backend:
     fake: FakeMastodon = request.getfixturevalue("fake_mastodon")
     fake.reset()
     fake.access_token = MASTODON_TOKEN
-    publisher = MastodonPublisher(fake.url, MASTODON_TOKEN, timeout=5, sleep=lambda _: None)
+    publisher = MastodonPublisher(
+        fake.url, MASTODON_TOKEN, timeout=5, sleep=lambda _: None, allow_private_addresses=True
+    )
 
     def alt_text(remote_id: str) -> str | None:
         media = fake.statuses[remote_id]["media_ids"]

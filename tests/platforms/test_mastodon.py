@@ -67,7 +67,9 @@ class Sleeps:
 def publisher(fake: FakeMastodon, clock: Clock, **options: Any) -> MastodonPublisher:
     options.setdefault("timeout", 5)
     options.setdefault("sleep", Sleeps())
-    return MastodonPublisher(fake.url, MASTODON_TOKEN, now=clock.utc, **options)
+    return MastodonPublisher(
+        fake.url, MASTODON_TOKEN, now=clock.utc, **options, allow_private_addresses=True
+    )
 
 
 def a_post(post_id: int = 1, **fields: Any) -> PostRequest:
@@ -270,7 +272,9 @@ def test_a_timeout_creating_a_status_is_outcome_unknown(fake: FakeMastodon, cloc
 def test_an_unreachable_instance_is_transient_not_unknown(clock: Clock) -> None:
     with FakeMastodon() as gone:
         url = gone.url
-    client = MastodonPublisher(url, MASTODON_TOKEN, timeout=2, now=clock.utc)
+    client = MastodonPublisher(
+        url, MASTODON_TOKEN, timeout=2, now=clock.utc, allow_private_addresses=True
+    )
     with pytest.raises(PublishError) as raised:
         client.publish(a_post())
     assert type(raised.value) is TransientError

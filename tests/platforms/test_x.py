@@ -124,6 +124,7 @@ def x(fake: FakeX) -> XPublisher:
         live=False,
         timeout=2.0,
         max_image_bytes=MAX_IMAGE,
+        allow_private_addresses=True,
     )
 
 
@@ -202,7 +203,14 @@ def test_check_credentials(x: XPublisher) -> None:
 
 
 def test_wrong_credentials_are_auth_expired(fake: FakeX) -> None:
-    other = XPublisher(API_KEY, API_SECRET, "at-REVOKED-0001", ACCESS_SECRET, base_url=fake.url)
+    other = XPublisher(
+        API_KEY,
+        API_SECRET,
+        "at-REVOKED-0001",
+        ACCESS_SECRET,
+        base_url=fake.url,
+        allow_private_addresses=True,
+    )
     with pytest.raises(AuthExpired) as caught:
         other.check_credentials()
     assert "at-REVOKED-0001" not in str(caught.value)
@@ -261,7 +269,13 @@ def test_server_error_is_transient(x: XPublisher, fake: FakeX) -> None:
 
 def test_slow_post_is_outcome_unknown(fake: FakeX) -> None:
     slow = XPublisher(
-        API_KEY, API_SECRET, ACCESS_TOKEN, ACCESS_SECRET, base_url=fake.url, timeout=0.2
+        API_KEY,
+        API_SECRET,
+        ACCESS_TOKEN,
+        ACCESS_SECRET,
+        base_url=fake.url,
+        timeout=0.2,
+        allow_private_addresses=True,
     )
     fake.inject_named("slow")
     with pytest.raises(OutcomeUnknown):
@@ -271,7 +285,13 @@ def test_slow_post_is_outcome_unknown(fake: FakeX) -> None:
 def test_slow_read_is_only_transient(x: XPublisher, fake: FakeX) -> None:
     remote_id = x.publish(request()).remote_id
     slow = XPublisher(
-        API_KEY, API_SECRET, ACCESS_TOKEN, ACCESS_SECRET, base_url=fake.url, timeout=0.2
+        API_KEY,
+        API_SECRET,
+        ACCESS_TOKEN,
+        ACCESS_SECRET,
+        base_url=fake.url,
+        timeout=0.2,
+        allow_private_addresses=True,
     )
     fake.inject_named("slow")
     with pytest.raises(TransientError) as caught:
@@ -350,7 +370,15 @@ def test_drop_after_success_then_reconcile(x: XPublisher, fake: FakeX) -> None:
 def test_connection_refused_is_transient(fake: FakeX) -> None:
     url = fake.url
     fake.stop()
-    x = XPublisher(API_KEY, API_SECRET, ACCESS_TOKEN, ACCESS_SECRET, base_url=url, timeout=1)
+    x = XPublisher(
+        API_KEY,
+        API_SECRET,
+        ACCESS_TOKEN,
+        ACCESS_SECRET,
+        base_url=url,
+        timeout=1,
+        allow_private_addresses=True,
+    )
     with pytest.raises(TransientError) as caught:
         x.publish(request())
     assert not isinstance(caught.value, OutcomeUnknown)  # never sent: safe to send again
@@ -388,7 +416,15 @@ FAULTS = [
 
 @pytest.mark.parametrize("fault", FAULTS)
 def test_no_secret_in_any_error(fake: FakeX, fault: str) -> None:
-    x = XPublisher(API_KEY, API_SECRET, ACCESS_TOKEN, ACCESS_SECRET, base_url=fake.url, timeout=0.2)
+    x = XPublisher(
+        API_KEY,
+        API_SECRET,
+        ACCESS_TOKEN,
+        ACCESS_SECRET,
+        base_url=fake.url,
+        timeout=0.2,
+        allow_private_addresses=True,
+    )
     fake.inject_named(fault)
     with pytest.raises(PublishError) as caught:
         x.publish(request(f"fault {fault}"))
@@ -397,11 +433,18 @@ def test_no_secret_in_any_error(fake: FakeX, fault: str) -> None:
 
 
 def test_no_secret_in_credential_and_validation_errors(fake: FakeX, images: str) -> None:
-    x = XPublisher(API_KEY, API_SECRET, ACCESS_TOKEN, ACCESS_SECRET, base_url=fake.url)
+    x = XPublisher(
+        API_KEY,
+        API_SECRET,
+        ACCESS_TOKEN,
+        ACCESS_SECRET,
+        base_url=fake.url,
+        allow_private_addresses=True,
+    )
     errors: list[PublishError] = []
     for action in (
         lambda: XPublisher(
-            API_KEY, API_SECRET, "bad", "bad", base_url=fake.url
+            API_KEY, API_SECRET, "bad", "bad", base_url=fake.url, allow_private_addresses=True
         ).check_credentials(),
         lambda: x.publish(request("a" * 300)),
         lambda: x.publish(request(image_url=images + "/moved.png")),
@@ -423,7 +466,13 @@ def test_a_photo_that_keeps_timing_out_does_not_hold_the_appeal_back(
     store_item(db, item, ITEM_NOW)
     enqueue(db, item.id, plan_posts(item, settings, ITEM_NOW), ITEM_NOW)
     slow = XPublisher(
-        API_KEY, API_SECRET, ACCESS_TOKEN, ACCESS_SECRET, base_url=fake.url, timeout=0.2
+        API_KEY,
+        API_SECRET,
+        ACCESS_TOKEN,
+        ACCESS_SECRET,
+        base_url=fake.url,
+        timeout=0.2,
+        allow_private_addresses=True,
     )
     now = ITEM_NOW + timedelta(minutes=1)
     for _ in range(3):

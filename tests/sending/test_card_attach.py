@@ -101,7 +101,7 @@ def test_cards_are_kept_0600_beside_the_database_and_made_once(
     assert not any("Sam" in f.name for f in files)
     fetched = len(feed_server.requests_to("/photo.png"))
     card = CardSettings.from_settings(settings)
-    maker = CardMaker(card)
+    maker = CardMaker(card, allow_private_addresses=True)
     again = make_card(db, get_item(db, item_id), "x", card, maker.fetcher("x"))
     assert again.path in files
     assert len(feed_server.requests_to("/photo.png")) == fetched  # not fetched again
@@ -115,7 +115,7 @@ def test_a_card_is_made_again_when_the_facts_change_before_posting(
     _, fields = _appeal(feed_server)
     item_id = _queue(db, settings, **fields)
     card = CardSettings.from_settings(settings)
-    fetch = CardMaker(card).fetcher("x")
+    fetch = CardMaker(card, allow_private_addresses=True).fetcher("x")
     first = make_card(db, get_item(db, item_id), "x", card, fetch)
     store_item(db, make_item(1, **{**fields, "facts": (("age", "16"),)}), NOW)  # type: ignore[arg-type]
     second = make_card(db, get_item(db, item_id), "x", card, fetch)
@@ -193,7 +193,13 @@ def test_withdrawal_and_the_retention_purge_delete_the_cards(
     assert card_files(db, item_id) == [] and not any(path.exists() for path in made)
     # A send in flight at the withdrawal can still write one; the purge must find it.
     card = CardSettings.from_settings(settings)
-    late = make_card(db, get_item(db, item_id), "x", card, CardMaker(card).fetcher("x"))
+    late = make_card(
+        db,
+        get_item(db, item_id),
+        "x",
+        card,
+        CardMaker(card, allow_private_addresses=True).fetcher("x"),
+    )
     assert late.path is not None and late.path.exists()
     assert purge_expired(db, settings, LATER + timedelta(days=29)) == []
     assert late.path.exists()

@@ -153,9 +153,13 @@ def test_a_clean_form_adds_at_once(app: Flask, db: sqlite_utils.Database) -> Non
 def test_the_photo_check_fetches_and_names_what_is_wrong(feed_server: FeedServer) -> None:
     good = feed_server.serve("/photo.png", PNG, content_type="image/png")
     page = feed_server.serve("/moved.html", b"<html>moved</html>", content_type="text/html")
-    assert check_photo(good) is None
-    assert "text/html, not a JPEG, PNG, GIF or WebP image" in (check_photo(page) or "")
-    assert "could not be fetched (404)" in (check_photo(good.replace("photo", "gone")) or "")
+    assert check_photo(good, allow_private_addresses=True) is None
+    assert "text/html, not a JPEG, PNG, GIF or WebP image" in (
+        check_photo(page, allow_private_addresses=True) or ""
+    )
+    assert "could not be fetched (404)" in (
+        check_photo(good.replace("photo", "gone"), allow_private_addresses=True) or ""
+    )
     assert "not an http(s) URL" in (check_photo("file:///etc/passwd") or "")
 
 
