@@ -23,6 +23,7 @@ import sqlite_utils
 from bot.core.clock import local_text, to_iso, utcnow
 from bot.core.db import open_db
 from bot.core.display import plural, table
+from bot.core.private import private_dir
 from bot.core.settings import KNOWN_PLATFORMS, Settings
 from bot.posts.schedule import next_slot
 from bot.runtime import Runtime, start_runtime
@@ -150,7 +151,7 @@ def _duration_text(delta: timedelta) -> str:
 
 def run_demo(settings: Settings, output: str = "demo-output") -> int:
     folder = Path(output)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     database = folder / "demo.db"
     for leftover in folder.glob("demo.db*"):
         if leftover.is_dir():

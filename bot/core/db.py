@@ -16,6 +16,7 @@ import sqlite_utils
 
 from bot.core.errors import AppealBotError
 from bot.core.migrations import SchemaError, migrate
+from bot.core.private import private_database
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -30,6 +31,8 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     if str(path) != ":memory:" and not path.parent.exists():
         raise DatabaseError(f"database folder {path.parent} does not exist (DATABASE_PATH)")
     try:
+        if str(path) != ":memory:":
+            private_database(path)
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         # Autocommit at the driver: transactions are always explicit (``immediate`` or
         # sqlite-utils' ``atomic``), never left open by an implicit BEGIN before a write.
@@ -45,6 +48,8 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
         raise DatabaseError(f"cannot open database {path}: {error}") from None
     except sqlite3.DatabaseError as error:
         raise DatabaseError(f"cannot open database {path}: {error}") from None
+    except OSError as error:
+        raise DatabaseError(f"cannot open database {path}: {error.strerror or error}") from None
     return db
 
 

@@ -16,6 +16,7 @@ from typing import IO
 
 from bot.core.clock import to_iso, utcnow
 from bot.core.errors import DaemonAlreadyRunning
+from bot.core.private import FILE_MODE
 
 PROBE_RETRIES = 10
 
@@ -47,7 +48,10 @@ class DaemonLock:
         self._file: IO[str] | None = None
 
     def acquire(self, now: datetime | None = None) -> None:
-        handle = open(self.path, "a+")  # noqa: SIM115 - held for the daemon's lifetime
+        # 0600 whatever the umask (bot.core.private); held for the daemon's lifetime.
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        os.fchmod(fd, FILE_MODE)
+        handle = os.fdopen(fd, "r+")
         # A health check's probe holds the lock (shared) for microseconds; a few tries over
         # half a second tell that from a daemon, which holds it for good.
         for attempt in range(PROBE_RETRIES + 1):

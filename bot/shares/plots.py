@@ -17,6 +17,7 @@ import sqlite_utils
 
 from bot.core.display import shorten
 from bot.core.errors import AppealBotError
+from bot.core.private import open_private
 from bot.core.settings import Settings
 from bot.shares.stats import Series, appeal_series, top_series, weekly_shares
 
@@ -56,7 +57,9 @@ def check_plot_path(path: Path) -> str:
 
 
 def _save(figure: Any, path: Path) -> Path:
-    figure.savefig(path, format=check_plot_path(path))
+    fmt = check_plot_path(path)
+    with open_private(path) as handle:
+        figure.savefig(handle, format=fmt)
     return path
 
 

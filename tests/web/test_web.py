@@ -3,6 +3,7 @@ and each button doing what it says to the real SQLite queue."""
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import re
@@ -617,3 +618,34 @@ def test_a_database_locked_past_the_busy_timeout_is_a_plain_busy_page(
     assert response.status_code == 503
     assert "The database is busy" in response.text and "try again" in response.text
     assert get_post(db, post_id).status == PostStatus.DRAFT
+
+
+@pytest.mark.parametrize(
+    "item_id",
+    [
+        "https://charity.example/appeals/7",  # an RSS guid is a URL by default
+        "https://charity.example/appeals?id=7#top",
+        "appeal 7 with spaces",
+        "Zoë/ünïcode//double",
+        "trailing/",
+    ],
+)
+def test_an_appeal_with_any_feed_id_can_be_withdrawn_from_its_page(
+    app: Flask, db: sqlite_utils.Database, settings: Settings, item_id: str
+) -> None:
+    """Issue 11 item 6: the form posted to /appeals/<guid URL>/withdraw, which matched no route."""
+    item = make_item(1, id=item_id)
+    store_item(db, item, NOW)
+    enqueue(db, item.id, plan_posts(item, settings, NOW), NOW)
+    client = app.test_client()
+    login(client, "alice")
+    page = client.get("/appeals").get_data(as_text=True)
+    [form] = re.findall(
+        r'<form method="post" action="([^"]+)" class="withdraw">(.*?)</form>', page, re.S
+    )
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form[1]))
+    data = {name: html.unescape(value) for name, value in fields.items()}
+    response = client.post(html.unescape(form[0]), data={**data, "reason": "found safe"})
+    assert response.status_code == 302
+    assert db.execute("SELECT closed_at FROM items WHERE id = ?", [item_id]).fetchone()[0]
+    assert {r[0] for r in db.execute("SELECT status FROM posts")} == {"cancelled"}
