@@ -281,6 +281,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     add_column("posts", "photo_problem", "TEXT"),
     add_column("posts", "photo_checked_at", "TEXT"),
     unique_remote_ids,
+    # Failed dashboard sign-ins (bot/web/throttle.py): kind 'name' or 'address', kept 15 min.
+    sql(
+        "CREATE TABLE IF NOT EXISTS login_failures"
+        " (kind TEXT NOT NULL, key TEXT NOT NULL, at TEXT NOT NULL);"
+        "\nCREATE INDEX IF NOT EXISTS login_failures_key ON login_failures (kind, key, at);"
+    ),
 )
 LATEST = len(MIGRATIONS)
 

@@ -123,7 +123,7 @@ def login() -> Any:
         name = request.form.get("username", "").strip()
         address = request.remote_addr or "?"
         throttle: LoginThrottle = _ctx()["login_throttle"]
-        wait = throttle.wait(name, address, _now())
+        wait = throttle.wait(get_db(), name, address, _now())
         if wait is not None:
             minutes = max(1, -(-int(wait.total_seconds()) // 60))
             error = f"Too many failed sign-ins: try again in {minutes} minute{'s' * (minutes > 1)}."
@@ -131,11 +131,11 @@ def login() -> Any:
         elif (
             user := authenticate(get_db(), name, request.form.get("password", ""), _now())
         ) is None:
-            throttle.failed(name, address, _now())
+            throttle.failed(get_db(), name, address, _now())
             error = "That user name and password do not match."
             status = 401
         else:
-            throttle.succeeded(name)
+            throttle.succeeded(get_db(), name)
             purge_expired(get_db(), _now())
             session.clear()
             session.rotate()  # type: ignore[attr-defined]

@@ -142,14 +142,18 @@ def test_repeated_wrong_passwords_lock_the_name_then_the_address_for_a_while(
 
     for _ in range(5):
         assert attempt("alice", "wrong password") == 401
-    # Locked: even the right password is refused, without saying whether it was right.
+    # Locked where the guessing came from: even the right password is refused, without saying
+    # whether it was right.
     assert attempt("alice", PASSWORD) == 429
     token = csrf_of(client.get("/login").text)
-    form = {"username": "alice", "password": PASSWORD, "csrf_token": token}
-    locked = client.post("/login", data=form, environ_base={"REMOTE_ADDR": "192.0.2.9"})
+    form = {"username": "alice", "password": "another guess", "csrf_token": token}
+    locked = client.post("/login", data=form, environ_base={"REMOTE_ADDR": "192.0.2.1"})
     assert locked.status_code == 429
     assert "Too many failed sign-ins: try again in 15 minutes." in locked.text
     assert attempt("victor", PASSWORD) == 302  # another name from the same address still works
+    # A guesser from a fresh address gets one try there, then waits too.
+    assert attempt("alice", "wrong password", "203.0.113.5") == 401
+    assert attempt("alice", PASSWORD, "203.0.113.5") == 429
     clock[0] += timedelta(minutes=16)
     assert attempt("alice", PASSWORD) == 302
     # Many names tried from one address: the address is locked for every name.
@@ -157,6 +161,26 @@ def test_repeated_wrong_passwords_lock_the_name_then_the_address_for_a_while(
         assert attempt(f"guess{n}", "wrong password", "198.51.100.7") == 401
     assert attempt("victor", PASSWORD, "198.51.100.7") == 429
     assert attempt("victor", PASSWORD, "192.0.2.1") == 302
+
+
+def test_guessing_a_name_never_locks_its_owner_out_and_counts_survive_a_restart(
+    settings: Settings, db: sqlite_utils.Database
+) -> None:
+    """Issue 11 item 8: five wrong passwords for a known name kept its owner out 15 minutes."""
+    clock = [NOW]
+
+    def attempt(app: Flask, password: str, address: str) -> int:
+        client = app.test_client()
+        token = csrf_of(client.get("/login").get_data(as_text=True))
+        form = {"username": "alice", "password": password, "csrf_token": token}
+        return client.post("/login", data=form, environ_base={"REMOTE_ADDR": address}).status_code
+
+    app = create_app(settings, clock=lambda: clock[0], testing=True)
+    for _ in range(5):
+        assert attempt(app, "wrong password", "198.51.100.66") == 401
+    restarted = create_app(settings, clock=lambda: clock[0], testing=True)
+    assert attempt(restarted, PASSWORD, "198.51.100.66") == 429  # remembered across a restart
+    assert attempt(restarted, PASSWORD, "192.0.2.44") == 302  # alice, from her own address
 
 
 def test_signed_in_comms_sees_every_page(app: Flask) -> None:
