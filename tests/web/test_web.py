@@ -657,19 +657,20 @@ def test_a_database_locked_past_the_busy_timeout_is_a_plain_busy_page(
 def test_an_appeal_with_any_feed_id_can_be_withdrawn_from_its_page(
     app: Flask, db: sqlite_utils.Database, settings: Settings, item_id: str
 ) -> None:
-    """Issue 11 item 6: the form posted to /appeals/<guid URL>/withdraw, which matched no route."""
+    """Issue 11 item 6: the form posted to /appeals/<guid URL>/withdraw, which matched no route.
+    Followed as a browser would: the appeal's Withdraw link, then the confirmation form."""
     item = make_item(1, id=item_id)
     store_item(db, item, NOW)
     enqueue(db, item.id, plan_posts(item, settings, NOW), NOW)
     client = app.test_client()
-    login(client, "alice")
+    token = login(client, "alice")
     page = client.get("/appeals").get_data(as_text=True)
-    [form] = re.findall(
-        r'<form method="post" action="([^"]+)" class="withdraw">(.*?)</form>', page, re.S
-    )
-    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form[1]))
-    data = {name: html.unescape(value) for name, value in fields.items()}
-    response = client.post(html.unescape(form[0]), data={**data, "reason": "found safe"})
+    [link] = re.findall(r'href="([^"]+)">Withdraw', page)
+    confirm = client.get(html.unescape(link), follow_redirects=True)
+    assert confirm.status_code == 200, confirm.text
+    assert "Person 1" in confirm.text
+    form = {"csrf_token": token, "outcome": "found", "reason": "found safe"}
+    response = client.post(confirm.request.url, data=form)
     assert response.status_code == 302
     assert db.execute("SELECT closed_at FROM items WHERE id = ?", [item_id]).fetchone()[0]
     assert {r[0] for r in db.execute("SELECT status FROM posts")} == {"cancelled"}
