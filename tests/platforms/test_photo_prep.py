@@ -12,6 +12,7 @@ import requests
 from PIL import Image
 
 from bot.core.errors import PhotoUnusable
+from bot.core.net import NetPolicy
 from bot.platforms.media import download_image
 from bot.platforms.photo_prep import MAX_SIDE, prepare_photo, sniff_type
 
@@ -60,7 +61,7 @@ def test_a_jpeg_is_a_jpeg_whatever_its_label(
 ) -> None:
     data = jpeg()
     url = feed_server.serve("/ada.jpg", data, content_type=label)
-    image = download_image(session, url, 1_000_000, 5, platform="x")
+    image = download_image(NetPolicy(5, 1_000_000, allow_private=True), url, platform="x")
     assert (image.content_type, image.data) == ("image/jpeg", data)  # untouched
 
 
@@ -69,7 +70,7 @@ def test_bytes_that_are_no_image_are_refused(
 ) -> None:
     url = feed_server.serve("/ada.jpg", b"<?php echo 'oops'; ?>" * 10, content_type="image/jpeg")
     with pytest.raises(PhotoUnusable, match="not a JPEG, PNG, GIF or WebP image"):
-        download_image(session, url, 1_000_000, 5, platform="x")
+        download_image(NetPolicy(5, 1_000_000, allow_private=True), url, platform="x")
 
 
 def test_heic_is_converted_for_every_platform() -> None:
@@ -135,5 +136,5 @@ def test_a_download_for_x_has_no_location(
     feed_server: FeedServer, session: requests.Session
 ) -> None:
     url = feed_server.serve("/ada.jpg", with_location(), content_type="image/jpeg")
-    image = download_image(session, url, 1_000_000, 5, platform="x")
+    image = download_image(NetPolicy(5, 1_000_000, allow_private=True), url, platform="x")
     assert not opened(image.data).getexif().get_ifd(GPS_IFD)
