@@ -109,7 +109,9 @@ def write_card(
     if platform not in SHAPES:
         raise AppealBotError(f"--platform: no card size for {platform!r}; use {', '.join(SHAPES)}")
     maker = maker or CardMaker(
-        CardSettings.from_settings(settings), timeout=settings.feed_timeout_seconds
+        CardSettings.from_settings(settings),
+        timeout=settings.feed_timeout_seconds,
+        allow_private_addresses=settings.allow_private_addresses,
     )
     item = get_item(db, item_id)
     if item.kind != "appeal":
