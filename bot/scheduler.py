@@ -122,7 +122,8 @@ class Daemon:
         """Check waiting posts' photos: new ones, and those due soon (bot.sending.photo_check)."""
         db = open_db(self.settings.database_path)
         try:
-            return len(check_photos(db, self.clock()))
+            allow = self.settings.allow_private_addresses
+            return len(check_photos(db, self.clock(), allow_private_addresses=allow))
         finally:
             db.close()
 

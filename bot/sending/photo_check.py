@@ -8,19 +8,19 @@ dashboard's Queue and Appeals pages and ``queue`` show it as "photo will not go:
 still goes on time: at sending, a photo that fails goes out as "sent without photo"
 (:mod:`bot.sending.publishing`).
 
-The download is the publishers' own (:func:`bot.platforms.media.download_image`): streamed,
-refused past the size limit, with a timeout.
+The download is the publishers' own (:func:`bot.platforms.media.download_image`, through
+:func:`bot.core.net.fetch`): a whole-request deadline, a size cap and the SSRF guard.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import requests
 import sqlite_utils
 
 from bot.core.clock import to_iso
 from bot.core.errors import PhotoUnreachable, PhotoUnusable
+from bot.core.net import NetPolicy
 from bot.platforms.media import download_image
 
 # The smaller of the platforms' still-image limits that matter here: X takes 5 MB.
@@ -35,10 +35,10 @@ MAX_PER_RUN = 20
 WAITING = ("draft", "queued")
 
 
-def photo_problem(session: requests.Session, url: str) -> str | None:
+def photo_problem(policy: NetPolicy, url: str) -> str | None:
     """Why the photo at ``url`` will not go, in words for a comms officer; None when it is fine."""
     try:
-        download_image(session, url, MAX_PHOTO_BYTES, TIMEOUT_SECONDS, platform="photo")
+        download_image(policy, url, platform="photo")
     except PhotoUnusable as error:
         return error.message
     except PhotoUnreachable as error:
@@ -49,7 +49,7 @@ def photo_problem(session: requests.Session, url: str) -> str | None:
 def check_photos(
     db: sqlite_utils.Database,
     now: datetime,
-    session: requests.Session | None = None,
+    allow_private_addresses: bool = False,
     limit: int = MAX_PER_RUN,
 ) -> dict[str, str | None]:
     """Check the photos of waiting posts never checked, and of those due within
@@ -64,10 +64,10 @@ def check_photos(
         " OR (scheduled_at <= ? AND photo_checked_at <= ?)) LIMIT ?",
         [*WAITING, to_iso(now + RECHECK_BEFORE), stale, limit],
     ).fetchall()
-    session = session or requests.Session()
+    policy = NetPolicy(TIMEOUT_SECONDS, MAX_PHOTO_BYTES, allow_private=allow_private_addresses)
     results: dict[str, str | None] = {}
     for (url,) in rows:
-        results[url] = problem = photo_problem(session, url)
+        results[url] = problem = photo_problem(policy, url)
         db.execute(
             "UPDATE posts SET photo_problem = ?, photo_checked_at = ?"
             " WHERE image_url = ? AND status IN (?, ?)",

@@ -51,7 +51,7 @@ def test_each_kind_of_photo_problem_is_flagged_in_words(
     store_item(db, item, NOW)
     enqueue(db, item.id, plan_posts(item, settings, NOW), NOW)
 
-    assert list(check_photos(db, NOW)) == [url]
+    assert list(check_photos(db, NOW, allow_private_addresses=True)) == [url]
 
     rows = list_posts(db)
     assert len(rows) == 2, "one post per platform"
@@ -76,12 +76,16 @@ def test_checked_again_shortly_before_its_time_and_a_fixed_photo_clears(
     due = NOW + timedelta(hours=5)
     db.execute("UPDATE posts SET scheduled_at = ? WHERE id = ?", [due.isoformat(), post["id"]])
 
-    check_photos(db, NOW)
+    check_photos(db, NOW, allow_private_addresses=True)
     assert "404" in list_posts(db)[0]["photo_problem"]
-    assert check_photos(db, NOW + timedelta(hours=1)) == {}, "checked again long before its time"
+    assert check_photos(db, NOW + timedelta(hours=1), allow_private_addresses=True) == {}, (
+        "checked again long before its time"
+    )
 
     feed_server.serve("/p.jpg", png(), content_type="image/png")  # the web team fixes it
-    assert check_photos(db, due - RECHECK_BEFORE + timedelta(minutes=1)) == {url: None}
+    assert check_photos(
+        db, due - RECHECK_BEFORE + timedelta(minutes=1, allow_private_addresses=True)
+    ) == {url: None}
     assert list_posts(db)[0]["photo_problem"] is None
 
 
@@ -95,7 +99,7 @@ def test_queue_and_appeals_pages_warn_instead_of_a_broken_image(
     item = make_item(1, image_url=url)
     store_item(db, item, NOW)
     enqueue(db, item.id, plan_posts(item, settings, NOW), NOW)
-    check_photos(db, NOW)
+    check_photos(db, NOW, allow_private_addresses=True)
 
     client = create_app(settings, clock=lambda: NOW, testing=True).test_client()
     login(client, "alice")
