@@ -84,7 +84,7 @@ def test_checked_again_shortly_before_its_time_and_a_fixed_photo_clears(
 
     feed_server.serve("/p.jpg", png(), content_type="image/png")  # the web team fixes it
     assert check_photos(
-        db, due - RECHECK_BEFORE + timedelta(minutes=1, allow_private_addresses=True)
+        db, due - RECHECK_BEFORE + timedelta(minutes=1), allow_private_addresses=True
     ) == {url: None}
     assert list_posts(db)[0]["photo_problem"] is None
 
