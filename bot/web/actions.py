@@ -23,7 +23,6 @@ from bot.posts import approval
 from bot.posts.queue import Post, get_post, transition
 from bot.posts.states import PostStatus
 from bot.sending.due import NamedReport, send_named
-from bot.sending.plan import planned_lines
 from bot.web.preview import clean_text
 
 S = PostStatus
@@ -76,16 +75,10 @@ def edit_text(db: sqlite_utils.Database, post_id: int, text: str, user: str, now
 
 
 def reschedule(
-    db: sqlite_utils.Database,
-    post_id: int,
-    when: datetime,
-    user: str,
-    now: datetime,
-    settings: Settings | None = None,
-) -> str:
+    db: sqlite_utils.Database, post_id: int, when: datetime, user: str, now: datetime
+) -> None:
     """Pin a post to a new minute (it goes then, outside the slots, within the daily limits);
-    a failed one goes back into the queue for that time. Returns, with ``settings``, the
-    planned time in words (it says so when the pin cannot be kept)."""
+    a failed one goes back into the queue for that time."""
     post = get_post(db, post_id)
     if post.status == S.FAILED:
         if not transition(db, post_id, S.QUEUED, next_attempt_at=None, attempts=0):
@@ -97,9 +90,6 @@ def reschedule(
     events.record_post(
         db, post, "dashboard", "rescheduled", f"rescheduled by {user} for {to_iso(when)}", now
     )
-    if settings is None:
-        return ""
-    return "; ".join(planned_lines(db, settings, [post_id], now))
 
 
 def send_now(

@@ -43,7 +43,7 @@ from bot.posts.regions import configured_regions
 from bot.posts.schedule import iso_local
 from bot.posts.search import OPEN_STATUSES, PostQuery, find_posts
 from bot.posts.states import PostStatus
-from bot.sending.plan import current_plan, goes_out
+from bot.sending.plan import current_plan, goes_out, planned_lines
 from bot.sending.publishing import SENT_WITHOUT_PHOTO
 from bot.sending.week import week
 from bot.status import gather_status
@@ -239,11 +239,14 @@ def _post_action(post_id: int, action: Any, done: str) -> Response:
 
 @pages.post("/posts/<int:post_id>/approve")
 def approve(post_id: int) -> Response:
-    return _post_action(
+    response = _post_action(
         post_id,
         lambda: actions.approve(get_db(), post_id, _user_name(), _now()),
-        "Post {id} approved: it goes out at its time.",
+        "Post {id} approved.",
     )
+    if get_post(get_db(), post_id).status == PostStatus.QUEUED:
+        _flash_planned([post_id])
+    return response
 
 
 @pages.post("/posts/<int:post_id>/cancel")
@@ -257,17 +260,16 @@ def cancel(post_id: int) -> Response:
 
 @pages.post("/posts/<int:post_id>/reschedule")
 def reschedule(post_id: int) -> Response:
-    planned: list[str] = []
+    done: list[bool] = []
 
     def go() -> None:
         when = _parse_local(request.form.get("when", ""))
-        planned.append(
-            actions.reschedule(get_db(), post_id, when, _user_name(), _now(), _settings())
-        )
+        actions.reschedule(get_db(), post_id, when, _user_name(), _now())
+        done.append(True)
 
     response = _post_action(post_id, go, "Post {id} rescheduled.")
-    if planned:
-        flash(planned[0].replace("post ", "Post ", 1) + ".", "ok")
+    if done:
+        _flash_planned([post_id])  # the time it got, or why it cannot keep it
     return response
 
 
@@ -316,6 +318,7 @@ def edit(post_id: int) -> Any:
             error = str(problem)
         else:
             flash(f"Post {post_id} saved.", "ok")
+            _flash_planned([post_id])
             return redirect(url_for("pages.queue"))
     return (
         render_template(
@@ -343,6 +346,7 @@ def add() -> Any:
     }
     error = None
     warnings: list[str] = []
+    added: list[int] = []
     if request.method == "POST":
         form = {
             "kind": request.form.get("kind", "appeal"),
@@ -363,13 +367,15 @@ def add() -> Any:
             if not request.form.get("confirm"):
                 warnings = add_warnings(post, _now(), _ctx()["photo_check"])
             if not warnings:
-                _add(settings, post, form["draft"])
+                added = _add(settings, post, form["draft"])
         except (AppealBotError, ValueError) as problem:
             error = str(problem)
         else:
             if not warnings:
                 held = "held as drafts for approval" if form["draft"] else "queued"
                 flash(f"Added {form['title'].strip()!r}: {held}.", "ok")
+                if not form["draft"]:
+                    _flash_planned(added)
                 return redirect(url_for("pages.queue"))
     return render_template(
         "add.html",
@@ -410,7 +416,7 @@ def _manual_post(settings: Settings, form: dict[str, Any]) -> ManualPost:
     )
 
 
-def _add(settings: Settings, post: ManualPost, draft: bool) -> str:
+def _add(settings: Settings, post: ManualPost, draft: bool) -> list[int]:
     db = get_db()
     now = _now()
     item_id, ids = add_manual(db, settings, post, now)
@@ -420,7 +426,13 @@ def _add(settings: Settings, post: ManualPost, draft: bool) -> str:
             transition(db, post_id, PostStatus.DRAFT)
     outcome = "draft" if draft else "queued"
     events.record(db, "add", outcome, f"added by {_user_name()}", item_id=item_id, now=now)
-    return item_id
+    return ids
+
+
+def _flash_planned(ids: list[int]) -> None:
+    """Say when each post goes out by the plan, as the CLI's add/approve/edit do."""
+    for line in planned_lines(get_db(), _settings(), ids, _now()):
+        flash(line[:1].upper() + line[1:] + ".", "ok")
 
 
 # --- appeals and withdrawal -------------------------------------------------------------------

@@ -116,3 +116,22 @@ def test_the_week_view_shows_the_plan(app, db, settings) -> None:  # type: ignor
     # Two a slot per platform: 12:30 and 18:30 are full, tomorrow's 09:00 has one place left.
     for slot, room in (("2026-11-25T12:30", 0), ("2026-11-25T18:30", 0), ("2026-11-26T09:00", 1)):
         assert f'data-slot="{slot}" data-platform="x" data-page="" data-room="{room}"' in page
+
+
+def test_approving_and_editing_say_when_the_post_goes_out(app, db, settings) -> None:  # type: ignore[no-untyped-def]
+    from tests.web.test_web import draft_item
+
+    ids = draft_item(db, settings)
+    client = app.test_client()
+    token = login(client, "alice")
+    page = client.post(
+        f"/posts/{ids[0]}/approve", data={"csrf_token": token}, follow_redirects=True
+    ).get_data(as_text=True)
+    platform = get_post(db, ids[0]).platform
+    assert f"Post {ids[0]} ({platform}): goes out 2026-11-25 12:30 GMT (slot)." in page
+    page = client.post(
+        f"/posts/{ids[0]}/edit",
+        data={"text": "Please share: Person 1 is missing", "csrf_token": token},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert f"Post {ids[0]} saved." in page and "goes out 2026-11-25 12:30 GMT (slot)." in page
