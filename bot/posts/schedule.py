@@ -227,6 +227,10 @@ class _PlatformPlan:
         slots: list[datetime],
     ) -> None:
         self.name, self.state, self.rules, self.now, self.slots = name, state, rules, now, slots
+        self.keys = [slot_key(moment, rules.zone) for moment in slots]
+        self.limits = (rules.daily_limit(name), rules.normal_limit(name))
+        # Slots already full, per page: a post passed on skips them without trying each.
+        self.full: dict[str, set[int]] = defaultdict(set)
         self.floor = max(now, state.hold_until or now)
         self.sent = sorted(state.sent_times)
         self.slot_used: dict[tuple[str, str], int] = dict(state.slot_used)
@@ -302,6 +306,9 @@ class _PlatformPlan:
             bisect_left(self.slots, ready),
             bisect_left(self.slots, not_before - self.rules.catch_up),
         )
+        full = self.full[post.target]
+        while index in full:
+            index += 1
         if index < len(self.slots):
             self._push(max(self.slots[index], not_before), _SLOT, post, index)
 
@@ -314,18 +321,22 @@ class _PlatformPlan:
     ) -> tuple[How, str | None] | None:
         """Place the post at ``at`` if every limit allows; else offer it the next chance."""
         urgent = post.priority == PRIORITY_URGENT
-        limit = self.rules.daily_limit(self.name) if urgent else self.rules.normal_limit(self.name)
+        limit = self.limits[0] if urgent else self.limits[1]
         if limit <= 0:
             self.notes[post.id] = f"{self._limit_words(urgent)} is 0: it cannot go out"
             return None
         within_limit = self._used(at) < limit
         if kind == _SLOT:
-            key = slot_key(self.slots[index], self.rules.zone)
+            key = self.keys[index]
             room = self.rules.per_slot - self.slot_used.get((key, post.target), 0)
             if room > 0 and within_limit:
                 self.slot_used[(key, post.target)] = self.slot_used.get((key, post.target), 0) + 1
+                if room == 1:
+                    self.full[post.target].add(index)
                 insort(self.sent, at)
                 return "slot", key
+            if room <= 0:
+                self.full[post.target].add(index)
             if room > 0:
                 # The day's limit may free up while the slot is still open: then it goes late.
                 frees_at = self._frees_at(at, limit)
