@@ -46,14 +46,16 @@ class CardSettings:
         logo = None
         if settings.card_logo is not None:
             logo = _read_logo(settings.card_logo)
-        return cls(
-            CardWording(
-                headline=settings.card_headline,
-                helpline=settings.charity_helpline,
-                charity=settings.charity_name,
-            ),
-            logo,
-        )
+        return cls(card_wording(settings), logo)
+
+
+def card_wording(settings: Settings) -> CardWording:
+    """CARD_HEADLINE, CHARITY_HELPLINE and CHARITY_NAME as the card's wording."""
+    return CardWording(
+        headline=settings.card_headline,
+        helpline=settings.charity_helpline,
+        charity=settings.charity_name,
+    )
 
 
 def _read_logo(path: Path) -> bytes:

@@ -173,6 +173,7 @@ def create_app(
     def _local_times(value: str | None) -> str:
         return local_times_in(value or "", settings.timezone)
 
+    from bot.web.cards import card_preview, cards
     from bot.web.errors import register_errors
     from bot.web.healthz import health
     from bot.web.views import auth, pages
@@ -180,5 +181,7 @@ def create_app(
     app.register_blueprint(auth)
     app.register_blueprint(pages)
     app.register_blueprint(health)
+    app.register_blueprint(cards)
+    app.jinja_env.globals["card_preview"] = card_preview
     register_errors(app)
     return app
