@@ -13,7 +13,6 @@ Chromium comes from Debian (``apt-get install chromium``, done by ``make test``)
 from __future__ import annotations
 
 import re
-import tempfile
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Page, expect
 from waitress.server import create_server
 
 from bot.core.clock import to_iso
@@ -37,17 +36,6 @@ if TYPE_CHECKING:
 
 pytest_plugins = ["tests.feed_server"]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 PASSWORD = "a long enough password"
 HOSTILE_TITLE = "<script>window.pwned=1</script> Robin Hale, 15, missing from Hull"
@@ -104,31 +92,6 @@ def base_url(runtime: Runtime) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
     stop_waitress(server, thread)
-
-
-@pytest.fixture
-def browser() -> Iterator[BrowserContext]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install -y chromium`,"
-            " which `make test` does) to run the browser tests"
-        )
-    with (
-        tempfile.TemporaryDirectory(prefix="appeal-bot-chromium-") as profile,
-        sync_playwright() as playwright,
-    ):
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1100, "height": 800},
-        )
-        context.set_default_timeout(15_000)
-        try:
-            yield context
-        finally:
-            context.close()
 
 
 def shot(page: Page, name: str) -> None:
