@@ -49,4 +49,6 @@
     clearTimeout(timer);
     timer = setTimeout(ask, 150);
   });
+  // Typed into before this script ran (a slow phone): the count on the page is the old text's.
+  if (area.value !== area.defaultValue) ask();
 })();
