@@ -1,5 +1,5 @@
-"""appeal-bot: shares a missing-persons charity's appeals on X and Facebook, and withdraws
-them when the person is found.
+"""appeal-bot: shares a missing-persons charity's appeals on X, Facebook, Bluesky and Mastodon,
+and withdraws them when the person is found.
 
 The flow is the folder: ``core`` (what every stage uses) → ``feeds`` → ``posts`` → ``sending``
 (through ``platforms``) → ``appeals`` → ``shares``, with ``web`` and ``cli`` over the same

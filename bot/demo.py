@@ -1,10 +1,11 @@
 """``run_bot.py demo`` / ``make demo``: the whole flow in under a minute, with no credentials.
 
-It starts the sandbox (fake X and Facebook servers and the sample feeds on 127.0.0.1), runs the
-real daemon (APScheduler jobs, SQLite, the tweepy and Graph API clients) on a fresh database in
-``demo-output/``, lets one posting slot go out, marks one appeal FOUND in the feed and waits
-until its posts are deleted everywhere, then prints the operators' log; last, it reads share
-counts over a fast-forwarded week, prints the stats table and writes ``demo-shares.png``.
+It starts the sandbox (fake X, Facebook, Bluesky and Mastodon servers and the sample feeds on
+127.0.0.1), runs the real daemon (APScheduler jobs, SQLite, the tweepy, Graph API, atproto and
+Mastodon.py clients) on a fresh database in ``demo-output/``, lets one posting slot go out,
+marks one appeal FOUND in the feed and waits until its posts are deleted everywhere, then prints
+the operators' log; last, it reads share counts over a fast-forwarded week, prints the stats
+table and writes ``demo-shares.png``.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def show_shares(runtime: Runtime, db: sqlite_utils.Database, folder: Path) -> Pa
     """Read share counts as the daemon would over the week after posting, then print the stats
     table and draw the plot.
 
-    A week cannot pass in a demo, so the sandbox's fake X and Facebook (whose counts grow with
+    A week cannot pass in a demo, so the sandbox's fake platforms (whose counts grow with
     each post's age) are told the time is each METRICS_SCHEDULE offset later, and the readings
     are taken and stamped at those moments by the real polling code and clients.
     """

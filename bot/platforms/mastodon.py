@@ -133,9 +133,17 @@ def error_from(
         str(args[3] if len(args) > 3 and args[3] else (args[0] if args else "")) or f"HTTP {status}"
     )
     if isinstance(exc, MastodonUnauthorizedError) or status == 401:
-        return AuthExpired(PLATFORM, f"Mastodon refused the access token: {said}")
+        return AuthExpired(
+            PLATFORM,
+            f"Mastodon refused the access token ({said}); make a new one (Preferences >"
+            " Development > appeal-bot) and set MASTODON_ACCESS_TOKEN",
+        )
     if status == 403:
-        return AuthExpired(PLATFORM, f"Mastodon refused this token the action: {said}")
+        return AuthExpired(
+            PLATFORM,
+            f"Mastodon refused this token the action ({said}); give the application the scopes"
+            " the README lists and set the new MASTODON_ACCESS_TOKEN",
+        )
     if isinstance(exc, MastodonNotFoundError) or status in (404, 410):
         if gone_means_done:
             return RemoteGone(PLATFORM, said)

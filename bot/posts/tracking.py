@@ -1,5 +1,6 @@
 """Link tracking: UTM parameters on links to the charity's own site, so its web analytics can
-tell how many visitors each appeal brought from X and from Facebook.
+tell how many visitors each appeal brought from each platform (utm_source=x, facebook, bluesky,
+mastodon).
 
 Pure: a function of the link, the platform, the item and the settings. Only the charity's own
 hosts are touched (``TRACKING_DOMAINS``, by default the hosts of the feed URLs): adding

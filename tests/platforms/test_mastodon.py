@@ -223,6 +223,7 @@ def test_a_revoked_token_is_auth_expired_without_the_token(
     with pytest.raises(AuthExpired) as raised:
         client.publish(a_post())
     assert MASTODON_TOKEN not in str(raised.value)
+    assert "set MASTODON_ACCESS_TOKEN" in str(raised.value)  # the fix, in the pause's reason
 
 
 def test_a_token_without_the_scope_is_auth_expired(fake: FakeMastodon, clock: Clock) -> None:
