@@ -82,9 +82,10 @@ def send_due(
     now = clock()
     live = [name for name in publishers if name not in paused]
     placements = current_plan(db, settings, now, platforms=live)
+    rank = {name: n for n, name in enumerate(publishers)}  # PLATFORMS' order on a tie
     due = sorted(
         (p for p in placements.values() if p.due(now)),
-        key=lambda p: (p.at, p.order, p.platform),
+        key=lambda p: (p.at, p.order, rank[p.platform]),
     )
     owner, stopped = process_owner(), set()
     cards = CardMaker.from_settings(settings) if due else None
