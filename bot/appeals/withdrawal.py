@@ -24,10 +24,11 @@ from bot.core.clock import to_iso
 from bot.core.errors import AuthExpired, NotFound, PublishError, RateLimited, RemoteGone
 from bot.platforms.base import Publisher
 from bot.posts.card_files import delete_cards
-from bot.posts.queue import get_post, transition
+from bot.posts.queue import Post, get_post, transition
 from bot.posts.states import PostStatus
 from bot.sending import health
 from bot.sending.policy import backoff
+from bot.sending.publishing import find_own, is_stale_claim
 
 S = PostStatus
 # How a withdrawal because the appeal left the feed begins its reason: the dashboard tells those
@@ -49,9 +50,11 @@ def withdraw_item(db: sqlite_utils.Database, item_id: str, reason: str, now: dat
     delete_cards(db, item_id)
     affected = 0
     posts = db.execute(
-        "SELECT id, status, platform FROM posts WHERE item_id = ? ORDER BY id", [item_id]
+        "SELECT id, status, platform, claimed_by, claimed_at FROM posts WHERE item_id = ?"
+        " ORDER BY id",
+        [item_id],
     ).fetchall()
-    for post_id, status, platform in posts:
+    for post_id, status, platform, owner, claimed_at in posts:
         where = {"post_id": post_id, "item_id": item_id, "platform": platform}
         if status in (S.QUEUED, S.DRAFT, S.FAILED) and transition(
             db, post_id, S.CANCELLED, last_error=f"withdrawn: {reason}", next_attempt_at=None
@@ -68,7 +71,31 @@ def withdraw_item(db: sqlite_utils.Database, item_id: str, reason: str, now: dat
                 **where,
             )
             affected += 1
-        # A post in ``sending`` is handled when its send completes (see publishing._mark_sent).
+        elif (
+            status == S.SENDING
+            and is_stale_claim(owner, claimed_at, now)
+            and transition(
+                db,
+                post_id,
+                S.DELETING,
+                claimed_by_was=owner,
+                claimed_by=None,
+                needs_reconcile=1,
+                next_attempt_at=None,
+            )
+        ):
+            # Stranded mid-send (its process died, or saving "sent" failed): it may be out.
+            # process_deletions looks for it on the platform and deletes what it finds.
+            events.record(
+                db,
+                "withdraw",
+                "pending",
+                f"checking the platform for a post whose sending was cut short: {reason}",
+                now=now,
+                **where,
+            )
+            affected += 1
+        # A post in ``sending`` now is handled when its send completes (publishing._mark_sent).
     return affected
 
 
@@ -92,6 +119,8 @@ def process_deletions(
         if publisher is None:
             continue
         try:
+            if not post.remote_id and post.needs_reconcile:
+                post = _look_up(db, publisher, post, now)
             if not post.remote_id:
                 raise RemoteGone(post.platform, "no remote id was recorded")
             publisher.delete(post.remote_id, post.target or None)
@@ -123,6 +152,23 @@ def process_deletions(
         _resume_if_paused(db, post.platform, now)
         done += 1
     return done
+
+
+def _look_up(db: sqlite_utils.Database, publisher: Publisher, post: Post, now: datetime) -> Post:
+    """A post whose sending was cut short, as found on the platform (its own post only).
+
+    Raises ``PublishError`` when the platform cannot be asked now: the deletion is retried.
+    """
+    found, why = find_own(db, publisher, post)
+    if found is None:
+        db.execute("UPDATE posts SET needs_reconcile = 0 WHERE id = ?", [post.id])
+        events.record_post(db, post, "delete", "ok", f"{why}: it never went out", now)
+        return post
+    db.execute(
+        "UPDATE posts SET remote_id = ?, remote_url = ?, needs_reconcile = 0 WHERE id = ?",
+        [found.remote_id, found.url, post.id],
+    )
+    return get_post(db, post.id)
 
 
 def _resume_if_paused(db: sqlite_utils.Database, platform: str, now: datetime) -> None:

@@ -18,7 +18,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     import threading
 
     from bot.runtime import start_runtime
-    from bot.scheduler import Daemon, install_stop_signals
+    from bot.scheduler import Daemon, exit_now, install_stop_signals
 
     stop = threading.Event()
     restore = install_stop_signals(stop)
@@ -30,9 +30,11 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
                     runtime.settings.x_api_base_url,
                     runtime.settings.facebook_graph_url,
                 )
-            Daemon(runtime.settings, runtime.publishers, stop=stop).run()
+            finished = Daemon(runtime.settings, runtime.publishers, stop=stop).run()
     finally:
         restore()
+    if not finished:
+        exit_now(0)
     return 0
 
 

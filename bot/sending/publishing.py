@@ -27,6 +27,7 @@ from bot.core.errors import (
     PhotoUnusable,
     PublishError,
     RateLimited,
+    RemoteGone,
 )
 from bot.core.settings import Settings
 from bot.platforms.base import PostRequest, Published, Publisher
@@ -144,7 +145,7 @@ def _owner_of(db: sqlite_utils.Database, post: Post, remote_id: str) -> int | No
     return row[0] if row else None
 
 
-def _find_own(
+def find_own(
     db: sqlite_utils.Database, publisher: Publisher, post: Post
 ) -> tuple[Published | None, str]:
     """The remote post that is ``post`` after a crash, or None and why it was not taken.
@@ -232,11 +233,12 @@ def send_post(
     degraded: str | None = None
     try:
         if post.needs_reconcile:
-            found, why = _find_own(db, publisher, post)
+            found, why = find_own(db, publisher, post)
             if found is not None:
                 _mark_sent(db, post, found.remote_id, found.url, now)
                 detail = f"already on {post.platform}: {found.url}"
                 events.record_post(db, post, "reconcile", "sent", detail, now)
+                _take_down_if_withdrawn(db, publisher, post.id, now)
                 return "sent"
             # Not found, or not surely ours: treated as not sent. Sending again is safe, as the
             # platform refuses a duplicate of a post that did go out.
@@ -273,7 +275,29 @@ def send_post(
     _mark_sent(db, post, published.remote_id, published.url, now, degraded)
     detail = published.url + (f" ({SENT_WITHOUT_PHOTO}: {degraded})" if degraded else "")
     events.record_post(db, post, "send", "sent", detail, now)
+    _take_down_if_withdrawn(db, publisher, post.id, now)
     return "sent"
+
+
+def _take_down_if_withdrawn(
+    db: sqlite_utils.Database, publisher: Publisher, post_id: int, now: datetime
+) -> None:
+    """A post whose appeal was withdrawn while it was being sent comes down at once, with the
+    same client, not at the deletions job's next run: a found person's photo must not stay up.
+    If this delete fails, the post stays ``deleting`` and the deletions job retries it."""
+    post = get_post(db, post_id)
+    if post.status != S.DELETING or not post.remote_id:
+        return
+    try:
+        publisher.delete(post.remote_id, post.target or None)
+    except RemoteGone:
+        pass
+    except PublishError as error:
+        log.warning("post %s: deleting at once failed (%s); retried shortly", post.id, error)
+        return
+    if transition(db, post.id, S.DELETED, deleted_at=to_iso(now), next_attempt_at=None):
+        detail = f"withdrawn while it was being sent: {post.remote_url or post.remote_id}"
+        events.record_post(db, post, "delete", "deleted", detail, now)
 
 
 def photo_dropped(error: PublishError) -> str:
@@ -301,7 +325,7 @@ def _handle_error(
         elif remote_id is None:
             # A withdrawal can only delete a post whose id it knows: find the one already there.
             try:
-                found, _ = _find_own(db, publisher, post)
+                found, _ = find_own(db, publisher, post)
             except PublishError:
                 found = None
             if found is not None:
@@ -470,18 +494,47 @@ def _pid_alive(owner: str | None) -> bool:
     return True
 
 
+# Every network call of a send has a deadline (photo, upload, create: about a minute at most),
+# so a claim held longer than this is stranded: the process hit an error writing the outcome
+# (a full disk) or lost the thread. The daemon sweeps such claims every minute.
+STALE_CLAIM_AGE = timedelta(minutes=5)
+
+
+def is_stale_claim(
+    owner: str | None,
+    claimed_at: str | None,
+    now: datetime,
+    is_alive: Callable[[str | None], bool] = _pid_alive,
+    max_age: timedelta | None = STALE_CLAIM_AGE,
+) -> bool:
+    """Whether a ``sending`` claim is no longer being worked on: its process is gone, or it is
+    older than ``max_age`` (None: age alone never makes it stale)."""
+    if not is_alive(owner):
+        return True
+    return bool(max_age and claimed_at and now - from_iso(claimed_at) > max_age)
+
+
 def reconcile_stale(
     db: sqlite_utils.Database,
     is_alive: Callable[[str | None], bool] = _pid_alive,
     now: datetime | None = None,
+    *,
+    own_too: bool = True,
+    max_age: timedelta | None = None,
 ) -> list[int]:
     """Posts left in ``sending`` by a process that died go back to the queue, flagged so the
-    platform is searched for them before any resend. Returns their ids."""
+    platform is searched for them before any resend. Returns their ids.
+
+    ``own_too`` (at the daemon's start and stop) also takes this process's claims, as nothing
+    of it is in flight then; the daemon's periodic sweep passes False and ``max_age`` instead,
+    so a claim stranded in a live process (writing "sent" failed) is found within minutes.
+    """
     now = now or utcnow()
     stale = [
         (row["id"], row["claimed_by"])
-        for row in db.query("SELECT id, claimed_by FROM posts WHERE status = 'sending'")
-        if not is_alive(row["claimed_by"]) or row["claimed_by"] == process_owner()
+        for row in db.query("SELECT id, claimed_by, claimed_at FROM posts WHERE status = 'sending'")
+        if is_stale_claim(row["claimed_by"], row["claimed_at"], now, is_alive, max_age)
+        or (own_too and row["claimed_by"] == process_owner())
     ]
     recovered = []
     for post_id, owner in stale:
@@ -494,7 +547,8 @@ def reconcile_stale(
                 db,
                 "recover",
                 "retry",
-                "left in sending by a stopped process; will check the platform before resending",
+                "left in sending (its process stopped, or the outcome could not be saved);"
+                " will check the platform before resending",
                 post_id=post_id,
                 item_id=post.item_id,
                 platform=post.platform,

@@ -25,6 +25,7 @@ from bot.posts.queue import enqueue, get_post, store_item
 from bot.posts.states import PostStatus
 from bot.web import create_app
 from bot.web.charts import bar_chart
+from bot.web.context import get_db
 from bot.web.sessions import COOKIE_NAME
 from bot.web.users import UserError, add_user, authenticate, list_users, remove_user, set_password
 from tests.factories import NOW, make_item, make_settings
@@ -674,3 +675,32 @@ def test_an_appeal_with_any_feed_id_can_be_withdrawn_from_its_page(
     assert response.status_code == 302
     assert db.execute("SELECT closed_at FROM items WHERE id = ?", [item_id]).fetchone()[0]
     assert {r[0] for r in db.execute("SELECT status FROM posts")} == {"cancelled"}
+
+
+def test_a_full_disk_is_a_plain_page_not_a_500(
+    app: Flask, db: sqlite_utils.Database, settings: Settings
+) -> None:
+    """Issue 11 item 7: SQLite's real "database or disk is full", made by capping the file's
+    size at what it holds now, answered in words the person at the dashboard can act on."""
+
+    @app.before_request
+    def _no_room_left() -> None:
+        conn = get_db()
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {pages}")
+
+    client = app.test_client()
+    token = login(client, "alice")
+    form = {
+        "csrf_token": token,
+        "kind": "appeal",
+        "title": "Jo Bloggs, 30, missing from York",
+        "text": "Last seen on Friday. " * 2000,
+        "link": "https://charity.example/appeals/jo",
+        "platforms": ["x", "facebook"],
+    }
+    response = client.post("/add", data=form)
+    assert response.status_code == 507
+    page = html.unescape(response.text)
+    assert "The server's disk is full" in page and "nothing was changed" in page
+    assert db.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 0
