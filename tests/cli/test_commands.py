@@ -19,7 +19,9 @@ from bot.core.clock import utcnow
 from bot.core.db import open_db
 from bot.fakes.facebook_server import FakeFacebook
 from bot.fakes.x_server import FakeX
+from bot.posts.queue import store_item
 from tests.cli.conftest import Cli, Result
+from tests.factories import make_item
 from tests.live_fakes import live_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -522,3 +524,18 @@ def test_add_notes_a_time_in_the_past_and_a_photo_without_alt_text(cli: Cli) -> 
     assert "note: The photo has no description (alt text)" in result.out
     quiet = cli("add", "--title", "Jo Bloggs", "--image", "https://x.example/j.jpg", "--alt", "Jo")
     assert "note:" not in quiet.out
+
+
+@pytest.mark.parametrize(
+    "item_id",
+    ["https://charity.example/appeals/7", "appeals?id=7#top", "appeal 7", "Zoë/ünïcode//x"],
+)
+def test_withdraw_takes_any_id_a_feed_can_give(cli: Cli, tmp_path: Path, item_id: str) -> None:
+    """Issue 11 item 6: an RSS guid is a URL by default; the CLI takes it as it is."""
+    db = open_db(tmp_path / "cli.db")
+    store_item(db, make_item(1, id=item_id), utcnow())
+    db.conn.close()
+    result = cli("withdraw", item_id, "--reason", "found safe and well")
+    assert result.code == 0, result.err
+    db = open_db(tmp_path / "cli.db")
+    assert db.execute("SELECT closed_at FROM items WHERE id = ?", [item_id]).fetchone()[0]
