@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
+from bot.core.net import NetPolicy
 from bot.feeds.fetch import FeedRules, fetch_feed, parse_feed
 from bot.posts.planner import post_content
 from bot.posts.twitter_text import MAX_WEIGHTED_LENGTH, weighted_length
@@ -53,7 +54,7 @@ def test_corpus_feed(
         content_type=expected["content_type"],
     )
     settings = make_settings(tmp_path)
-    fetched = fetch_feed(session, url, None, None, 10, settings.feed_max_bytes)
+    fetched = fetch_feed(url, None, None, NetPolicy(10, settings.feed_max_bytes))
     parsed = parse_feed(
         fetched.body or b"",
         url,
