@@ -24,9 +24,8 @@ from bot.runtime import Runtime, start_runtime
 from bot.web import create_app
 from bot.web.users import add_user
 from tests.factories import make_settings
-from tests.web.test_web_e2e import PASSWORD, browser, card_of, shot, sign_in, stop_waitress
+from tests.web.test_web_e2e import PASSWORD, card_of, shot, sign_in, stop_waitress
 
-__all__ = ["browser"]  # the Chromium fixture, shared with the other browser tests
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {"PLATFORMS": "x,facebook", "POST_SLOTS": "09:00,12:30,18:30", "POSTS_PER_SLOT": "2"}
 
