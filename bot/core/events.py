@@ -129,8 +129,33 @@ def list_events(
     limit: int = 200,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Newest first, filtered, ``limit`` rows after skipping ``offset`` (the dashboard's pages).
-    ``outcome`` doubles as the CLI's ``--status`` filter."""
+    """Newest first, filtered, ``limit`` rows from ``offset``. ``outcome`` doubles as the CLI's
+    ``--status`` filter."""
+    where, params = _filters(platform, outcome, action, since)
+    sql = (
+        "SELECT e.id, e.at, e.post_id, e.item_id, e.platform, e.action, e.outcome, e.detail,"
+        " p.remote_url FROM events e LEFT JOIN posts p ON p.id = e.post_id"
+        f" WHERE {where} ORDER BY e.at DESC, e.id DESC LIMIT ? OFFSET ?"
+    )
+    return list(db.query(sql, [*params, limit, offset]))
+
+
+def count_events(
+    db: sqlite_utils.Database,
+    *,
+    platform: str | None = None,
+    outcome: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+) -> int:
+    """How many events :func:`list_events` would list with no limit."""
+    where, params = _filters(platform, outcome, action, since)
+    return int(db.execute(f"SELECT COUNT(*) FROM events e WHERE {where}", params).fetchone()[0])
+
+
+def _filters(
+    platform: str | None, outcome: str | None, action: str | None, since: datetime | None
+) -> tuple[str, list[Any]]:
     where, params = ["1 = 1"], []
     if platform:
         where.append("e.platform = ?")
@@ -144,11 +169,4 @@ def list_events(
     if since:
         where.append("e.at >= ?")
         params.append(to_iso(since))
-    sql = (
-        "SELECT e.id, e.at, e.post_id, e.item_id, e.platform, e.action, e.outcome, e.detail,"
-        " p.remote_url FROM events e LEFT JOIN posts p ON p.id = e.post_id"
-        f" WHERE {' AND '.join(where)} ORDER BY e.at DESC, e.id DESC LIMIT ?"
-    )
-    if offset:
-        return list(db.query(sql + " OFFSET ?", [*params, limit, offset]))
-    return list(db.query(sql, [*params, limit]))
+    return " AND ".join(where), params

@@ -167,6 +167,33 @@ CREATE TABLE IF NOT EXISTS web_keys (
 """
 
 
+# Keeps item_shares (bot/shares/totals.py) in step with every reading stored: the post's part
+# of its item's total becomes the new reading's shares, unless a later reading exists already.
+# An item is listed (with 0) from its first post sent, as the stats list it.
+ITEM_SHARES_TRIGGER = """
+CREATE TRIGGER IF NOT EXISTS metrics_item_shares AFTER INSERT ON metrics BEGIN
+    INSERT INTO item_shares (item_id, shares)
+    SELECT p.item_id, CASE WHEN EXISTS (
+        SELECT 1 FROM metrics m WHERE m.post_id = NEW.post_id AND m.id != NEW.id
+        AND (m.taken_at > NEW.taken_at OR (m.taken_at = NEW.taken_at AND m.id > NEW.id))
+    ) THEN 0 ELSE NEW.shares - COALESCE((
+        SELECT m.shares FROM metrics m WHERE m.post_id = NEW.post_id AND m.id != NEW.id
+        ORDER BY m.taken_at DESC, m.id DESC LIMIT 1
+    ), 0) END
+    FROM posts p WHERE p.id = NEW.post_id
+    ON CONFLICT (item_id) DO UPDATE SET shares = shares + excluded.shares;
+END;
+CREATE TRIGGER IF NOT EXISTS posts_sent_item_shares AFTER UPDATE OF sent_at ON posts
+WHEN NEW.sent_at IS NOT NULL BEGIN
+    INSERT OR IGNORE INTO item_shares (item_id, shares) VALUES (NEW.item_id, 0);
+END;
+CREATE TRIGGER IF NOT EXISTS posts_inserted_sent_item_shares AFTER INSERT ON posts
+WHEN NEW.sent_at IS NOT NULL BEGIN
+    INSERT OR IGNORE INTO item_shares (item_id, shares) VALUES (NEW.item_id, 0);
+END;
+"""
+
+
 class SchemaError(Exception):
     """The database's schema version is one this release cannot use (it is newer)."""
 
@@ -287,6 +314,22 @@ MIGRATIONS: tuple[Migration, ...] = (
         " (kind TEXT NOT NULL, key TEXT NOT NULL, at TEXT NOT NULL);"
         "\nCREATE INDEX IF NOT EXISTS login_failures_key ON login_failures (kind, key, at);"
     ),
+    # Each item's share count, kept as readings arrive (bot/shares/totals.py), from those taken.
+    sql(
+        "CREATE TABLE IF NOT EXISTS item_shares"
+        " (item_id TEXT PRIMARY KEY, shares INTEGER NOT NULL DEFAULT 0)"
+    ),
+    sql("CREATE INDEX IF NOT EXISTS item_shares_rank ON item_shares (shares DESC, item_id)"),
+    sql(
+        "INSERT OR REPLACE INTO item_shares (item_id, shares) SELECT p.item_id, SUM(m.shares)"
+        " FROM posts p JOIN metrics m ON m.id = (SELECT id FROM metrics WHERE post_id = p.id"
+        " ORDER BY taken_at DESC, id DESC LIMIT 1) GROUP BY p.item_id"
+    ),
+    sql(
+        "INSERT OR IGNORE INTO item_shares (item_id, shares)"
+        " SELECT DISTINCT item_id, 0 FROM posts WHERE sent_at IS NOT NULL"
+    ),
+    sql(ITEM_SHARES_TRIGGER),
 )
 LATEST = len(MIGRATIONS)
 

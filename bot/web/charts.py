@@ -12,7 +12,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from bot.shares.stats import stats_report
+from bot.shares.stats import appeal_stats, as_of, load_histories
 
 BAR_HEIGHT = 26
 GAP = 12
@@ -66,12 +66,14 @@ class AppealShares:
     posts: int
 
 
-def shares_per_appeal(db: sqlite_utils.Database, now: datetime) -> list[AppealShares]:
-    """Every appeal ever posted, most shared first, from :func:`bot.shares.stats.stats_report` (the
-    latest reading of each post in the ``metrics`` table, added up). An appeal whose posts have
-    no reading yet counts 0."""
+def shares_per_appeal(
+    db: sqlite_utils.Database, now: datetime, item_ids: list[str] | None = None
+) -> list[AppealShares]:
+    """Every appeal ever posted (or those of ``item_ids``), most shared first, from
+    :mod:`bot.shares.stats` (the latest reading of each post in the ``metrics`` table, added
+    up). An appeal whose posts have no reading yet counts 0."""
     totals: dict[str, AppealShares] = {}
-    for row in stats_report(db, now).appeals:
+    for row in appeal_stats(load_histories(db, item_ids), as_of(db, now)):
         if row.kind != "appeal":
             continue
         entry = totals.setdefault(row.item_id, AppealShares(row.item_id, row.title, 0, {}, 0))

@@ -5,6 +5,7 @@ Access rules (sign-in, CSRF, roles) are enforced before any view runs, in :mod:`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -46,6 +47,7 @@ from bot.posts.states import PostStatus
 from bot.sending.plan import current_plan, goes_out, planned_lines
 from bot.sending.publishing import SENT_WITHOUT_PHOTO
 from bot.sending.week import week
+from bot.shares.totals import ranked_appeals, shares_of
 from bot.status import gather_status
 from bot.web import actions
 from bot.web.charts import bar_chart, shares_per_appeal
@@ -61,6 +63,18 @@ pages = Blueprint("pages", __name__)
 
 POST_STATUSES = tuple(str(s) for s in PostStatus)
 LOG_PAGE_SIZE = 50
+SHARES_PAGE_SIZE = 30  # the bar chart shows the page: 30 bars still read at a glance
+
+
+@dataclass(frozen=True)
+class Paged:
+    """Where a paged list is: its rows' count, this page (from 1) and how many pages."""
+
+    total: int
+    page: int
+    pages: int
+
+
 LOG_OUTCOMES = (
     "sent", "failed", "retry", "paused", "cancelled", "deleted", "duplicate", "queued",
     "edited", "missed", "error", "pending", "resumed",
@@ -453,7 +467,7 @@ def appeals() -> Any:
         error = str(problem)
         query = AppealQuery()
     found = find_appeals(get_db(), query, settings.timezone)
-    share_by_item = {row.item_id: row.value for row in shares_per_appeal(get_db(), _now())}
+    share_by_item = shares_of(get_db(), [card.id for card in found.cards])
     filtered = any(request.args.get(k) for k in ("q", "state", "region", "since", "until"))
     return render_template(
         "appeals.html",
@@ -579,20 +593,21 @@ def log() -> Any:
             since = parse_since(since_text, _now(), _settings().timezone)
         except AppealBotError as problem:
             error = str(problem).replace("--since ", "")
-    page = _page_arg()
+    filters: dict[str, Any] = {
+        "platform": platform if platform in KNOWN_PLATFORMS else None,
+        "outcome": outcome,
+        "since": since,
+    }
+    total = events.count_events(get_db(), **filters)
+    pages = max(1, -(-total // LOG_PAGE_SIZE))
+    page = min(_page_arg(), pages)
     rows = events.list_events(
-        get_db(),
-        platform=platform if platform in KNOWN_PLATFORMS else None,
-        outcome=outcome,
-        since=since,
-        limit=LOG_PAGE_SIZE + 1,  # one more than shown says whether there is a next page
-        offset=(page - 1) * LOG_PAGE_SIZE,
+        get_db(), **filters, limit=LOG_PAGE_SIZE, offset=(page - 1) * LOG_PAGE_SIZE
     )
     return render_template(
         "log.html",
-        rows=rows[:LOG_PAGE_SIZE],
-        page=page,
-        has_next=len(rows) > LOG_PAGE_SIZE,
+        rows=rows,
+        found=Paged(total, page, pages),
         page_url=_page_url,
         platform=platform,
         outcome=outcome,
@@ -609,6 +624,18 @@ def status() -> str:
 
 @pages.route("/shares")
 def shares() -> str:
-    rows = shares_per_appeal(get_db(), _now())
-    chart = bar_chart([(row.title, row.value) for row in rows[:30]])
-    return render_template("shares.html", chart=chart, rows=rows)
+    # The ranking and the count come from item_shares (kept as readings arrive); only this
+    # page's appeals have their posts' readings read.
+    ranked = ranked_appeals(get_db(), _page_arg(), SHARES_PAGE_SIZE)
+    place = {item_id: n for n, item_id in enumerate(ranked.item_ids)}
+    rows = sorted(
+        shares_per_appeal(get_db(), _now(), ranked.item_ids), key=lambda r: place[r.item_id]
+    )
+    chart = bar_chart([(row.title, row.value) for row in rows])
+    return render_template(
+        "shares.html",
+        chart=chart,
+        rows=rows,
+        found=Paged(ranked.total, ranked.page, ranked.pages),
+        page_url=_page_url,
+    )

@@ -82,7 +82,7 @@ def full_scans(db: sqlite_utils.Database, statement: str) -> list[str]:
         if alias.upper() not in {"WHERE", "ON", "SET", "JOIN", "LEFT", "ORDER", "GROUP", "USING"}:
             names[alias] = table
     plan = db.execute(f"EXPLAIN QUERY PLAN {statement}").fetchall()
-    if re.search(r"WHERE 1 = 1 ORDER BY [^()]* LIMIT \d+$", statement) and not any(
+    if re.search(r"WHERE 1 = 1 ORDER BY [^()]* LIMIT \d+( OFFSET 0)?$", statement) and not any(
         "TEMP B-TREE" in row[3] for row in plan
     ):
         return []  # unfiltered, read in the order asked for: the scan stops at N
