@@ -2,10 +2,11 @@
 time without reading every post's history.
 
 ``item_shares`` holds, per item, the sum over its posts of each post's latest ``shares``
-reading (0 from its first post sent until a reading comes): the same number :func:`bot.shares.stats.stats_report` adds up from the ``metrics``
-table. A trigger on ``metrics`` keeps it in step with every reading stored, in the same
-transaction (``ITEM_SHARES_TRIGGER`` in :mod:`bot.core.migrations`); the migration that made
-the table filled it from the readings already taken.
+reading (0 from its first post sent until a reading comes): the same number
+:func:`bot.shares.stats.stats_report` adds up from the ``metrics`` table. Triggers keep it in
+step with every reading stored and post sent, in the same transaction (``ITEM_SHARES_TRIGGER``
+in :mod:`bot.core.migrations`); the migration that made the table filled it from the readings
+already taken.
 """
 
 from __future__ import annotations
