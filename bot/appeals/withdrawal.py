@@ -264,7 +264,7 @@ class Withdrawal:
 
 
 def list_withdrawals(
-    db: sqlite_utils.Database, platforms: Iterable[str] = (), limit: int = 200
+    db: sqlite_utils.Database, platforms: Iterable[str] = (), limit: int = 200, offset: int = 0
 ) -> list[Withdrawal]:
     """Every closed item, newest first, with per-platform deleted / pending and the last error.
 
@@ -272,8 +272,8 @@ def list_withdrawals(
     """
     items = db.execute(
         "SELECT id, title, closed_at, close_reason, status, purged_at FROM items"
-        " WHERE closed_at IS NOT NULL ORDER BY closed_at DESC, id LIMIT ?",
-        [limit],
+        " WHERE closed_at IS NOT NULL ORDER BY closed_at DESC, id LIMIT ? OFFSET ?",
+        [limit, offset],
     ).fetchall()
     report: list[Withdrawal] = []
     for item_id, title, closed_at, reason, status, purged_at in items:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,8 +33,43 @@ class Command:
     arguments: Callable[[argparse.ArgumentParser], None] = no_arguments
 
 
-def emit_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, default=str))
+def emit_json(value: Any, pretty: bool = True) -> None:
+    """``value`` as JSON on stdout; indented unless ``pretty`` is False."""
+    print(json.dumps(value, indent=2 if pretty else None, default=str))
+
+
+def paging_arguments(parser: argparse.ArgumentParser, default_limit: int | None) -> None:
+    """``--limit``/``--offset`` for a listing, and ``--pretty`` for its ``--json``."""
+    shown = "all" if default_limit is None else str(default_limit)
+    parser.add_argument(
+        "--limit", type=int, default=default_limit, help=f"at most this many rows ({shown})"
+    )
+    parser.add_argument("--offset", type=int, default=0, help="skip this many rows first (0)")
+    parser.add_argument("--pretty", action="store_true", help="indent the --json output")
+
+
+def stream_json(rows: Iterable[Any], pretty: bool = False) -> None:
+    """A JSON array on stdout, one row at a time: a long listing is never held as one string.
+    Compact (one row a line) unless ``pretty``."""
+    if pretty:
+        emit_json(list(rows))
+        return
+    write = sys.stdout.write
+    first = True
+    for row in rows:
+        write(("[" if first else ",\n") + json.dumps(row, default=str))
+        first = False
+    write("[]\n" if first else "]\n")
+
+
+def check_paging(args: argparse.Namespace) -> None:
+    """One line for a negative --limit or --offset (argparse takes any whole number)."""
+    from bot.core.errors import AppealBotError
+
+    for name in ("limit", "offset"):
+        value = getattr(args, name, None)
+        if value is not None and value < 0:
+            raise AppealBotError(f"--{name} must be 0 or more, got {value}")
 
 
 def existing_db(settings: Settings) -> sqlite_utils.Database:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from bot.cli.command import Command, emit_json, existing_db
+from bot.cli.command import Command, check_paging, existing_db, paging_arguments, stream_json
 from bot.core.settings import KNOWN_PLATFORMS
 
 if TYPE_CHECKING:
@@ -19,9 +19,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
         "--status", help="only this outcome: sent, failed, retry, cancelled, deleted, …"
     )
     parser.add_argument("--since", help="only since: 24h, 7d, 30m or a date like 2026-11-20")
-    parser.add_argument(
-        "--limit", type=int, default=200, help="at most this many rows (default 200)"
-    )
+    paging_arguments(parser, 200)
 
 
 def show_log(settings: Settings, args: argparse.Namespace) -> int:
@@ -33,6 +31,7 @@ def show_log(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.status is not None and args.status not in events.OUTCOMES:
         raise AppealBotError(f"--status {args.status!r}: use one of {', '.join(events.OUTCOMES)}")
+    check_paging(args)
     now = utcnow()
     db = existing_db(settings)
     rows = events.list_events(
@@ -41,13 +40,14 @@ def show_log(settings: Settings, args: argparse.Namespace) -> int:
         outcome=args.status,
         since=parse_since(args.since, now, settings.timezone) if args.since else None,
         limit=args.limit,
+        offset=args.offset,
     )
     # Beside each sent post: how often it has been shared so far (its latest reading).
     shares = latest_shares(db, [r["post_id"] for r in rows if r["post_id"] is not None])
     for row in rows:
         row["shares"] = shares.get(row["post_id"]) if row["outcome"] == "sent" else None
     if args.json:
-        emit_json(rows)
+        stream_json(rows, args.pretty)
         return 0
     for row in rows:
         row["when"] = local_text(row["at"], settings.timezone)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from bot.cli.command import Command, emit_json, existing_db
+from bot.cli.command import Command, check_paging, existing_db, paging_arguments, stream_json
 from bot.core.settings import KNOWN_PLATFORMS
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ def queue_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="include sent, cancelled and deleted posts",
     )
+    paging_arguments(parser, None)
 
 
 def _queue_rows(
@@ -63,10 +64,12 @@ def queue(settings: Settings, args: argparse.Namespace) -> int:
             )
     if statuses is None and not args.everything:
         statuses = ("draft", "queued", "sending", "failed", "deleting")
+    check_paging(args)
     db = existing_db(settings)
-    rows = _queue_rows(db, settings, list_posts(db, statuses, args.platform))
+    found = list_posts(db, statuses, args.platform, limit=args.limit, offset=args.offset)
+    rows = _queue_rows(db, settings, found)
     if args.json:
-        emit_json(rows)
+        stream_json(rows, args.pretty)
         return 0
     if not rows:
         print("the queue is empty")

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from bot.cli.command import Command, emit_json, existing_db
+from bot.cli.command import (
+    Command,
+    check_paging,
+    emit_json,
+    existing_db,
+    paging_arguments,
+    stream_json,
+)
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -98,7 +105,7 @@ def _thanks_line(settings: Settings, thanks: list[int]) -> str:
 
 def withdrawals_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON array")
-    parser.add_argument("--limit", type=int, default=200, help="at most this many appeals")
+    paging_arguments(parser, 200)
 
 
 def withdrawals(settings: Settings, args: argparse.Namespace) -> int:
@@ -106,9 +113,10 @@ def withdrawals(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.clock import local_text, local_times_in
     from bot.core.display import table
 
-    report = list_withdrawals(existing_db(settings), settings.platforms, args.limit)
+    check_paging(args)
+    report = list_withdrawals(existing_db(settings), settings.platforms, args.limit, args.offset)
     if args.json:
-        emit_json([w.as_dict() for w in report])
+        stream_json((w.as_dict() for w in report), args.pretty)
         return 0
     if not report:
         print("no appeal has been withdrawn")

@@ -330,6 +330,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         " SELECT DISTINCT item_id, 0 FROM posts WHERE sent_at IS NOT NULL"
     ),
     sql(ITEM_SHARES_TRIGGER),
+    # The dashboard's lists: regions for the filter, cards in their order, the newest reading.
+    sql("CREATE INDEX IF NOT EXISTS items_region ON items (kind, region)"),
+    sql(
+        "CREATE INDEX IF NOT EXISTS items_cards"
+        " ON items (kind, (closed_at IS NOT NULL), first_seen_at DESC, id)"
+    ),
+    sql("CREATE INDEX IF NOT EXISTS metrics_taken ON metrics (taken_at)"),
 )
 LATEST = len(MIGRATIONS)
 

@@ -409,8 +409,11 @@ def list_posts(
     statuses: tuple[str, ...] | None = None,
     platform: str | None = None,
     item_id: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Queue rows joined with their item's kind and title, in sending order."""
+    """Queue rows joined with their item's kind and title, in sending order; ``limit`` rows
+    (None: all) from ``offset``."""
     where: list[str] = ["1 = 1"]
     params: list[Any] = []
     if statuses:
@@ -431,6 +434,6 @@ def list_posts(
         " FROM posts p JOIN items i ON i.id = p.item_id"
         f" WHERE {' AND '.join(where)}"
         " ORDER BY CASE p.status WHEN 'sending' THEN 0 WHEN 'queued' THEN 1 WHEN 'draft' THEN 2"
-        " ELSE 3 END, p.priority, p.scheduled_at, p.id"
+        " ELSE 3 END, p.priority, p.scheduled_at, p.id LIMIT ? OFFSET ?"
     )
-    return list(db.query(sql, params))
+    return list(db.query(sql, [*params, -1 if limit is None else limit, offset]))

@@ -29,8 +29,9 @@ class RankedPage:
 def ranked_appeals(db: sqlite_utils.Database, page: int, page_size: int) -> RankedPage:
     """Page ``page`` (from 1; clamped) of the appeals ever posted, most shared first
     (ties by id), read through the ``item_shares_rank`` index."""
+    # CROSS JOIN: item_shares first, in its rank index's order, so the page stops at LIMIT.
     total = db.execute(
-        "SELECT COUNT(*) FROM item_shares s JOIN items i ON i.id = s.item_id"
+        "SELECT COUNT(*) FROM item_shares s CROSS JOIN items i ON i.id = s.item_id"
         " WHERE i.kind = 'appeal'"
     ).fetchone()[0]
     pages = max(1, -(-total // page_size))
@@ -38,7 +39,7 @@ def ranked_appeals(db: sqlite_utils.Database, page: int, page_size: int) -> Rank
     ids = [
         row[0]
         for row in db.execute(
-            "SELECT s.item_id FROM item_shares s JOIN items i ON i.id = s.item_id"
+            "SELECT s.item_id FROM item_shares s CROSS JOIN items i ON i.id = s.item_id"
             " WHERE i.kind = 'appeal' ORDER BY s.shares DESC, s.item_id LIMIT ? OFFSET ?",
             [page_size, (page - 1) * page_size],
         )

@@ -539,3 +539,30 @@ def test_withdraw_takes_any_id_a_feed_can_give(cli: Cli, tmp_path: Path, item_id
     assert result.code == 0, result.err
     db = open_db(tmp_path / "cli.db")
     assert db.execute("SELECT closed_at FROM items WHERE id = ?", [item_id]).fetchone()[0]
+
+
+# --- listings that page ----------------------------------------------------------------------
+def test_log_pages_with_limit_and_offset_and_streams_compact_json(logged: Cli) -> None:
+    everything = logged("log", "--json").json()
+    pages = [logged("log", "--json", "--limit", "2", "--offset", str(n)) for n in (0, 2, 4)]
+    assert [row for page in pages for row in page.json()] == everything
+    assert len(pages[0].out.splitlines()) == 2  # one row a line, no indent
+    assert "\n  " not in pages[0].out
+    pretty = logged("log", "--json", "--pretty", "--limit", "2")
+    assert pretty.json() == pages[0].json() and "\n  " in pretty.out
+    assert logged("log", "--json", "--offset", "9").json() == []
+
+
+def test_queue_and_withdrawals_page_too(cli: Cli) -> None:
+    add_appeal(cli)
+    everything = cli("queue", "--json").json()
+    first, second = (cli("queue", "--json", "--limit", "1", "--offset", str(n)) for n in (0, 1))
+    assert first.json() + second.json() == everything
+    assert cli("withdrawals", "--json", "--limit", "1", "--offset", "5").json() == []
+
+
+@pytest.mark.parametrize("option", ["--limit", "--offset"])
+def test_a_negative_page_bound_is_one_line(logged: Cli, option: str) -> None:
+    refused = logged("log", option, "-1")
+    assert refused.code == 1 and f"{option} must be 0 or more" in refused.err
+    assert len(refused.err.strip().splitlines()) == 1
