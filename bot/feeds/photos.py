@@ -115,7 +115,8 @@ def number(value: object) -> int | None:
 
 def pictures_from_html(images: Iterable[ImageTag]) -> list[Picture]:
     """Pictures from ``<img>`` tags: the largest srcset candidate stands in for ``src`` when
-    it is wider (or ``src`` is missing)."""
+    it is wider (or ``src`` is missing), and a link around the tag to an image file comes
+    first, as the full-size picture."""
     found = []
     for image in images:
         url, width, height = image.src, image.width, image.height
@@ -126,6 +127,9 @@ def pictures_from_html(images: Iterable[ImageTag]) -> list[Picture]:
                 if best_width and width and height:
                     height = height * best_width // width  # the same picture, bigger
                 url, width = best_url, best_width or width
+        if image.full_size and image.full_size != url:
+            # The same picture, linked at full size: as big as declared, and offered first.
+            found.append(Picture(image.full_size, image.alt, width, height, None, (), "html"))
         if url:
             found.append(Picture(url, image.alt, width, height, None, image.classes, "html"))
     return found

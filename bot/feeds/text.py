@@ -33,6 +33,7 @@ LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-orig-file", 
 LAZY_SRCSETS = ("data-srcset", "data-lazy-srcset")
 
 
+_IMAGE_FILES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic")
 # Elements that never have an end tag: hiding one by class must not wait for its end.
 _VOID = frozenset({"img", "br", "hr", "input", "meta", "link", "source", "wbr", "area", "col"})
 
@@ -51,6 +52,9 @@ class ImageTag:
     height: int | None = None
     srcset: str = ""
     classes: tuple[str, ...] = ()
+    # The href of an <a> around the <img> when it links to an image file: the same picture,
+    # full size (Blogger, WordPress "link to media file"). "" when there is none.
+    full_size: str = ""
 
 
 def _boilerplate(attrs: list[tuple[str, str | None]]) -> bool:
@@ -74,6 +78,7 @@ class _Extractor(HTMLParser):
         # The element (tag name) a CMS boilerplate class hid, and how deep in it we are.
         self._boilerplate_tag: str | None = None
         self._boilerplate_depth = 0
+        self._link_to_image = ""  # the href of the <a> we are in, if it names an image file
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._boilerplate_tag is not None:
@@ -89,6 +94,10 @@ class _Extractor(HTMLParser):
             return
         if tag in _BREAKS:
             self.parts.append(" ")
+        if tag == "a":
+            href = (next((v for k, v in attrs if k == "href"), None) or "").strip()
+            path = href.split("?", 1)[0].split("#", 1)[0].lower()
+            self._link_to_image = href if path.endswith(_IMAGE_FILES) else ""
         if tag == "img" and not self._hidden_depth:
             self._image(dict(attrs))
 
@@ -105,6 +114,8 @@ class _Extractor(HTMLParser):
                 if not self._boilerplate_depth:
                     self._boilerplate_tag = None
             return
+        if tag == "a":
+            self._link_to_image = ""
         if tag in _HIDDEN:
             self._hidden_depth = max(0, self._hidden_depth - 1)
         elif tag in _BREAKS:
@@ -130,10 +141,12 @@ class _Extractor(HTMLParser):
             ImageTag(
                 src,
                 " ".join(alt.split()) if alt is not None else None,
-                width=_pixels(attrs.get("width")),
-                height=_pixels(attrs.get("height")),
+                # Blogger states the full picture's size beside the shown one's.
+                width=_pixels(attrs.get("data-original-width") or attrs.get("width")),
+                height=_pixels(attrs.get("data-original-height") or attrs.get("height")),
                 srcset=srcset,
                 classes=tuple((attrs.get("class") or "").split()),
+                full_size=self._link_to_image,
             )
         )
 

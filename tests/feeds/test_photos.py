@@ -144,3 +144,15 @@ def test_largest_in_srcset() -> None:
     assert largest_in_srcset("a.jpg 1x, b.jpg 2x") == ("b.jpg", None)
     assert largest_in_srcset("a.jpg 480w, b.jpg 1024w") == ("b.jpg", 1024)
     assert largest_in_srcset("") is None
+
+
+def test_a_picture_linked_at_full_size_is_taken_full_size() -> None:
+    # Blogger and WordPress's "link to media file": a small <img> inside a link to the original.
+    item = entry(
+        html(
+            '<a href="https://charity.example/uploads/ada.jpg"><img'
+            ' src="https://charity.example/uploads/ada-300x200.jpg" width="300" height="200"'
+            ' alt="Ada"></a><a href="/appeals/ada"><img src="/uploads/logo.png" width="120"></a>'
+        )
+    )
+    assert (item.image_url, item.image_alt) == ("https://charity.example/uploads/ada.jpg", "Ada")
