@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from bot.platforms import build_publishers
 from bot.platforms.base import Publisher
 from bot.sandbox import SANDBOX_FEED_PORT, Sandbox, sandbox_key
 
+log = logging.getLogger("appeal_bot")
+
 
 @dataclass
 class Runtime:
@@ -23,6 +26,12 @@ class Runtime:
 
     def db(self) -> sqlite_utils.Database:
         return open_db(self.settings.database_path)
+
+    def announce_sandbox(self) -> None:
+        """Log, for a long-running process (the daemon, the dashboard), a sandbox port held by
+        another database's sandbox, so this process runs a practice server of its own."""
+        if self.sandbox is not None and self.sandbox.notes:
+            log.warning("sandbox: %s", "; ".join(self.sandbox.notes))
 
 
 @contextmanager

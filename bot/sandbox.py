@@ -119,12 +119,38 @@ SANDBOX_FACEBOOK_PORT = 8767
 SANDBOX_BLUESKY_PORT = 8768
 SANDBOX_MASTODON_PORT = 8769
 FEEDS_KIND = "sample-feeds"
+SANDBOX_PORTS = {
+    "x": SANDBOX_X_PORT,
+    "facebook": SANDBOX_FACEBOOK_PORT,
+    "bluesky": SANDBOX_BLUESKY_PORT,
+    "mastodon": SANDBOX_MASTODON_PORT,
+    FEEDS_KIND: SANDBOX_FEED_PORT,
+}
 
 
 def sandbox_key(database_path: str | Path) -> str:
     """Which sandbox a process belongs to: one per database, so two bots on one machine (or a
     test beside a running daemon) never post into, read from or delete in each other's."""
     return hashlib.sha256(str(Path(database_path).resolve()).encode()).hexdigest()[:16]
+
+
+def sandbox_in_use(database_path: str | Path, timeout: float = 0.5) -> dict[str, Any]:
+    """Which sandbox the fixed ports serve, for ``status`` and the dashboard's Status page:
+    ``{"database": path, "servers": [{"kind", "port", "serving"}]}``, ``serving`` one of
+    ``"this database"``, ``"another database"`` (this database's processes each run their own,
+    on other ports) or ``"nothing"`` (no process serves a sandbox now)."""
+    key = sandbox_key(database_path)
+    servers = []
+    for kind, port in SANDBOX_PORTS.items():
+        try:
+            url = f"http://127.0.0.1:{port}/_fake/kind"
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                answer = json.load(response)
+            serving = "this database" if answer.get("sandbox") == key else "another database"
+        except (OSError, ValueError, AttributeError):
+            serving = "nothing"
+        servers.append({"kind": kind, "port": port, "serving": serving})
+    return {"database": str(Path(database_path).resolve()), "servers": servers}
 
 
 def _serving(port: int, kind: str, key: str) -> str | None:
@@ -201,6 +227,9 @@ class Sandbox:
     # Servers another process runs for us: (port, kind, how to serve it ourselves).
     _joined: list[tuple[int, str, Callable[[], None]]] = field(default_factory=list)
     _stopping: threading.Event = field(default_factory=threading.Event)
+    # What a person should know: a fixed port held by another database's sandbox, so this
+    # process started its own (the runtime logs each as a warning).
+    notes: list[str] = field(default_factory=list)
 
     def start(
         self,
@@ -237,6 +266,7 @@ class Sandbox:
 
     def _start_fake(self, fake: FakeServer, port: int) -> str:
         fake.sandbox_key = self.key
+        busy = 0
         if port:
             fake.port = port
             try:
@@ -251,12 +281,19 @@ class Sandbox:
 
                     self._joined.append((port, fake.KIND, take_over))
                     return found
+                busy = port
             else:
                 self._own.append(fake)
                 return fake.url
         fake.port = 0
         fake.start()
         self._own.append(fake)
+        if port and busy:
+            self.notes.append(
+                f"port {busy} is held by another sandbox (another database) or program: this"
+                f" process runs its own fake {fake.KIND} at {fake.url}, which other processes"
+                " on this database cannot see"
+            )
         return fake.url
 
     def _start_feeds(self, port: int, share: bool) -> str:

@@ -10,6 +10,7 @@ import sqlite_utils
 from bot.core.settings import KNOWN_PLATFORMS, Settings
 from bot.platforms import missing_credentials
 from bot.posts.queue import budget_used
+from bot.sandbox import sandbox_in_use
 from bot.sending import health
 
 
@@ -49,4 +50,5 @@ def gather_status(db: sqlite_utils.Database, settings: Settings, now: datetime) 
                 "last_error_at": state.last_error_at,
             }
         )
-    return {"feeds": feeds, "platforms": platforms}
+    sandbox = sandbox_in_use(settings.database_path) if settings.sandbox else None
+    return {"feeds": feeds, "platforms": platforms, "sandbox": sandbox}

@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 import requests
 
 from bot.cli import main
+from bot.core.db import open_db
 from bot.platforms import build_publishers
 from bot.platforms.base import PostRequest
 from bot.runtime import start_runtime
@@ -23,6 +25,7 @@ from bot.sandbox import (
     Sandbox,
     sandbox_key,
 )
+from bot.status import gather_status
 from tests.factories import make_settings
 
 PORTS = (SANDBOX_FEED_PORT, SANDBOX_X_PORT, SANDBOX_FACEBOOK_PORT)
@@ -156,3 +159,27 @@ def test_metrics_reads_a_running_sandbox_and_refuses_a_fresh_one(
     with start_runtime(daemon_settings):  # a daemon on the same database, serving the sandbox
         assert main(["--env-file", str(env_file), "metrics"]) == 0
     assert "took 0 readings" in capsys.readouterr().out
+
+
+def test_another_databases_sandbox_is_named_and_this_one_says_it_runs_its_own(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first_settings, second_settings = make_settings(tmp_path / "a"), make_settings(tmp_path / "b")
+    with start_runtime(first_settings), caplog.at_level("WARNING", logger="appeal_bot"):
+        with start_runtime(second_settings) as second:
+            assert second.sandbox is not None
+            assert any("held by another sandbox" in note for note in second.sandbox.notes)
+            second.announce_sandbox()  # as the daemon and the dashboard do when they start
+            assert "runs its own fake x" in caplog.text
+            db = open_db(second_settings.database_path)
+            seen = gather_status(db, second_settings, datetime.now(UTC))["sandbox"]
+            assert seen["database"] == str(second_settings.database_path.resolve())
+            by_kind = {s["kind"]: s["serving"] for s in seen["servers"]}
+            assert by_kind["x"] == by_kind["facebook"] == "another database"
+        db = open_db(first_settings.database_path)
+        mine = gather_status(db, first_settings, datetime.now(UTC))["sandbox"]
+        assert {s["serving"] for s in mine["servers"] if s["kind"] in ("x", "facebook")} == {
+            "this database"
+        }

@@ -24,6 +24,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     restore = install_stop_signals(stop)
     try:
         with start_runtime(settings) as runtime:
+            runtime.announce_sandbox()
             if runtime.sandbox:
                 log.info(
                     "sandbox mode: X at %s, Facebook at %s",

@@ -87,7 +87,19 @@ def status(settings: Settings, args: argparse.Namespace) -> int:
             ],
         )
     )
+    if found["sandbox"]:
+        print(f"\nSandbox (practice servers on 127.0.0.1) for {found['sandbox']['database']}")
+        for server in found["sandbox"]["servers"]:
+            print(f"  {server['kind']:<12} port {server['port']}: {SERVING[server['serving']]}")
     return 0
+
+
+SERVING = {
+    "this database": "serving this database",
+    "another database": "held by another database's sandbox: each process on this database"
+    " runs its own fake there, on another port (the log says which)",
+    "nothing": "not running (the daemon or the dashboard starts it)",
+}
 
 
 COMMANDS = [

@@ -31,6 +31,7 @@ def serve(
     host = host or settings.web_host
     port = port or settings.web_port
     with start_runtime(settings, with_feeds=False) as runtime:
+        runtime.announce_sandbox()
         app = create_app(runtime.settings, runtime.publishers, behind_proxy=behind_proxy)
         try:
             server = create_server(
