@@ -116,6 +116,10 @@ def write_card(
     item = get_item(db, item_id)
     if item.kind != "appeal":
         raise AppealBotError(f"{item_id} is a news item: only appeals have cards")
+    closed = db.execute("SELECT closed_at FROM items WHERE id = ?", [item_id]).fetchone()[0]
+    if closed or item.is_closed:
+        # Its cards were deleted with its posts: a copy made now would outlive the appeal.
+        raise AppealBotError(f"{item_id} is closed (found or withdrawn): it has no card any more")
     try:
         if pdf:
             data, alt = _poster(item, maker)

@@ -43,7 +43,12 @@ def card_image() -> Any:
     item = _open_appeal(request.args.get("item", ""))
     if item is None:
         abort(404, "Only an open appeal with a photo has a card.")
-    maker = CardMaker(CardSettings.from_settings(settings), timeout=5.0)
+    # The sender's own fetch (its SSRF guard, ALLOW_PRIVATE_ADDRESSES), with a page's patience.
+    maker = CardMaker(
+        CardSettings.from_settings(settings),
+        timeout=5.0,
+        allow_private_addresses=settings.allow_private_addresses,
+    )
     try:
         made = make_card(db, item, platform, maker.card, maker.fetcher(platform))
     except CardUnavailable as error:

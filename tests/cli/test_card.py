@@ -61,3 +61,13 @@ def test_card_refuses_in_one_line(cli: Cli, feed_server: FeedServer, tmp_path: P
     result = cli("card", item_id, "--output", str(tmp_path / "nowhere" / "c.png"))
     assert_one_error_line(result)
     assert "cannot write" in result.err
+
+
+def test_no_card_for_a_closed_appeal(cli: Cli, feed_server: FeedServer, tmp_path: Path) -> None:
+    item_id = _appeal_with_photo(cli, feed_server)
+    assert cli("withdraw", item_id, "--reason", "found safe and well").code == 0
+    output = tmp_path / "card.png"
+    result = cli("card", item_id, "--output", str(output))
+    assert_one_error_line(result)
+    assert "closed" in result.err and not output.exists()
+    assert not list(tmp_path.glob("cli.db-cards/*"))

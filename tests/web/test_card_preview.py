@@ -77,3 +77,21 @@ def test_no_card_without_sign_in_or_with_cards_off(tmp_path: Path) -> None:
     response = client.get("/card.png?item=item-1")
     assert response.status_code == 404 and "APPEAL_CARDS=0" in response.get_data(as_text=True)
     assert "/card.png" not in client.get("/appeals").get_data(as_text=True)
+
+
+def test_the_card_page_fetches_the_photo_through_the_senders_guard(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A page view fetches like the sender: with ALLOW_PRIVATE_ADDRESSES=0 a photo on a private
+    address is refused before any connection, and the page says so."""
+    settings = make_settings(tmp_path, APPEAL_CARDS="1", ALLOW_PRIVATE_ADDRESSES="0")
+    db = open_db(settings.database_path)
+    add_user(db, "viewer", "viewer", PASSWORD, NOW)
+    photo = feed_server.serve("/p.png", silhouette(120, 160), content_type="image/png")
+    store_item(db, make_item(1, image_url=photo), NOW)
+    client = create_app(settings, clock=lambda: NOW, testing=True).test_client()
+    login(client, "viewer")
+    response = client.get("/card.png?item=item-1")
+    assert response.status_code == 404 and "No card" in response.get_data(as_text=True)
+    assert feed_server.requests_to("/p.png") == []
+    assert card_files(db, "item-1") == []
