@@ -123,11 +123,24 @@ def _env_file(given: str | None) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; its exit code. A closed pipe (``queue | head``) ends it quietly with
     141, as Unix tools do (128 + SIGPIPE), never with a traceback."""
+    _open_closed_streams()
     try:
         return _main(argv)
     except BrokenPipeError:
         _silence_stdout()
         return 141
+
+
+def _open_closed_streams() -> None:
+    """A standard stream started closed (``>&-``, ``2>&-``, ``<&-``) is None in Python:
+    point it at /dev/null, so output is dropped and stdin reads as empty, the exit code (what a
+    monitor reads from ``health``) stays the command's, and nothing crashes writing to None."""
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (lives as long as the process)
+    if sys.stderr is None:  # else print(file=None) would put errors among stdout's JSON
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115
 
 
 def _silence_stdout() -> None:

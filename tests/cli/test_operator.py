@@ -156,6 +156,42 @@ def test_a_real_closed_pipe_leaves_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in err and "BrokenPipeError" not in err
 
 
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["health", "--json"], ["stats", "--csv"], ["queue"]], ids=" ".join
+)
+def test_a_closed_stdout_leaves_no_traceback(
+    cli: Cli, argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run with stdout closed (``>&-`` in a cron line), Python's sys.stdout is None: the command
+    still runs and keeps its exit code (health's is what a monitor reads); nothing crashes."""
+    monkeypatch.setattr(sys, "stdout", None)
+    result = cli(*argv)
+    assert "Traceback" not in result.err and "Error" not in result.err, result.err
+    assert result.code in (0, 1)
+
+
+def test_a_closed_stdin_is_no_password(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", None)
+    result = cli("users", "add", "sam", "--role", "viewer", "--password-stdin")
+    assert_one_error_line(result)
+    assert cli("users", "list", "--json").json() == []
+
+
+def test_real_closed_descriptors_leave_no_traceback(tmp_path: Path) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "DATABASE_PATH": str(tmp_path / "c.db")}
+    bot = f"{sys.executable} {ROOT / 'run_bot.py'} --env-file {os.devnull}"
+    for line, codes in (
+        (f"{bot} --help >&-", (0,)),
+        (f"{bot} health >&-", (1,)),  # no daemon: health's exit code survives
+        (f"{bot} users add sam --role viewer --password-stdin <&-", (1,)),
+    ):
+        run = subprocess.run(
+            ["sh", "-c", line], capture_output=True, text=True, env=env, cwd=tmp_path
+        )
+        assert run.returncode in codes, (line, run.stderr)
+        assert "Traceback" not in run.stderr, (line, run.stderr)
+
+
 # --- 4. JSON everywhere --------------------------------------------------------------------
 
 
