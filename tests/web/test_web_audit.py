@@ -49,8 +49,9 @@ def axe_source() -> str:
 
 @pytest.fixture
 def pages(runtime: Runtime, base_url: str) -> Iterator[dict[str, str]]:  # noqa: F811
-    """A database worth looking at: a drafted feed appeal (hostile title), one added by hand with
-    a photo and live on both platforms, one found; the address of every page to audit."""
+    """A database worth looking at: one appeal added by hand with a photo and live on both
+    platforms, one queued with an unbreakable title, one found; the address of every page to
+    audit."""
     db = open_db(runtime.settings.database_path)
     now = datetime.now(UTC)
     assert runtime.sandbox is not None and runtime.sandbox.feeds is not None
@@ -70,6 +71,12 @@ def pages(runtime: Runtime, base_url: str) -> Iterator[dict[str, str]]:  # noqa:
         " remote_url = 'https://social.example/p/' || id WHERE item_id = ?",
         [live_id],
     )
+    # A title with no place to break (a CMS slug, a pasted link, a hostile feed) must wrap on
+    # every page that shows it, the link preview and the schedule's list included.
+    unbroken = ManualPost(
+        "appeal", "Jo" + "W" * 400, "Missing.", link="https://charity.example/appeals/jo"
+    )
+    add_manual(db, runtime.settings, unbroken, now)
     found_id, _ = add_manual(
         db, runtime.settings, ManualPost("appeal", "Alex Fictional, 30, missing"), now
     )
@@ -82,6 +89,7 @@ def pages(runtime: Runtime, base_url: str) -> Iterator[dict[str, str]]:  # noqa:
         "queue": "/queue",
         "queue-all": "/queue?status=all",
         "queue-empty-search": "/queue?q=nobody",
+        "schedule": "/schedule",
         "edit": f"/posts/{ids[0]}/edit",
         "add": "/add",
         "appeals": "/appeals",
