@@ -26,18 +26,25 @@ def resolve(db: sqlite_utils.Database, ref: str) -> list[int]:
     """The queue ids ``ref`` names: a queue id (a number) or an item id (all its posts).
 
     A number that is a queue id wins; prefix ``item:`` to mean an item whose id is a number.
+    A feed may itself give an id beginning ``item:``: when nothing answers to the rest, the
+    whole ``ref`` is tried as an item id (``item:item:5`` always means the item ``item:5``).
+
+    Raises NotFound when no post answers to ``ref``.
     """
     ref = ref.strip()
     if ref.startswith("item:"):
-        ref_item = ref[len("item:") :]
+        candidates = [ref[len("item:") :], ref]
     else:
         if ref.isdigit() and db.execute("SELECT 1 FROM posts WHERE id = ?", [int(ref)]).fetchone():
             return [int(ref)]
-        ref_item = ref
-    rows = db.execute("SELECT id FROM posts WHERE item_id = ? ORDER BY id", [ref_item]).fetchall()
-    if not rows:
-        raise NotFound(f"no queue entry or item {ref}")
-    return [row[0] for row in rows]
+        candidates = [ref]
+    for item_id in candidates:
+        rows = db.execute(
+            "SELECT id FROM posts WHERE item_id = ? ORDER BY id", [item_id]
+        ).fetchall()
+        if rows:
+            return [row[0] for row in rows]
+    raise NotFound(f"no queue entry or item {ref}")
 
 
 def _waiting(
