@@ -45,7 +45,13 @@ def post_content(item: Item, settings: Settings, platform: str) -> tuple[str, st
     for the link) finds what was sent.
     """
     link = tracked_link(item.link, platform, item.id, settings) if item.link else None
-    return compose(item, platform, style_for_item(item, settings, platform), link=link), link
+    style = style_for_item(item, settings, platform)
+    text = compose(item, platform, style, link=link)
+    if link and not text.strip():
+        # A link too long to fit at all (over X's 4,096-character URL limit, a link counts
+        # character by character): the appeal goes out with its words, never as an empty post.
+        return compose(replace(item, link=None), platform, style, link=None), None
+    return text, link
 
 
 def plan_posts(

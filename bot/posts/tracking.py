@@ -10,6 +10,7 @@ and could break their page. ``TRACKING=0`` leaves every link as it is.
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 from bot.core.settings import Settings
@@ -47,8 +48,21 @@ def is_own_link(url: str, domains: tuple[str, ...]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
+# A feed id is written by whoever controls the site and may be thousands of characters long; in
+# every link it would push the link past X's 4,096-character URL limit (twitter-text), and the
+# post would have no room left for its text.
+CAMPAIGN_ID_MAX = 64
+
+
 def campaign_for(item_id: str, settings: Settings) -> str:
-    """UTM_CAMPAIGN with ``{id}`` replaced (plain replace: other braces stay as written)."""
+    """UTM_CAMPAIGN with ``{id}`` replaced (plain replace: other braces stay as written).
+
+    An id over CAMPAIGN_ID_MAX characters is cut, with a short hash of the whole id so two long
+    ids never share a campaign.
+    """
+    if len(item_id) > CAMPAIGN_ID_MAX:
+        digest = hashlib.sha256(item_id.encode()).hexdigest()[:10]
+        item_id = f"{item_id[: CAMPAIGN_ID_MAX - 11]}-{digest}"
     return settings.utm_campaign.replace("{id}", item_id)
 
 

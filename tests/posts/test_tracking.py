@@ -133,3 +133,31 @@ def test_tracking_keeps_other_params_and_is_idempotent(
     kept = [f"{k}={v}" for k, v in params if k != "utm_source"]
     assert urlsplit(once).query.split("&")[: len(kept)] == kept
     assert query(once)["utm_source"] == ["x"]
+
+
+def test_a_very_long_feed_id_never_leaves_a_post_empty(tmp_path: Path) -> None:
+    # A 5,000-character guid went into utm_campaign, the link passed X's 4,096-character URL
+    # limit, and the X post was queued with no text at all (X refused it).
+    settings = settings_for(tmp_path, TRACKING_DOMAINS="charity.org.uk")
+    item = make_item(7, id="g" * 5000, link="https://charity.org.uk/appeals/7")
+    for post in plan_posts(item, settings, NOW):
+        assert post.text.strip(), post.platform
+        assert "Person 7" in post.text
+        campaign = parse_qs(urlsplit(post.link or "").query).get("utm_campaign", [""])[0]
+        assert len(campaign) <= len(settings.utm_campaign) + 64
+
+
+def test_two_long_ids_keep_different_campaigns(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, TRACKING_DOMAINS="charity.org.uk")
+    links = {
+        tracked_link("https://charity.org.uk/a", "x", "a" * 100 + suffix, settings)
+        for suffix in ("1", "2")
+    }
+    assert len(links) == 2
+
+
+def test_a_link_too_long_for_x_sends_the_words_without_it(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    item = make_item(8, link="https://charity.org.uk/a?" + "q" * 5000)
+    (x_post,) = [p for p in plan_posts(item, settings, NOW) if p.platform == "x"]
+    assert "Person 8" in x_post.text and x_post.link is None
