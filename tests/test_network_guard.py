@@ -8,7 +8,7 @@ from tests.conftest import OffLoopbackConnection
 def test_connection_off_loopback_fails_the_test() -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     with pytest.raises(OffLoopbackConnection):
-        sock.connect(("93.184.216.34", 80))
+        sock.connect(("192.0.2.1", 80))  # TEST-NET-1: never routed, should the guard fail
     sock.close()
 
 
