@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import cache
 
-import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from bot.core.errors import PhotoUnusable
-
-pillow_heif.register_heif_opener()
 
 # A photo is never this big; a "photo" that is, is a decompression bomb.
 MAX_PIXELS = 50_000_000
@@ -59,8 +57,18 @@ class PreparedPhoto:
     changes: tuple[str, ...] = ()
 
 
+@cache
+def _open_heif_too() -> None:
+    """Teach Pillow to open HEIC, on first use: pillow-heif costs about 10 MB, which a daemon
+    waiting for its next slot need not carry."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+
+
 def sniff_type(data: bytes) -> str | None:
     """The MIME type the bytes are, as Pillow reads them; None if they are no image."""
+    _open_heif_too()
     try:
         with Image.open(io.BytesIO(data)) as image:
             return _MIME.get(image.format or "")
@@ -75,6 +83,7 @@ def prepare_photo(data: bytes, platform: str) -> PreparedPhoto:
     TIFF) and colours platforms show wrongly (CMYK, 16-bit); resized: a side over
     :data:`MAX_SIDE`; re-encoded without metadata: any photo carrying a GPS position.
     """
+    _open_heif_too()
     accepted = ACCEPTED.get(platform, DEFAULT_ACCEPTED)
     try:
         with Image.open(io.BytesIO(data)) as image:

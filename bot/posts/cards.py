@@ -27,7 +27,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import qrcode
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError, features
 
@@ -319,6 +318,8 @@ def _open_logo(logo: bytes, size: tuple[int, int]) -> Image.Image:
 
 
 def _qr(link: str, size: int) -> Image.Image:
+    import qrcode  # only when a card is drawn: 5 MB a waiting daemon need not carry
+
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=2)
     code.add_data(link)
     code.make(fit=True)
