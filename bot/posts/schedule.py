@@ -193,6 +193,34 @@ def slot_times(rules: Rules, start: datetime, end: datetime) -> list[datetime]:
     return sorted(times)
 
 
+def slot_open(rules: Rules, now: datetime) -> bool:
+    """Whether a slot's window is open at ``now``: a slot at or before it, by no more than
+    ``SLOT_CATCH_UP_MINUTES``."""
+    return bool(slot_times(rules, now - rules.catch_up, now))
+
+
+def may_be_due(posts: Iterable[Waiting], rules: Rules, now: datetime) -> bool:
+    """False only when :func:`plan` would find no post due at ``now``: the urgent check's way
+    to skip planning a long queue every 15 s when nothing can go.
+
+    Every time the plan gives is ``now`` or later (no post goes before now), so a post is due
+    only at ``now`` itself: a slot's post only while a slot's window is open, an urgent appeal
+    only once it is ready, a pinned post only within the catch-up window after its minute
+    (missed by more, it takes a slot).
+    ``posts`` need hold only the urgent and pinned ones; others cannot make it True.
+    """
+    if slot_open(rules, now):
+        return True
+    return any(
+        not post.draft
+        and (
+            (post.priority == PRIORITY_URGENT and post.ready_at <= now)
+            or (post.pinned_at is not None and now - rules.catch_up <= post.pinned_at <= now)
+        )
+        for post in posts
+    )
+
+
 # Heap entry kinds; also the tie-break after time and priority (urgent, then pinned, then slot).
 _URGENT, _PIN, _SLOT = 0, 1, 2
 

@@ -28,7 +28,7 @@ from bot.posts.schedule import normal_budget
 from bot.posts.states import PostStatus
 from bot.sending import health
 from bot.sending.card_attach import CardMaker
-from bot.sending.plan import current_plan
+from bot.sending.plan import current_plan, may_be_due_now
 from bot.sending.publishing import (
     SENT_WITHOUT_PHOTO,
     SlotReport,
@@ -81,7 +81,11 @@ def send_due(
     report.skipped.update({name: f"paused: {why}" for name, why in paused.items()})
     now = clock()
     live = [name for name in publishers if name not in paused]
-    placements = current_plan(db, settings, now, platforms=live)
+    placements = (
+        current_plan(db, settings, now, platforms=live)
+        if may_be_due_now(db, settings, now, platforms=live)
+        else {}
+    )
     rank = {name: n for n, name in enumerate(publishers)}  # PLATFORMS' order on a tie
     due = sorted(
         (p for p in placements.values() if p.due(now)),

@@ -20,13 +20,16 @@ from bot.core.clock import from_iso, to_iso
 from bot.core.settings import Settings
 from bot.posts.schedule import (
     DAY,
+    PRIORITY_URGENT,
     Placement,
     PlatformState,
     Rules,
     Waiting,
     iso_local,
     local_label,
+    may_be_due,
     plan,
+    slot_open,
     when_text,
 )
 from bot.posts.states import BUDGET_STATUSES
@@ -34,14 +37,20 @@ from bot.sending import health
 
 
 def waiting_posts(
-    db: sqlite_utils.Database, platforms: Iterable[str] | None = None
+    db: sqlite_utils.Database,
+    platforms: Iterable[str] | None = None,
+    *,
+    urgent_or_pinned: bool = False,
 ) -> list[Waiting]:
-    """Queued and draft posts, as the planner takes them."""
+    """Queued and draft posts, as the planner takes them; only the urgent and pinned ones
+    with ``urgent_or_pinned`` (all :func:`bot.posts.schedule.may_be_due` needs)."""
     where, params = "", []
     if platforms is not None:
         names = list(platforms)
         where = f" AND platform IN ({','.join('?' for _ in names)})"
         params = names
+    if urgent_or_pinned:
+        where += f" AND (priority = {PRIORITY_URGENT} OR pinned_at IS NOT NULL)"
     rows = db.execute(
         "SELECT id, platform, target, priority, scheduled_at, status, next_attempt_at, pinned_at"
         f" FROM posts WHERE status IN ('queued', 'draft'){where}",
@@ -108,6 +117,23 @@ def current_plan(
     posts = waiting_posts(db, platforms)
     names = sorted({post.platform for post in posts})
     return plan(posts, platform_states(db, names, rules, now), rules, now)
+
+
+def may_be_due_now(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    now: datetime,
+    platforms: Iterable[str] | None = None,
+) -> bool:
+    """Whether :func:`current_plan` could find a post due at ``now``; False is certain.
+
+    Reads only the waiting urgent and pinned posts, so the urgent check costs the same with
+    thousands of posts waiting for their slots as with none (bench figure 9).
+    """
+    rules = Rules.from_settings(settings)
+    if slot_open(rules, now):
+        return True
+    return may_be_due(waiting_posts(db, platforms, urgent_or_pinned=True), rules, now)
 
 
 def goes_out(

@@ -16,6 +16,7 @@ from bot.posts.schedule import (
     PlatformState,
     Rules,
     Waiting,
+    may_be_due,
     plan,
     slot_key,
     slot_times,
@@ -293,3 +294,87 @@ def test_the_plan_respects_every_limit_and_is_deterministic(
             hold = states[b.platform].hold_until or NOW
             could_go = max(slot, NOW, hold, b.retry_at or NOW)
             assert not (b.ready_at <= slot and could_go == low.at), (low, high)
+
+
+# Near now, so that a slot's window edge, a pin or a ready time often falls on it exactly.
+NEAR = st.sampled_from([-120, -61, -60, -30, -1, 0, 1, 30])
+near_posts = st.lists(
+    st.tuples(
+        st.sampled_from(["x", "facebook"]),
+        st.just(""),
+        st.integers(0, 2),
+        NEAR,
+        RARELY,
+        st.one_of(st.none(), st.none(), NEAR),
+        st.one_of(st.none(), st.none(), NEAR),
+    ),
+    max_size=5,
+)
+near_rules = st.builds(
+    lambda slots, catch_up, limit: Rules(
+        tuple(time(h, m) for h, m in slots),
+        LONDON,
+        1,
+        {"x": limit, "facebook": 5},
+        0.2,
+        timedelta(minutes=catch_up),
+    ),
+    st.lists(st.tuples(st.sampled_from([5, 6, 7, 8]), st.sampled_from([0, 30, 59])), max_size=2),
+    st.sampled_from([0, 1, 30, 60, 120]),
+    st.sampled_from([0, 1, 5]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(posts_strategy, near_posts),
+    st.one_of(rules_strategy, near_rules),
+    state_strategy,
+    state_strategy,
+)
+def test_nothing_is_due_when_may_be_due_says_so(
+    rows: list[tuple[str, str, int, int, bool, int | None, int | None]],
+    rules: Rules,
+    x_state: PlatformState,
+    fb_state: PlatformState,
+) -> None:
+    posts = build(rows)
+    placed = plan(posts, {"x": x_state, "facebook": fb_state}, rules, NOW)
+    due = [p for p in placed.values() if p.due(NOW)]
+    # Given only the urgent and pinned posts, as the urgent check reads them.
+    few = [p for p in posts if p.priority == 0 or p.pinned_at is not None]
+    if not may_be_due(few, rules, NOW):
+        assert due == []
+    assert all(p.at == NOW for p in due)  # nothing is ever placed before now
+
+
+def test_may_be_due_only_in_a_slot_window_or_for_a_ready_urgent_or_pinned_post() -> None:
+    quiet = NOW + timedelta(hours=3)  # 11:00 in London, two hours after the 09:00 slot's window
+    assert not may_be_due([waiting(1), waiting(2, pinned_at=quiet + DAY)], RULES, quiet)
+    assert may_be_due([waiting(1, priority=0)], RULES, quiet)
+    assert not may_be_due([waiting(1, priority=0, draft=True)], RULES, quiet)
+    assert not may_be_due([waiting(1, priority=0, ready_at=quiet + DAY)], RULES, quiet)
+    assert may_be_due([waiting(1, pinned_at=quiet)], RULES, quiet)
+    in_window = datetime(2026, 3, 28, 9, 59, tzinfo=UTC)  # 09:59 GMT, the 09:00 slot still open
+    assert may_be_due([], RULES, in_window)
+    assert not may_be_due([], RULES, in_window + timedelta(minutes=2))
+
+
+def test_may_be_due_agrees_with_the_plan_at_every_edge_near_now() -> None:
+    """Slots, pins and ready times a minute either side of each window's edges."""
+    for catch_up in (0, 1, 60):
+        for offset in range(-62, 3):
+            moment = NOW + timedelta(minutes=offset)
+            slot = moment.astimezone(LONDON).time()
+            rules = Rules((slot,), LONDON, 1, {"x": 5}, 0.2, timedelta(minutes=catch_up))
+            quiet = Rules((time(20, 0),), LONDON, 1, {"x": 5}, 0.2, timedelta(minutes=catch_up))
+            cases = [
+                (rules, [waiting(1, ready_at=moment - timedelta(minutes=1))], []),
+                (quiet, [waiting(1, priority=0, ready_at=moment)], None),
+                (quiet, [waiting(1, pinned_at=moment)], None),
+            ]
+            for case_rules, posts, few in cases:
+                placed = plan(posts, {}, case_rules, NOW)
+                due = any(p.due(NOW) for p in placed.values())
+                given = posts if few is None else few
+                assert may_be_due(given, case_rules, NOW) == due, (catch_up, offset, posts)
