@@ -156,8 +156,7 @@ class Daemon:
         """Check waiting posts' photos: new ones, and those due soon (bot.sending.photo_check)."""
         db = open_db(self.settings.database_path)
         try:
-            allow = self.settings.allow_private_addresses
-            return len(check_photos(db, self.clock(), allow_private_addresses=allow))
+            return len(check_photos(db, self.settings, self.clock()))
         finally:
             db.close()
 

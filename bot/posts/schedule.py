@@ -193,29 +193,34 @@ def slot_times(rules: Rules, start: datetime, end: datetime) -> list[datetime]:
     return sorted(times)
 
 
-def slot_open(rules: Rules, now: datetime) -> bool:
-    """Whether a slot's window is open at ``now``: a slot at or before it, by no more than
-    ``SLOT_CATCH_UP_MINUTES``."""
-    return bool(slot_times(rules, now - rules.catch_up, now))
+def slot_open(rules: Rules, now: datetime, within: timedelta = timedelta(0)) -> bool:
+    """Whether a slot's window is open at ``now`` or opens within ``within`` of it: a slot no
+    more than ``SLOT_CATCH_UP_MINUTES`` before ``now``, or up to ``within`` after it."""
+    return bool(slot_times(rules, now - rules.catch_up, now + within))
 
 
-def may_be_due(posts: Iterable[Waiting], rules: Rules, now: datetime) -> bool:
-    """False only when :func:`plan` would find no post due at ``now``: the urgent check's way
-    to skip planning a long queue every 15 s when nothing can go.
+def may_be_due(
+    posts: Iterable[Waiting], rules: Rules, now: datetime, within: timedelta = timedelta(0)
+) -> bool:
+    """False only when :func:`plan` would place no post at ``now + within`` or earlier: the
+    urgent check's way (``within`` 0) to skip planning a long queue every 15 s when nothing can
+    go, and the photo check's to find what is due soon.
 
-    Every time the plan gives is ``now`` or later (no post goes before now), so a post is due
-    only at ``now`` itself: a slot's post only while a slot's window is open, an urgent appeal
-    only once it is ready, a pinned post only within the catch-up window after its minute
-    (missed by more, it takes a slot).
-    ``posts`` need hold only the urgent and pinned ones; others cannot make it True.
+    Every time the plan gives is ``now`` or later (no post goes before now), and holds, retries
+    and daily limits only make times later. So a slot's post can be placed that early only if
+    a slot's window is open by then, an urgent appeal only if it is ready by then, a pinned
+    post only if its minute has come by then and was no more than the catch-up window ago
+    (missed by more, it takes a slot). ``posts`` need hold only the urgent and pinned ones;
+    others cannot make it True.
     """
-    if slot_open(rules, now):
+    if slot_open(rules, now, within):
         return True
+    until = now + within
     return any(
         not post.draft
         and (
-            (post.priority == PRIORITY_URGENT and post.ready_at <= now)
-            or (post.pinned_at is not None and now - rules.catch_up <= post.pinned_at <= now)
+            (post.priority == PRIORITY_URGENT and post.ready_at <= until)
+            or (post.pinned_at is not None and now - rules.catch_up <= post.pinned_at <= until)
         )
         for post in posts
     )

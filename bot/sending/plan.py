@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -124,16 +124,33 @@ def may_be_due_now(
     settings: Settings,
     now: datetime,
     platforms: Iterable[str] | None = None,
+    within: timedelta = timedelta(0),
 ) -> bool:
-    """Whether :func:`current_plan` could find a post due at ``now``; False is certain.
+    """Whether :func:`current_plan` could place a post at ``now + within`` or earlier; False
+    is certain (:func:`bot.posts.schedule.may_be_due`).
 
     Reads only the waiting urgent and pinned posts, so the urgent check costs the same with
     thousands of posts waiting for their slots as with none (bench figure 9).
     """
     rules = Rules.from_settings(settings)
-    if slot_open(rules, now):
+    if slot_open(rules, now, within):
         return True
-    return may_be_due(waiting_posts(db, platforms, urgent_or_pinned=True), rules, now)
+    posts = waiting_posts(db, platforms, urgent_or_pinned=True)
+    return may_be_due(posts, rules, now, within)
+
+
+def due_within(
+    db: sqlite_utils.Database, settings: Settings, now: datetime, within: timedelta
+) -> list[int]:
+    """The ids of waiting posts the plan sends at ``now + within`` or earlier, in no order.
+
+    Plans only when something can be that soon (:func:`may_be_due_now`).
+    """
+    if not may_be_due_now(db, settings, now, within=within):
+        return []
+    until = now + within
+    placements = current_plan(db, settings, now)
+    return [p.post_id for p in placements.values() if p.at is not None and p.at <= until]
 
 
 def goes_out(

@@ -120,8 +120,16 @@ def due_readings(
             int(last_offset.total_seconds()) if schedule else -1,
         ],
     ).fetchall()
+    # Stored times are fixed-width UTC text, so "sent + offset <= now" is a string comparison
+    # with now - offset: a week of posts whose next reading is still ahead costs no parsing.
+    cutoffs = [(offset.total_seconds(), to_iso(now - offset)) for offset in schedule]
     due = []
     for post_id, item_id, platform, target, remote_id, sent_text, last_seconds in rows:
+        if not everything and not any(
+            sent_text <= cutoff and (last_seconds is None or seconds > last_seconds)
+            for seconds, cutoff in cutoffs
+        ):
+            continue
         sent_at = from_iso(sent_text)
         last = None if last_seconds is None else timedelta(seconds=last_seconds)
         unread = unread_offsets(sent_at, last, schedule, now)

@@ -346,6 +346,10 @@ def test_nothing_is_due_when_may_be_due_says_so(
     if not may_be_due(few, rules, NOW):
         assert due == []
     assert all(p.at == NOW for p in due)  # nothing is ever placed before now
+    for minutes in (1, 30, 61):  # and within a window, as the photo check asks
+        within = timedelta(minutes=minutes)
+        if not may_be_due(few, rules, NOW, within):
+            assert not any(p.due(NOW + within) for p in placed.values()), minutes
 
 
 def test_may_be_due_only_in_a_slot_window_or_for_a_ready_urgent_or_pinned_post() -> None:
@@ -363,7 +367,7 @@ def test_may_be_due_only_in_a_slot_window_or_for_a_ready_urgent_or_pinned_post()
 def test_may_be_due_agrees_with_the_plan_at_every_edge_near_now() -> None:
     """Slots, pins and ready times a minute either side of each window's edges."""
     for catch_up in (0, 1, 60):
-        for offset in range(-62, 3):
+        for offset in range(-62, 33):
             moment = NOW + timedelta(minutes=offset)
             slot = moment.astimezone(LONDON).time()
             rules = Rules((slot,), LONDON, 1, {"x": 5}, 0.2, timedelta(minutes=catch_up))
@@ -375,6 +379,8 @@ def test_may_be_due_agrees_with_the_plan_at_every_edge_near_now() -> None:
             ]
             for case_rules, posts, few in cases:
                 placed = plan(posts, {}, case_rules, NOW)
-                due = any(p.due(NOW) for p in placed.values())
                 given = posts if few is None else few
-                assert may_be_due(given, case_rules, NOW) == due, (catch_up, offset, posts)
+                for within in (timedelta(0), timedelta(minutes=1), timedelta(minutes=30)):
+                    due = any(p.due(NOW + within) for p in placed.values())
+                    expected = may_be_due(given, case_rules, NOW, within)
+                    assert expected == due, (catch_up, offset, within, posts)
