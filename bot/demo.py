@@ -25,7 +25,7 @@ from bot.core.clock import local_text, to_iso, utcnow
 from bot.core.db import open_db
 from bot.core.display import plural, table
 from bot.core.private import private_dir
-from bot.core.settings import KNOWN_PLATFORMS, Settings
+from bot.core.settings import KNOWN_PLATFORMS, SANDBOX_FEED_PATHS, Settings
 from bot.posts.schedule import next_slot
 from bot.runtime import Runtime, start_runtime
 from bot.scheduler import Daemon
@@ -229,7 +229,8 @@ def run_demo(settings: Settings, output: str = "demo-output") -> int:
                 " the rest wait for the next slot"
             )
             feeds = runtime.sandbox.feeds
-            feeds.files["/appeals.xml"] = mark_first_found(feeds.files["/appeals.xml"])
+            path = SANDBOX_FEED_PATHS["appeal"]
+            feeds.files[path] = mark_first_found(feeds.files[path])
             found = db.execute(
                 "SELECT id, title FROM items WHERE kind = 'appeal' ORDER BY rowid LIMIT 1"
             ).fetchone()

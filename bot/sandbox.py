@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bot.core.settings import FacebookPage, Settings
+from bot.core.settings import SANDBOX_FEED_PATHS, FacebookPage, Settings
 from bot.fakes.base import FakeServer
 from bot.fakes.bluesky_server import FakeBluesky
 from bot.fakes.facebook_server import FakeFacebook
@@ -176,8 +176,8 @@ class FeedServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", port), _FeedHandler)
         self.sandbox_key = key
         self.files: dict[str, bytes] = {
-            "/appeals.xml": sample_feed("sample_appeals.xml"),
-            "/news.xml": sample_feed("sample_news.xml"),
+            SANDBOX_FEED_PATHS["appeal"]: sample_feed("sample_appeals.xml"),
+            SANDBOX_FEED_PATHS["news"]: sample_feed("sample_news.xml"),
         }
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
@@ -366,6 +366,6 @@ class Sandbox:
             "mastodon_access_token": SANDBOX_MASTODON_TOKEN,
         }
         if self.feeds_url and not (settings.appeals_feed_urls or settings.news_feed_urls):
-            changes["appeals_feed_urls"] = (f"{self.feeds_url}/appeals.xml",)
-            changes["news_feed_urls"] = (f"{self.feeds_url}/news.xml",)
+            changes["appeals_feed_urls"] = (self.feeds_url + SANDBOX_FEED_PATHS["appeal"],)
+            changes["news_feed_urls"] = (self.feeds_url + SANDBOX_FEED_PATHS["news"],)
         return settings.replace(**changes)

@@ -3,8 +3,10 @@
 Healthy means all three of:
 
 - **daemon**: a ``run_bot.py run`` holds the database's daemon lock (:func:`daemon_running`);
-- **polling**: with feeds configured, one was polled within two FEED_POLL_MINUTES plus a
-  minute (a daemon that holds the lock but no longer polls is stuck);
+- **polling**: with feeds to poll, one was polled within two FEED_POLL_MINUTES plus a
+  minute (a daemon that holds the lock but no longer polls is stuck). The feeds are those
+  configured, or in the sandbox with none configured, the sample feeds it polls instead
+  (:func:`polls_sample_feeds`);
 - **platforms**: no enabled platform is paused (expired credentials, a missing permission).
 
 The answer holds no personal data and no error text (which can quote an appeal): only states,
@@ -13,6 +15,7 @@ times and platform names, so ``/healthz`` can be open to the monitoring system w
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,9 +24,17 @@ import sqlite_utils
 
 from bot.core.clock import from_iso, to_iso
 from bot.core.lock import daemon_running
-from bot.core.settings import Settings
+from bot.core.settings import SANDBOX_FEED_PATHS, Settings
 
 POLL_SLACK = timedelta(minutes=1)
+# A sample feed's URL in the feeds table: the sandbox's feed server is on port 8765, or on any
+# free port when another program holds that one, so any port is the sandbox's.
+_SAMPLE_FEED_URL = re.compile(
+    r"http://127\.0\.0\.1:[0-9]+(?:"
+    + "|".join(re.escape(path) for path in SANDBOX_FEED_PATHS.values())
+    + ")"
+)
+_SAMPLES = " (the sandbox's sample feeds)"
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,12 @@ class Health:
         ]
 
 
+def polls_sample_feeds(settings: Settings) -> bool:
+    """True when the bot polls the sandbox's sample feeds: in the sandbox with no
+    APPEALS_FEED_URL or NEWS_FEED_URL (see :meth:`bot.sandbox.Sandbox.configure`)."""
+    return settings.sandbox and not (settings.appeals_feed_urls or settings.news_feed_urls)
+
+
 def judge(
     settings: Settings,
     now: datetime,
@@ -74,21 +91,25 @@ def judge(
     paused: tuple[str, ...],
 ) -> Health:
     """The verdict from what was read (pure): the daemon lock's holder, the newest poll of a
-    configured feed, and the enabled platforms that are paused."""
+    feed the bot polls (configured, or the sandbox's samples), and the enabled platforms that
+    are paused."""
     daemon = Check(True, f"running ({holder})") if holder else Check(False, "no daemon running")
     feeds = (*settings.appeals_feed_urls, *settings.news_feed_urls)
+    samples = polls_sample_feeds(settings)
+    which = _SAMPLES if samples else ""
     allowed = timedelta(minutes=2 * settings.feed_poll_minutes) + POLL_SLACK
-    if not feeds:
+    if not (feeds or samples):
         polling = Check(True, "no feeds configured")
     elif last_poll is None:
-        polling = Check(False, "no feed polled yet")
+        polling = Check(False, f"no feed polled yet{which}")
     elif now - last_poll > allowed:
         minutes = int((now - last_poll).total_seconds() // 60)
         polling = Check(
-            False, f"last poll {minutes} min ago (FEED_POLL_MINUTES={settings.feed_poll_minutes})"
+            False,
+            f"last poll {minutes} min ago (FEED_POLL_MINUTES={settings.feed_poll_minutes}){which}",
         )
     else:
-        polling = Check(True, f"last poll {to_iso(last_poll)}")
+        polling = Check(True, f"last poll {to_iso(last_poll)}{which}")
     platforms = (
         Check(False, f"paused: {', '.join(paused)} (see run_bot.py status)")
         if paused
@@ -102,13 +123,20 @@ def judge(
 def check_health(db: sqlite_utils.Database, settings: Settings, now: datetime) -> Health:
     """Read the three facts (the daemon lock, the feeds, the platforms table) and judge them."""
     feeds = [*settings.appeals_feed_urls, *settings.news_feed_urls]
-    last_poll = None
+    newest: str | None = None
     if feeds:
         row = db.execute(
             f"SELECT MAX(last_polled_at) FROM feeds WHERE url IN ({','.join('?' * len(feeds))})",
             feeds,
         ).fetchone()
-        last_poll = from_iso(row[0]) if row and row[0] else None
+        newest = row[0] if row else None
+    elif polls_sample_feeds(settings):
+        polls = db.execute(
+            "SELECT url, last_polled_at FROM feeds"
+            " WHERE url LIKE 'http://127.0.0.1:%' AND last_polled_at IS NOT NULL"
+        ).fetchall()
+        newest = max((at for url, at in polls if _SAMPLE_FEED_URL.fullmatch(url)), default=None)
+    last_poll = from_iso(newest) if newest else None
     paused = tuple(
         row[0]
         for row in db.execute(

@@ -34,6 +34,10 @@ FACT_SETTINGS: dict[str, str] = {
 }
 
 KNOWN_PLATFORMS = ("x", "facebook", "bluesky", "mastodon")
+# What a sandbox bot with no APPEALS_FEED_URL or NEWS_FEED_URL polls: its sample feeds, at these
+# paths of the sandbox's feed server on 127.0.0.1 (kind -> path). bot.sandbox serves them there;
+# the health check watches their polls.
+SANDBOX_FEED_PATHS = {"appeal": "/appeals.xml", "news": "/news.xml"}
 
 
 @dataclass(frozen=True)
