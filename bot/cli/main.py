@@ -7,7 +7,7 @@ import io
 import os
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -152,19 +152,16 @@ def _silence_stdout() -> None:
         pass  # not a real file (tests capture it): nothing will flush to the closed pipe
 
 
-def _warn_misspelt(env_file: str) -> None:
-    from dotenv import dotenv_values
-
+def _warn_misspelt(in_file: Iterable[str]) -> None:
     from bot.core.setting_names import misspelt
 
-    in_file = list(dotenv_values(env_file)) if Path(env_file).is_file() else []
     for line in misspelt(in_file, os.environ):
         print(line, file=sys.stderr)
 
 
 def _main(argv: Sequence[str] | None) -> int:
     from bot.core.logs import configure_logging
-    from bot.core.settings import load_settings
+    from bot.core.settings import load_settings, read_env_file
 
     try:
         args = build_parser().parse_args(argv)
@@ -173,9 +170,9 @@ def _main(argv: Sequence[str] | None) -> int:
         return done.code if isinstance(done.code, int) else 2
     command = COMMANDS[args.command or "run"]
     try:
-        env_file = _env_file(args.env_file)
-        settings = load_settings(env_file=env_file)
-        _warn_misspelt(env_file)
+        in_file = read_env_file(_env_file(args.env_file))  # read once, for both
+        settings = load_settings(file_values=in_file)
+        _warn_misspelt(in_file)
         configure_logging(settings.log_level, settings.secrets())
         code = command.run(settings, args)
         sys.stdout.flush()  # here, where a closed pipe is caught, not at the interpreter's exit

@@ -683,13 +683,26 @@ def _facebook_pages(get: Callable[[str], str]) -> tuple[FacebookPage, ...]:
     return tuple(pages)
 
 
+def read_env_file(env_file: str | Path | None) -> dict[str, str | None]:
+    """The settings file's variables as python-dotenv reads them (a name with no ``=`` maps to
+    None); ``{}`` when ``env_file`` is None or no file is there."""
+    if env_file is None or not Path(env_file).is_file():
+        return {}
+    return dict(dotenv_values(env_file))
+
+
 def load_settings(
-    environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
+    environ: Mapping[str, str] | None = None,
+    env_file: str | Path | None = ".env",
+    *,
+    file_values: Mapping[str, str | None] | None = None,
 ) -> Settings:
-    """Build the settings from ``environ`` (default: the process environment) and ``env_file``."""
-    source: dict[str, str] = {}
-    if env_file is not None and Path(env_file).is_file():
-        source.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    """Build the settings from ``environ`` (default: the process environment) and ``env_file``,
+    or ``file_values``, that file as :func:`read_env_file` already read it (the CLI reads it once
+    for the settings and the misspelt-name check)."""
+    if file_values is None:
+        file_values = read_env_file(env_file)
+    source = {name: value for name, value in file_values.items() if value is not None}
     source.update(os.environ if environ is None else environ)
 
     def get(name: str) -> str:

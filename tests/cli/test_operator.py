@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,6 +55,31 @@ def test_a_mistyped_setting_in_the_settings_file_is_named(
     assert "APPEAL_FEED_URL in the settings file" in result.err
     assert "did you mean APPEALS_FEED_URL?" in result.err
     assert "did you mean POST_SLOTS?" in result.err
+
+
+def test_the_settings_file_is_read_once_for_the_settings_and_the_typo_check(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dotenv
+
+    from bot.core import settings as settings_module
+
+    reads: list[str] = []
+    real = dotenv.dotenv_values
+
+    def counted(path: str, *args: Any, **kwargs: Any) -> dict[str, str | None]:
+        reads.append(str(path))
+        return real(path, *args, **kwargs)
+
+    for module in (dotenv, settings_module):  # wherever a command might read it from
+        monkeypatch.setattr(module, "dotenv_values", counted)
+    env = tmp_path / "typo.env"
+    env.write_text("APPEAL_FEED_URL=https://charity.example/feed\nPOSTS_PER_SLOT=3\n")
+    result = cli("--env-file", str(env), "schedule", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["per_slot"] == 3  # the settings saw the file
+    assert "did you mean APPEALS_FEED_URL?" in result.err  # and so did the check
+    assert reads == [str(env)]
 
 
 def test_status_and_run_agree_that_live_mode_needs_credentials(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 import pytest
 
 from bot.core.setting_names import misspelt
@@ -45,3 +47,16 @@ def test_settings_and_page_tokens_are_not_typos() -> None:
 def test_anything_unknown_in_the_settings_file_is_named() -> None:
     (line,) = misspelt(["COLOUR"], [])
     assert "COLOUR in the settings file is not an appeal-bot setting" in line
+
+
+def test_another_programs_name_is_named_only_when_very_close_to_a_setting() -> None:
+    """In the environment a name without our prefix needs difflib's 0.9; in the settings file
+    0.8 will do (POSTSLOT is 0.89 from POST_SLOTS, TIMEZONES 0.94 from TIMEZONE)."""
+    assert difflib.SequenceMatcher(None, "POSTSLOT", "POST_SLOTS").ratio() < 0.9
+    assert misspelt([], ["POSTSLOT"]) == []
+    (line,) = misspelt(["POSTSLOT"], [])
+    assert line.endswith("did you mean POST_SLOTS?")
+    (line,) = misspelt([], ["TIMEZONES"])
+    assert line == (
+        "warning: TIMEZONES in the environment is not an appeal-bot setting; did you mean TIMEZONE?"
+    )
