@@ -10,6 +10,16 @@ from typing import Any
 import pytest
 
 # Fixtures shared by several modules.
+from tests.live_fakes import (  # noqa: F401
+    bluesky,
+    bluesky_server,
+    live,
+    live_facebook,
+    live_options,
+    live_x,
+    mastodon,
+    mastodon_server,
+)
 from tests.regional_fakes import fakes  # noqa: F401
 
 _real_connect = socket.socket.connect

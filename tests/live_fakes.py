@@ -1,34 +1,47 @@
-"""Shared pieces for the tests that run the real X and Facebook clients against the fakes.
+"""Shared pieces for the tests that run the real clients against the fakes.
 
 A controllable clock both the fakes (epoch seconds) and the bot (aware datetimes) read, a tiny
 image server standing in for the charity's website, distinctive credentials (so a leak is easy
 to spot), and builders for settings and publishers pointed at the fakes.
+
+And the fixtures (registered for every test by ``tests/conftest.py``): ``live``, a live bot
+whose real X and Facebook clients talk to one fake X and one fake Facebook kept for the whole
+session (starting and stopping a server costs more than a test; each test gets them reset) on
+:data:`LIVE_CLOCK`; and ``bluesky``/``mastodon``, the fake Bluesky and Mastodon kept likewise on
+:data:`WALL_CLOCK`. A module whose bot needs other settings overrides ``live_options``.
 """
 
 from __future__ import annotations
 
-import threading
+import random
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlite_utils
 
+from bot.core.clock import from_iso
+from bot.core.db import open_db
 from bot.core.settings import Settings, load_settings
 from bot.fakes.bluesky_server import FakeBluesky
 from bot.fakes.facebook_server import FakeFacebook
 from bot.fakes.images import png
-from bot.fakes.mastodon_server import FakeMastodon
+from bot.fakes.mastodon_server import README_SCOPES, FakeMastodon
 from bot.fakes.x_server import FakeX
 from bot.feeds.items import Item
+from bot.platforms.base import Publisher
 from bot.platforms.facebook import FacebookPublisher
 from bot.platforms.x import XPublisher
 from bot.posts.planner import plan_posts
 from bot.posts.queue import enqueue, store_item
+from bot.sending.publishing import SlotReport, run_slot
+from bot.status import gather_status
+from tests.photo_site import file_site
 
 # Distinctive values: any of them turning up in a database, log or error is a leak.
 X_KEY = "ck-LEAKCANARY-xkey-41f7"
@@ -63,33 +76,9 @@ class Clock:
         self.now += seconds
 
 
-class _ImageHandler(BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def do_GET(self) -> None:
-        if self.path != "/photo.png":
-            self.send_error(404)
-            return
-        body = png()
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-@contextmanager
-def image_site() -> Iterator[str]:
+def image_site() -> AbstractContextManager[str]:
     """The charity's website on 127.0.0.1, serving ``/photo.png``; yields its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ImageHandler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    return file_site({"/photo.png": ("image/png", png())})
 
 
 def fake_x(clock: Callable[[], float] = time.time) -> FakeX:
@@ -232,3 +221,164 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.02)
     return condition()
+
+
+# --- a live bot on the fake X and Facebook --------------------------------------------------
+
+# The one time the session's fake X and Facebook and the live bots on them read; each test's
+# ``live`` sets it to START.
+LIVE_CLOCK = Clock()
+
+
+@dataclass
+class Live:
+    """A live bot on the fakes: its settings, database, publishers and the shared clock."""
+
+    settings: Settings
+    db: sqlite_utils.Database
+    publishers: dict[str, Publisher]
+    clock: Clock
+    x: FakeX
+    facebook: FakeFacebook
+
+    def fake(self, platform: str) -> FakeX | FakeFacebook:
+        return self.x if platform == "x" else self.facebook
+
+    def stored(self, platform: str) -> list[dict[str, Any]]:
+        """The live posts the platform holds."""
+        return [p for p in self.fake(platform).posts.values() if not p["deleted"]]
+
+    def creates(self, platform: str) -> int:
+        """How many create-post requests reached the platform."""
+        fake = self.fake(platform)
+        if platform == "x":
+            return sum(1 for r in fake.requests if r.method == "POST" and r.path == "/2/tweets")
+        return sum(1 for r in fake.requests if r.method == "POST")
+
+    def queue(self, count: int, platform: str, first: int = 1) -> list[int]:
+        return queue_items(
+            self.db, self.settings, count, self.clock.utc(), first, platforms=(platform,)
+        )
+
+    def run(self, platform: str | None = None, **kwargs: Any) -> SlotReport:
+        publishers = self.publishers if platform is None else {platform: self.publishers[platform]}
+        return run_slot(
+            self.db,
+            publishers,
+            self.settings,
+            clock=self.clock.utc,
+            rng=random.Random(7),
+            **kwargs,
+        )
+
+    def row(self, post_id: int) -> dict[str, Any]:
+        rows = list(self.db.query("SELECT * FROM posts WHERE id = ?", [post_id]))
+        return rows[0]
+
+    def retry_at(self, post_id: int) -> datetime:
+        return from_iso(self.row(post_id)["next_attempt_at"])
+
+    def outcomes(self, post_id: int) -> list[tuple[str, str]]:
+        return [
+            (e["action"], e["outcome"])
+            for e in self.db.query("SELECT * FROM events WHERE post_id = ? ORDER BY id", [post_id])
+        ]
+
+    def status_of(self, platform: str) -> dict[str, Any]:
+        status = gather_status(self.db, self.settings, self.clock.utc())
+        return next(p for p in status["platforms"] if p["platform"] == platform)
+
+
+def build_live(
+    folder: Path, x: FakeX, facebook: FakeFacebook, timeout: float = 5.0, **extra: str
+) -> Live:
+    """A live bot with its database in ``folder``, urgent posts taking no budget share unless
+    ``extra`` settings say otherwise; clients time out after ``timeout`` seconds."""
+    settings = live_settings(
+        folder / "bot.db", x, facebook, **{"URGENT_BUDGET_SHARE": "0", **extra}
+    )
+    publishers: dict[str, Publisher] = {
+        "x": x_publisher(settings, timeout),
+        "facebook": facebook_publisher(settings, LIVE_CLOCK, timeout),
+    }
+    return Live(settings, open_db(settings.database_path), publishers, LIVE_CLOCK, x, facebook)
+
+
+@pytest.fixture(scope="session")
+def live_x() -> Iterator[FakeX]:
+    with fake_x(LIVE_CLOCK) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def live_facebook() -> Iterator[FakeFacebook]:
+    with fake_facebook(LIVE_CLOCK) as server:
+        yield server
+
+
+@pytest.fixture
+def live_options() -> dict[str, str]:
+    """Settings the ``live`` bot takes beyond :func:`build_live`'s: a module overrides this."""
+    return {}
+
+
+@pytest.fixture
+def live(
+    tmp_path: Path, live_x: FakeX, live_facebook: FakeFacebook, live_options: dict[str, str]
+) -> Iterator[Live]:
+    """A live bot on the fake X and Facebook, both as new, at START."""
+    LIVE_CLOCK.set(START)
+    live_x.reset()
+    live_facebook.reset()
+    yield build_live(tmp_path, live_x, live_facebook, **live_options)
+    live_x.reset()
+    live_facebook.reset()
+
+
+# --- the fake Bluesky and Mastodon ----------------------------------------------------------
+
+# Both SDKs read token expiry and rate-limit resets against the real clock, so the fakes start
+# there: each test's ``bluesky`` or ``mastodon`` sets it to the real time, to the second.
+WALL_CLOCK = Clock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture(scope="session")
+def bluesky_server() -> Iterator[FakeBluesky]:
+    with fake_bluesky(WALL_CLOCK) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def mastodon_server() -> Iterator[FakeMastodon]:
+    with fake_mastodon(WALL_CLOCK) as server:
+        yield server
+
+
+def _as_new(fake: FakeBluesky | FakeMastodon) -> None:
+    """Forget posts, faults and requests, and undo what tests change: a revoked password or
+    token, Mastodon's character limit."""
+    fake.reset()
+    if isinstance(fake, FakeBluesky):
+        fake.app_password = BSKY_PASSWORD
+    else:
+        fake.access_token = MASTODON_TOKEN
+        fake.max_characters = 500
+        fake.scopes = set(README_SCOPES)
+
+
+@pytest.fixture
+def bluesky(bluesky_server: FakeBluesky) -> Iterator[FakeBluesky]:
+    """The fake Bluesky as new, :data:`WALL_CLOCK` at now."""
+    WALL_CLOCK.set(datetime.now(UTC).replace(microsecond=0))
+    _as_new(bluesky_server)
+    yield bluesky_server
+    _as_new(bluesky_server)
+
+
+@pytest.fixture
+def mastodon(mastodon_server: FakeMastodon) -> Iterator[FakeMastodon]:
+    """The fake Mastodon as new, :data:`WALL_CLOCK` at now."""
+    WALL_CLOCK.set(datetime.now(UTC).replace(microsecond=0))
+    _as_new(mastodon_server)
+    yield mastodon_server
+    _as_new(mastodon_server)

@@ -7,7 +7,8 @@ import contextlib
 import io
 import random
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -32,31 +33,51 @@ FILES: dict[str, tuple[str, bytes]] = {
 }
 
 
+Files = Mapping[str, tuple[str, bytes]]  # path -> (Content-Type, body)
+
+
 class _Handler(BaseHTTPRequestHandler):
+    server: _Site
+
     def log_message(self, format: str, *args: Any) -> None:
         return
 
     def do_GET(self) -> None:
-        if self.path not in FILES:
+        if self.path not in self.server.files:
             self.send_error(404)
             return
-        content_type, body = FILES[self.path]
+        time.sleep(self.server.delays.get(self.path, 0.0))  # the charity's site hangs
+        content_type, body = self.server.files[self.path]
         self.send_response(200)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        # The client hangs up on an oversized or late photo, as it should: not an error here.
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(body)
 
 
+class _Site(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, files: Files, delays: Mapping[str, float]) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.files, self.delays = files, delays
+
+
 @contextlib.contextmanager
-def photo_site() -> Iterator[str]:
-    """Serve :data:`FILES` on 127.0.0.1; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
+def file_site(files: Files, delays: Mapping[str, float] | None = None) -> Iterator[str]:
+    """A website on 127.0.0.1 serving ``files`` (any other path is a 404), each path in
+    ``delays`` that many seconds late; yields its base URL."""
+    server = _Site(files, delays or {})
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+def photo_site() -> contextlib.AbstractContextManager[str]:
+    """Serve :data:`FILES` on 127.0.0.1; yields the base URL."""
+    return file_site(FILES)

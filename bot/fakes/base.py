@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 Clock = Callable[[], float]
@@ -184,7 +184,7 @@ class FakeServer:
         port = self._server.server_address[1]
         return f"http://127.0.0.1:{port}"
 
-    def start(self) -> FakeServer:
+    def start(self) -> Self:
         self._server = _Server(("127.0.0.1", self.port), _Handler)
         self._server.fake = self
         self._thread = threading.Thread(
@@ -209,7 +209,7 @@ class FakeServer:
         finally:
             self.stop()
 
-    def __enter__(self) -> FakeServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -6,7 +6,6 @@ real withdrawal against a fake that refuses deletes."""
 
 # The fake-server fixtures are imported from the live pipeline's tests, so their names recur as
 # test parameters.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -26,19 +25,11 @@ from bot.appeals.withdrawal import process_deletions, withdraw_item
 from bot.core.alerts import AppriseNotifier
 from bot.core.watch import check_alerts
 from bot.fakes.base import FakeResponse, Fault
-from bot.fakes.facebook_server import FakeFacebook, graph_error_response
-from bot.fakes.x_server import FakeX
+from bot.fakes.facebook_server import graph_error_response
 from bot.platforms.error_table import rule_named
 from bot.polling import poll_feeds
 from bot.posts.manual import ManualPost, add_manual
-from tests.live_fakes import FB_TOKEN, SECRETS, START, image_site
-from tests.sending.test_live_pipeline import (  # noqa: F401
-    _CLOCK,
-    Live,
-    _facebook_server,
-    _x_server,
-    build_live,
-)
+from tests.live_fakes import FB_TOKEN, SECRETS, Live, image_site
 
 HOOK_TOKEN = "hook-LEAKCANARY-alerttoken-5e0f"
 
@@ -92,22 +83,9 @@ def hook(_hook_server: Webhook) -> Iterator[Webhook]:
 
 
 @pytest.fixture
-def live(
-    tmp_path: Path, _x_server: FakeX, _facebook_server: FakeFacebook, hook: Webhook
-) -> Iterator[Live]:
-    _CLOCK.set(START)
-    _x_server.reset()
-    _facebook_server.reset()
-    yield build_live(
-        tmp_path,
-        _x_server,
-        _facebook_server,
-        ALERT_URLS=hook.url,
-        ALERT_DAILY_SUMMARY="12:00",
-        TIMEZONE="UTC",
-    )
-    _x_server.reset()
-    _facebook_server.reset()
+def live_options(hook: Webhook) -> dict[str, str]:
+    """The ``live`` bot alerts to the webhook."""
+    return {"ALERT_URLS": hook.url, "ALERT_DAILY_SUMMARY": "12:00", "TIMEZONE": "UTC"}
 
 
 def check(live: Live) -> None:

@@ -3,40 +3,22 @@ in the sandbox: a 404 or a non-image is #324, a server that does not answer code
 bot (the real Graph client) sends the appeal as a /feed post with its link, "sent without
 photo". A photo off this machine is never fetched (a sandbox never reaches out)."""
 
-# The fake-server fixtures are imported from the live pipeline's tests, so their names recur as
-# test parameters.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from bot.core.clock import from_iso
-from bot.fakes.facebook_server import FakeFacebook
-from bot.fakes.x_server import FakeX
 from bot.posts.planner import plan_posts
 from bot.posts.queue import enqueue, store_item
-from tests.live_fakes import START, image_site, make_item
-from tests.sending.test_live_pipeline import (  # noqa: F401
-    _CLOCK,
-    Live,
-    _facebook_server,
-    _x_server,
-    build_live,
-)
+from tests.live_fakes import Live, image_site, make_item
 
 
 @pytest.fixture
-def live(tmp_path: Path, _x_server: FakeX, _facebook_server: FakeFacebook) -> Iterator[Live]:
-    _CLOCK.set(START)
-    _facebook_server.reset()
+def live_options() -> dict[str, str]:
     # Plain photos (no appeal cards): Facebook fetches them from their address itself.
-    yield build_live(tmp_path, _x_server, _facebook_server, APPEAL_CARDS="0")
-    _facebook_server.reset()
+    return {"APPEAL_CARDS": "0"}
 
 
 def queue_photo(live: Live, photo: str) -> int:

@@ -12,21 +12,12 @@ import pytest
 
 from bot.core.clock import from_iso
 from bot.core.errors import RemoteGone
-from bot.fakes.facebook_server import FakeFacebook
-from bot.fakes.x_server import FakeX
 from bot.platforms.error_table import RULES, Rule, readme_rows
 from bot.posts.planner import plan_posts
 from bot.posts.queue import enqueue, store_item
 from bot.sending import health
 from bot.sending.policy import UNKNOWN_TRIES
-from tests.live_fakes import START, image_site, make_item
-from tests.sending.test_live_pipeline import (  # noqa: F401  (fixtures)
-    _CLOCK,
-    Live,
-    _facebook_server,
-    _x_server,
-    build_live,
-)
+from tests.live_fakes import Live, image_site, make_item
 
 SENDING_RULES = [r for r in RULES if r.outcome != "gone"]
 
@@ -35,16 +26,6 @@ SENDING_RULES = [r for r in RULES if r.outcome != "gone"]
 def _photos() -> Iterator[str]:
     with image_site() as base:
         yield base + "/photo.png"
-
-
-@pytest.fixture
-def live(tmp_path: Path, _x_server: FakeX, _facebook_server: FakeFacebook) -> Iterator[Live]:  # noqa: F811
-    _CLOCK.set(START)
-    _x_server.reset()
-    _facebook_server.reset()
-    yield build_live(tmp_path, _x_server, _facebook_server)
-    _x_server.reset()
-    _facebook_server.reset()
 
 
 def queue_one(live: Live, platform: str, photo: str | None) -> int:

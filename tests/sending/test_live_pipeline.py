@@ -7,134 +7,15 @@ inject must end as README's failure policy says."""
 
 from __future__ import annotations
 
-import random
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-import sqlite_utils
 
 from bot.core.clock import from_iso
-from bot.core.db import open_db
-from bot.core.settings import Settings
-from bot.fakes.facebook_server import FakeFacebook
-from bot.fakes.x_server import FakeX
-from bot.platforms.base import Publisher
 from bot.posts.queue import budget_used
 from bot.sending import health
-from bot.sending.publishing import SlotReport, run_slot
-from bot.status import gather_status
-from tests.live_fakes import (
-    START,
-    Clock,
-    facebook_publisher,
-    fake_facebook,
-    fake_x,
-    live_settings,
-    queue_items,
-    wait_for,
-    x_publisher,
-)
-
-_CLOCK = Clock()
-
-
-@pytest.fixture(scope="module")
-def _x_server() -> Iterator[FakeX]:
-    with fake_x(_CLOCK) as server:
-        assert isinstance(server, FakeX)
-        yield server
-
-
-@pytest.fixture(scope="module")
-def _facebook_server() -> Iterator[FakeFacebook]:
-    with fake_facebook(_CLOCK) as server:
-        assert isinstance(server, FakeFacebook)
-        yield server
-
-
-@dataclass
-class Live:
-    """A live bot on the fakes: its settings, database, publishers and the shared clock."""
-
-    settings: Settings
-    db: sqlite_utils.Database
-    publishers: dict[str, Publisher]
-    clock: Clock
-    x: FakeX
-    facebook: FakeFacebook
-
-    def fake(self, platform: str) -> FakeX | FakeFacebook:
-        return self.x if platform == "x" else self.facebook
-
-    def stored(self, platform: str) -> list[dict[str, Any]]:
-        """The live posts the platform holds."""
-        return [p for p in self.fake(platform).posts.values() if not p["deleted"]]
-
-    def creates(self, platform: str) -> int:
-        """How many create-post requests reached the platform."""
-        fake = self.fake(platform)
-        if platform == "x":
-            return sum(1 for r in fake.requests if r.method == "POST" and r.path == "/2/tweets")
-        return sum(1 for r in fake.requests if r.method == "POST")
-
-    def queue(self, count: int, platform: str, first: int = 1) -> list[int]:
-        return queue_items(
-            self.db, self.settings, count, self.clock.utc(), first, platforms=(platform,)
-        )
-
-    def run(self, platform: str | None = None, **kwargs: Any) -> SlotReport:
-        publishers = self.publishers if platform is None else {platform: self.publishers[platform]}
-        return run_slot(
-            self.db,
-            publishers,
-            self.settings,
-            clock=self.clock.utc,
-            rng=random.Random(7),
-            **kwargs,
-        )
-
-    def row(self, post_id: int) -> dict[str, Any]:
-        rows = list(self.db.query("SELECT * FROM posts WHERE id = ?", [post_id]))
-        return rows[0]
-
-    def retry_at(self, post_id: int) -> datetime:
-        return from_iso(self.row(post_id)["next_attempt_at"])
-
-    def outcomes(self, post_id: int) -> list[tuple[str, str]]:
-        return [
-            (e["action"], e["outcome"])
-            for e in self.db.query("SELECT * FROM events WHERE post_id = ? ORDER BY id", [post_id])
-        ]
-
-    def status_of(self, platform: str) -> dict[str, Any]:
-        status = gather_status(self.db, self.settings, self.clock.utc())
-        return next(p for p in status["platforms"] if p["platform"] == platform)
-
-
-def build_live(
-    tmp_path: Path, x: FakeX, facebook: FakeFacebook, timeout: float = 5.0, **extra: str
-) -> Live:
-    settings = live_settings(tmp_path / "bot.db", x, facebook, URGENT_BUDGET_SHARE="0", **extra)
-    publishers: dict[str, Publisher] = {
-        "x": x_publisher(settings, timeout),
-        "facebook": facebook_publisher(settings, _CLOCK, timeout),
-    }
-    return Live(settings, open_db(settings.database_path), publishers, _CLOCK, x, facebook)
-
-
-@pytest.fixture
-def live(tmp_path: Path, _x_server: FakeX, _facebook_server: FakeFacebook) -> Iterator[Live]:
-    _CLOCK.set(START)
-    _x_server.reset()
-    _facebook_server.reset()
-    yield build_live(tmp_path, _x_server, _facebook_server)
-    _x_server.reset()
-    _facebook_server.reset()
-
+from tests.live_fakes import START, Live, build_live, wait_for
 
 PLATFORMS = ["x", "facebook"]
 
@@ -324,11 +205,9 @@ def test_facebook_throttling_codes_are_retried(
     assert len(live.stored("facebook")) == 1
 
 
-def test_x_daily_budget_survives_a_restart(
-    tmp_path: Path, _x_server: FakeX, _facebook_server: FakeFacebook, live: Live
-) -> None:
+def test_x_daily_budget_survives_a_restart(tmp_path: Path, live: Live) -> None:
     (tmp_path / "a").mkdir()
-    first = build_live(tmp_path / "a", _x_server, _facebook_server, X_DAILY_POST_LIMIT="2")
+    first = build_live(tmp_path / "a", live.x, live.facebook, X_DAILY_POST_LIMIT="2")
     ids = first.queue(3, "x")
     report = first.run(limit=None, due_only=False)
     assert report.sent == {"x": 2}
@@ -337,7 +216,7 @@ def test_x_daily_budget_survives_a_restart(
 
     # A new process: a new connection and a new client, an hour later.
     first.clock.advance(3600)
-    restarted = build_live(tmp_path / "a", _x_server, _facebook_server, X_DAILY_POST_LIMIT="2")
+    restarted = build_live(tmp_path / "a", live.x, live.facebook, X_DAILY_POST_LIMIT="2")
     assert restarted.run(limit=None, due_only=False).sent == {}
     assert len(restarted.stored("x")) == 2
     assert [restarted.row(i)["status"] for i in ids].count("queued") == 1

@@ -2,37 +2,11 @@
 missing (``status``, ``check-credentials``, which asks the platform what the token may do), and
 posting resumes by itself once the token can post again. Real clients against the fakes."""
 
-# The fixtures are imported from the modules that define them, so their names recur as
-# test parameters.
-# ruff: noqa: F811
-
 from __future__ import annotations
-
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from bot.fakes.facebook_server import FakeFacebook
-from bot.fakes.x_server import FakeX
-from tests.live_fakes import FB_PAGE, START
-from tests.sending.test_live_pipeline import (  # noqa: F401
-    _CLOCK,
-    Live,
-    _facebook_server,
-    _x_server,
-    build_live,
-)
-
-
-@pytest.fixture
-def live(tmp_path: Path, _x_server: FakeX, _facebook_server: FakeFacebook) -> Iterator[Live]:
-    _CLOCK.set(START)
-    _x_server.reset()
-    _facebook_server.reset()
-    yield build_live(tmp_path, _x_server, _facebook_server)
-    _x_server.reset()
-    _facebook_server.reset()
+from tests.live_fakes import FB_PAGE, Live
 
 
 def revoke(live: Live, platform: str) -> str:
