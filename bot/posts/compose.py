@@ -21,8 +21,9 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import accumulate
+from typing import NamedTuple
 
 import regex
 
@@ -42,7 +43,7 @@ PLATFORMS = ("x", "facebook", "bluesky", "mastodon")
 # Punctuation that would dangle before an ellipsis ("seen on Monday, …"). None of it can end a
 # URL or a hashtag, so stripping it never changes one.
 _DANGLING = ",;:.!?([{–—…"
-_SENTENCE_END = ".!?…"
+_SENTENCE_END = tuple(".!?…")
 _HASHTAG_RE = re.compile(r"[#＃]\w+")
 _WORD_RE = re.compile(r"\S+")
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -153,8 +154,9 @@ def _cut_points(text: str) -> list[int]:
 # --- fitting -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Fields:
+class _Fields(NamedTuple):
+    """A post's fields as composing cuts them (a tuple: composing builds many of them)."""
+
     prefix: str
     title: str
     summary: str
@@ -182,7 +184,7 @@ def _render(parts: Sequence[tuple[str, str | None]], fields: _Fields) -> str:
         between_fields = previous_value is not None and name is not None and text != ""
         if between_fields and (not previous_value or not values[str(name)]):
             text = "".join(c for c in text if c.isspace())
-        elif previous_value and previous_value.rstrip().endswith(tuple(_SENTENCE_END)):
+        elif previous_value and previous_value.rstrip().endswith(_SENTENCE_END):
             text = text[1:] if text.startswith(".") else text
         out.append(text)
         if name is None:
@@ -356,7 +358,7 @@ def _fit(fields: _Fields, fitter: _Fitter) -> str:
     summary_ends = _word_ends(fields.summary)
 
     def by_summary_words(k: int) -> str:
-        return fitter.render(replace(fields, summary=cut_words(fields.summary, summary_ends, k)))
+        return fitter.render(fields._replace(summary=cut_words(fields.summary, summary_ends, k)))
 
     # A guess only where the summary stands apart (whitespace on both sides): glued to the
     # fields beside it, shorter is not always lighter, and bisection is the safe search.
@@ -365,16 +367,16 @@ def _fit(fields: _Fields, fitter: _Fitter) -> str:
     found = fitter.longest(len(summary_ends), by_summary_words, guess)
     if found is not None:
         return found
-    bare = replace(fields, summary="")
+    bare = fields._replace(summary="")
 
     # 2-3. The title a word at a time (at least one word), then fewer hashtags.
     title_ends = _word_ends(fields.title)
     for count in range(len(fields.hashtags), -1, -1):
-        tagged = replace(bare, hashtags=fields.hashtags[:count])
+        tagged = bare._replace(hashtags=fields.hashtags[:count])
         whole_title = count < len(fields.hashtags)  # with every hashtag, step 1 tried it
 
         def by_title_words(k: int, tagged: _Fields = tagged) -> str:
-            return fitter.render(replace(tagged, title=cut_words(fields.title, title_ends, k + 1)))
+            return fitter.render(tagged._replace(title=cut_words(fields.title, title_ends, k + 1)))
 
         found = fitter.longest(len(title_ends) - 1 + (1 if whole_title else 0), by_title_words)
         if found is not None:
@@ -385,10 +387,10 @@ def _fit(fields: _Fields, fitter: _Fitter) -> str:
         first = fields.title[: title_ends[0]]
         points = _cut_points(first)
         for count in range(len(fields.hashtags), -1, -1):
-            tagged = replace(bare, hashtags=fields.hashtags[:count])
+            tagged = bare._replace(hashtags=fields.hashtags[:count])
 
             def by_characters(k: int, tagged: _Fields = tagged) -> str:
-                return fitter.render(replace(tagged, title=_with_ellipsis(first[: points[k]])))
+                return fitter.render(tagged._replace(title=_with_ellipsis(first[: points[k]])))
 
             found = fitter.longest(len(points), by_characters)
             if found is not None:
@@ -396,8 +398,8 @@ def _fit(fields: _Fields, fitter: _Fitter) -> str:
 
     # 5. Nothing of the title fits: drop it, then the link; last, cut the rendered text itself.
     for candidate in (
-        replace(bare, title="", hashtags=()),
-        replace(bare, title="", hashtags=(), link=""),
+        bare._replace(title="", hashtags=()),
+        bare._replace(title="", hashtags=(), link=""),
     ):
         text = fitter.render(candidate)
         if fitter.acceptable(text):
