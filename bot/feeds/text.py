@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 from dataclasses import dataclass
+from html import unescape
 from html.parser import HTMLParser
 
 from bot.feeds.boilerplate import HIDDEN_CLASS_NAMES
@@ -151,7 +153,70 @@ class _Extractor(HTMLParser):
         )
 
 
+# The plain HTML a CMS writes (tags with double- or single-quoted attributes, text between),
+# one token at a time. A document made only of these is read here with one regular expression
+# per token, calling the parser's own handlers exactly as HTMLParser would; anything else
+# (comments, declarations, script or style, unquoted or oddly spaced attributes, a "<" that
+# opens no tag, HTML cut off inside a tag) goes through HTMLParser itself.
+_SPACE = r"[ \t\n\r\f]"
+_NAME = r"[a-zA-Z][a-zA-Z0-9]*"
+_VALUE = r"""(?:"([^"<>]*)"|'([^'<>]*)')"""
+_ATTRIBUTE = rf"{_SPACE}+([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:{_SPACE}*={_SPACE}*{_VALUE})?"
+_SIMPLE_TOKEN = re.compile(
+    rf"(?P<text>[^<]+)"
+    rf"|<(?P<start>{_NAME})(?P<attributes>(?:{_ATTRIBUTE})*){_SPACE}*(?P<closed>/?)>"
+    rf"|</(?P<end>{_NAME}){_SPACE}*>"
+)
+_SIMPLE_ATTRIBUTE = re.compile(_ATTRIBUTE)
+# Elements whose content HTMLParser reads as raw text: never on the simple path.
+_RAW_TEXT = frozenset({"script", "style"})
+
+
+def _extract_simple(html: str, parser: _Extractor) -> bool:
+    """Feed ``html`` to ``parser``'s handlers as HTMLParser (convert_charrefs=True) would, and
+    True; False as soon as it meets what is not a simple token (``parser`` is then half fed)."""
+    position = 0
+    for token in _SIMPLE_TOKEN.finditer(html):
+        if token.start() != position:
+            return False
+        position = token.end()
+        text, start, attributes, *_, closed, end = token.groups()
+        if text is not None:
+            parser.handle_data(unescape(text))
+        elif end is not None:
+            end = end.lower()
+            if end in _RAW_TEXT:
+                return False
+            parser.handle_endtag(end)
+        else:
+            start = start.lower()
+            if start in _RAW_TEXT:
+                return False
+            attrs: list[tuple[str, str | None]] = (
+                [
+                    (found[1].lower(), _attribute_value(found))
+                    for found in _SIMPLE_ATTRIBUTE.finditer(attributes)
+                ]
+                if attributes
+                else []
+            )
+            if closed:
+                parser.handle_startendtag(start, attrs)
+            else:
+                parser.handle_starttag(start, attrs)
+    return position == len(html)
+
+
+def _attribute_value(found: re.Match[str]) -> str | None:
+    value = found[2] if found[2] is not None else found[3]
+    return unescape(value) if value else value
+
+
 def _extract(html: str) -> _Extractor:
+    with contextlib.suppress(Exception):
+        parser = _Extractor()
+        if _extract_simple(html, parser):
+            return parser
     parser = _Extractor()
     # Broken HTML keeps whatever was read before the parser gave up.
     with contextlib.suppress(Exception):
