@@ -47,10 +47,10 @@ from bot.posts.states import PostStatus
 from bot.sending.plan import current_plan, goes_out, planned_lines
 from bot.sending.publishing import SENT_WITHOUT_PHOTO
 from bot.sending.week import week
-from bot.shares.totals import ranked_appeals, shares_of
+from bot.shares.totals import ranked_appeals, shares_of, shares_per_appeal
 from bot.status import gather_status
 from bot.web import actions
-from bot.web.charts import bar_chart, shares_per_appeal
+from bot.web.charts import bar_chart
 from bot.web.context import current_user, get_db
 from bot.web.preview import preview
 from bot.web.sessions import purge_expired
@@ -625,12 +625,9 @@ def status() -> str:
 @pages.route("/shares")
 def shares() -> str:
     # The ranking and the count come from item_shares (kept as readings arrive); only this
-    # page's appeals have their posts' readings read.
+    # page's appeals have their posts' latest readings added up.
     ranked = ranked_appeals(get_db(), _page_arg(), SHARES_PAGE_SIZE)
-    place = {item_id: n for n, item_id in enumerate(ranked.item_ids)}
-    rows = sorted(
-        shares_per_appeal(get_db(), _now(), ranked.item_ids), key=lambda r: place[r.item_id]
-    )
+    rows = shares_per_appeal(get_db(), ranked.item_ids)
     chart = bar_chart([(row.title, row.value) for row in rows])
     return render_template(
         "shares.html",

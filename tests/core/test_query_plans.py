@@ -33,7 +33,9 @@ from bot.posts.states import OPEN_STATUSES, PostStatus
 from bot.sending.plan import current_plan
 from bot.sending.publishing import reconcile_stale
 from bot.shares.metrics import due_readings, reads_in_window, store_reading
+from bot.shares.totals import ranked_appeals, shares_per_appeal
 from bot.status import gather_status
+from bot.web.views import SHARES_PAGE_SIZE
 from tests.factories import NOW, make_item, make_settings
 
 BIG_TABLES = ("posts", "metrics", "events")
@@ -179,6 +181,40 @@ def test_hot_paths_cost_the_same_with_a_year_of_history_underneath(
     after = {name: vm_steps(history, paths[name]) for name in names}
     grown = {name: (before[name], after[name]) for name in names if after[name] > before[name] + 5}
     assert grown == {}, "steps (hundreds) before and after the history grew"
+
+
+def test_the_shares_page_reads_one_page_through_indexes(
+    history: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    # The dashboard's /shares: the count, the page's ids in rank order and the page's sums.
+    # Stricter than the hot paths: no table at all is read whole (items and item_shares grow
+    # with history too), and no sort is built (rank order comes from the index).
+    def page(size: int) -> list[str]:
+        ids = ranked_appeals(history, 1, size).item_ids
+        assert len(ids) == size, "the page is not full: the test would prove less"
+        return ids
+
+    ids = page(5)
+    before = vm_steps(history, lambda: shares_per_appeal(history, ids))
+    grow_history(history, make_settings(tmp_path), 600, end=NOW - timedelta(days=90))
+    # A full page of the real size: with 30 ids, SQLite would rather read every appeal by
+    # its kind than the page's posts, unless told the join's order.
+    statements = traced(history, lambda: shares_per_appeal(history, page(SHARES_PAGE_SIZE)))
+    assert len(statements) == 3, statements
+    for statement in statements:
+        plan = [row[3] for row in history.execute(f"EXPLAIN QUERY PLAN {statement}")]
+        assert not [
+            line
+            for line in plan
+            if line.startswith("SCAN")
+            or "TEMP B-TREE" in line
+            or ("(kind=?)" in line and "item_shares" not in line)
+        ], (statement, plan)
+    # The page's sums cost the same with a year of appeals beneath it (the count alone reads
+    # the kind index's entries, one step each). Grown appeals have more posts: a little more.
+    ids = page(5)
+    after = vm_steps(history, lambda: shares_per_appeal(history, ids))
+    assert after <= before + 5, (before, after)
 
 
 def test_the_check_sees_a_full_scan(history: sqlite_utils.Database) -> None:
