@@ -54,12 +54,31 @@ def stream_json(rows: Iterable[Any], pretty: bool = False) -> None:
     if pretty:
         emit_json(list(rows))
         return
+    _write_array(rows)
+    sys.stdout.write("\n")
+
+
+def stream_json_object(
+    head: dict[str, Any], key: str, rows: Iterable[Any], pretty: bool = False
+) -> None:
+    """``head`` and, last, ``key`` holding ``rows``, as one JSON object on stdout, the rows
+    streamed as :func:`stream_json` streams them (compact unless ``pretty``)."""
+    if pretty:
+        emit_json({**head, key: list(rows)})
+        return
+    fields = json.dumps(head, default=str)[1:-1]
+    sys.stdout.write("{" + (fields + ", " if fields else "") + json.dumps(key) + ": ")
+    _write_array(rows)
+    sys.stdout.write("}\n")
+
+
+def _write_array(rows: Iterable[Any]) -> None:
     write = sys.stdout.write
     first = True
     for row in rows:
         write(("[" if first else ",\n") + json.dumps(row, default=str))
         first = False
-    write("[]\n" if first else "]\n")
+    write("[]" if first else "]")
 
 
 def check_paging(args: argparse.Namespace) -> None:

@@ -6,7 +6,14 @@ import argparse
 import dataclasses
 from typing import TYPE_CHECKING
 
-from bot.cli.command import Command, emit_json, existing_db
+from bot.cli.command import (
+    Command,
+    check_paging,
+    emit_json,
+    existing_db,
+    paging_arguments,
+    stream_json_object,
+)
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -61,14 +68,16 @@ def stats_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--weekly", action="store_true", help="with --plot: shares gained per week, a bar chart"
     )
+    paging_arguments(parser, None)
 
 
 def stats(settings: Settings, args: argparse.Namespace) -> int:
     import sys
 
     from bot.core.clock import utcnow
-    from bot.shares.stats import report_csv, report_json, stats_report, stats_text
+    from bot.shares.stats import json_rows, report_csv, report_head, stats_report, stats_text
 
+    check_paging(args)
     now = utcnow()
     db = existing_db(settings)
     if args.appeal is not None:
@@ -81,9 +90,11 @@ def stats(settings: Settings, args: argparse.Namespace) -> int:
         )
         print(f"wrote {path}")
         return 0
-    report = stats_report(db, now, top=args.top, item_id=args.appeal)
+    report = stats_report(
+        db, now, top=args.top, item_id=args.appeal, limit=args.limit, offset=args.offset
+    )
     if args.json:
-        emit_json(report_json(report))
+        stream_json_object(report_head(report), "appeals", json_rows(report), args.pretty)
     elif args.csv:
         sys.stdout.write(report_csv(report))
     else:

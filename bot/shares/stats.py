@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -219,13 +220,112 @@ def as_of(db: sqlite_utils.Database, now: datetime) -> datetime:
     return max(now, from_iso(row[0])) if row and row[0] else now
 
 
+# The reading of post ``p`` that counts at a moment: its latest at or before ``:moment``, ties by
+# id (as :meth:`PostHistory.at`), found through ``metrics_post`` (post_id, taken_at).
+def _reading_at(moment: str) -> str:
+    return (
+        "(SELECT id FROM metrics WHERE post_id = p.id AND taken_at <= :"
+        + moment
+        + " ORDER BY taken_at DESC, id DESC LIMIT 1)"
+    )
+
+
 def stats_report(
-    db: sqlite_utils.Database, now: datetime, top: int = 5, item_id: str | None = None
+    db: sqlite_utils.Database,
+    now: datetime,
+    top: int = 5,
+    item_id: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> StatsReport:
-    """Everything ``run_bot.py stats`` shows; ``item_id`` narrows it to one appeal."""
+    """Everything ``run_bot.py stats`` shows; ``item_id`` narrows it to one appeal.
+
+    The rows (per appeal and platform, as :func:`appeal_stats` orders them) are paged by
+    ``limit`` (None: all) and ``offset``, and only the page's posts have their readings added
+    up, in SQL. The top is over every open appeal, whatever the page; only appeals read in the
+    last 7 days can have gained shares in them, so only those are added up for it.
+    """
     now = as_of(db, now)
-    rows = appeal_stats(load_histories(db, [item_id] if item_id else None), now)
-    return StatsReport(now, rows, top_appeals(rows, top))
+    moments = {"now": to_iso(now), "week_ago": to_iso(now - WEEK), "item_id": item_id}
+    one = "AND p.item_id = :item_id" if item_id is not None else ""
+    keys = db.execute(
+        # Each appeal's first post sent orders the appeals (never after ``now``, as in
+        # appeal_stats), then its platforms by name: one pass over the posts' item index.
+        "WITH f AS (SELECT item_id, MIN(MIN(sent_at), :now) AS first FROM posts p"
+        " WHERE sent_at IS NOT NULL " + one + " GROUP BY item_id)"
+        " SELECT p.item_id, p.platform FROM f CROSS JOIN posts p ON p.item_id = f.item_id"
+        " WHERE p.sent_at IS NOT NULL GROUP BY f.first, p.item_id, p.platform"
+        " ORDER BY f.first, p.item_id, p.platform LIMIT :limit OFFSET :offset",
+        {**moments, "limit": -1 if limit is None else limit, "offset": offset},
+    ).fetchall()
+    place = {tuple(key): n for n, key in enumerate(keys)}
+    found = db.execute(
+        "SELECT p.item_id, p.platform, i.title, i.kind, i.closed_at IS NOT NULL, COUNT(*),"
+        " COALESCE(SUM(l.shares), 0), COALESCE(SUM(l.shares), 0) - COALESCE(SUM(w.shares), 0),"
+        " COALESCE(SUM(l.quotes), 0), COALESCE(SUM(l.likes), 0), COALESCE(SUM(l.replies), 0),"
+        " SUM(l.impressions), MAX(l.taken_at)"
+        " FROM posts p CROSS JOIN items i ON i.id = p.item_id"
+        " LEFT JOIN metrics l ON l.id = "
+        + _reading_at("now")
+        + " LEFT JOIN metrics w ON w.id = "
+        + _reading_at("week_ago")
+        + " WHERE p.sent_at IS NOT NULL AND p.item_id IN (SELECT value FROM json_each(:items))"
+        " GROUP BY p.item_id, p.platform",
+        {**moments, "items": json.dumps(sorted({key[0] for key in keys}))},
+    ).fetchall()
+    rows = []
+    for key, title, kind, closed, posts, shares, week, quotes, likes, replies, shown, newest in (
+        ((row[0], row[1]), *row[2:]) for row in found
+    ):
+        if key not in place:
+            continue  # another platform of an appeal at the page's edge
+        latest = from_iso(newest) if newest else None
+        rows.append(
+            AppealStats(
+                item_id=key[0],
+                title=title or key[0],
+                kind=kind,
+                platform=key[1],
+                closed=bool(closed),
+                posts=posts,
+                shares=shares,
+                shares_7d=week,
+                quotes=quotes,
+                likes=likes,
+                replies=replies,
+                impressions=shown,
+                latest_reading_at=latest,
+                latest_reading_age=now - latest if latest else None,
+            )
+        )
+    rows.sort(key=lambda row: place[(row.item_id, row.platform)])
+    return StatsReport(now, rows, _top_of_the_week(db, moments, one, top))
+
+
+def _top_of_the_week(
+    db: sqlite_utils.Database, moments: dict[str, Any], one: str, n: int
+) -> list[TopAppeal]:
+    """:func:`top_appeals` in SQL: the open appeals with a reading in the last 7 days (found
+    through ``metrics_taken``), all their posts added up."""
+    found = db.execute(
+        "SELECT p.item_id, i.title, COALESCE(SUM(l.shares), 0) - COALESCE(SUM(w.shares), 0)"
+        " AS week, COALESCE(SUM(l.shares), 0) AS total"
+        " FROM posts p CROSS JOIN items i ON i.id = p.item_id"
+        " LEFT JOIN metrics l ON l.id = "
+        + _reading_at("now")
+        + " LEFT JOIN metrics w ON w.id = "
+        + _reading_at("week_ago")
+        + " WHERE p.sent_at IS NOT NULL AND i.kind = 'appeal' AND i.closed_at IS NULL "
+        + one
+        + " AND p.item_id IN (SELECT r.item_id FROM metrics m CROSS JOIN posts r"
+        " ON r.id = m.post_id WHERE m.taken_at > :week_ago)"
+        " GROUP BY p.item_id HAVING week > 0 ORDER BY week DESC, total DESC, p.item_id"
+        " LIMIT :n",
+        {**moments, "n": n},
+    ).fetchall()
+    return [
+        TopAppeal(item_id, title or item_id, week, total) for item_id, title, week, total in found
+    ]
 
 
 def age_text(age: timedelta | None) -> str:
@@ -242,22 +342,34 @@ def age_text(age: timedelta | None) -> str:
 
 
 def _row_dict(row: AppealStats) -> dict[str, Any]:
-    data = asdict(row)
+    # Flat fields copied as they are: asdict's deep copy cost seconds on a year of appeals.
+    data = {name: getattr(row, name) for name in _ROW_FIELDS}
     data["latest_reading_at"] = to_iso(row.latest_reading_at) if row.latest_reading_at else None
     data["latest_reading_age_seconds"] = (
         int(row.latest_reading_age.total_seconds()) if row.latest_reading_age else None
     )
-    del data["latest_reading_age"]
     return data
 
 
-def report_json(report: StatsReport) -> dict[str, Any]:
-    """The report as JSON-ready data; times are UTC ISO-8601, ages in seconds."""
+_ROW_FIELDS = tuple(f.name for f in fields(AppealStats) if f.name != "latest_reading_age")
+
+
+def report_head(report: StatsReport) -> dict[str, Any]:
+    """The report's JSON without its rows: the time (UTC ISO-8601) and the week's top."""
     return {
         "generated_at": to_iso(report.generated_at),
-        "appeals": [_row_dict(row) for row in report.appeals],
         "top_7d": [asdict(top) for top in report.top],
     }
+
+
+def json_rows(report: StatsReport) -> Iterator[dict[str, Any]]:
+    """The report's rows as JSON-ready data, one at a time; ages in seconds."""
+    return (_row_dict(row) for row in report.appeals)
+
+
+def report_json(report: StatsReport) -> dict[str, Any]:
+    """The report as JSON-ready data: :func:`report_head` and ``appeals``, the rows."""
+    return {**report_head(report), "appeals": list(json_rows(report))}
 
 
 CSV_COLUMNS = (

@@ -7,6 +7,7 @@ exit; ``check-credentials`` tells working credentials from refused ones, on the 
 
 from __future__ import annotations
 
+import argparse
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import COMMANDS, main
+from bot.cli.main import build_parser
 from bot.core import db as db_module
 from bot.core import events
 from bot.core.clock import utcnow
@@ -569,8 +571,29 @@ def test_queue_and_withdrawals_page_too(cli: Cli) -> None:
     assert cli("withdrawals", "--json", "--limit", "1", "--offset", "5").json() == []
 
 
+def paged_commands() -> list[str]:
+    """Every command whose arguments include --limit (found in the parser, not listed here, so
+    a listing added later is checked too)."""
+    sub = next(
+        action
+        for action in build_parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    return sorted(
+        name
+        for name, parser in sub.choices.items()
+        if any("--limit" in action.option_strings for action in parser._actions)
+    )
+
+
+def test_the_paged_commands_are_found() -> None:
+    assert {"log", "queue", "withdrawals", "stats"} <= set(paged_commands())
+
+
 @pytest.mark.parametrize("option", ["--limit", "--offset"])
-def test_a_negative_page_bound_is_one_line(logged: Cli, option: str) -> None:
-    refused = logged("log", option, "-1")
-    assert refused.code == 1 and f"{option} must be 0 or more" in refused.err
-    assert len(refused.err.strip().splitlines()) == 1
+@pytest.mark.parametrize("command", paged_commands())
+def test_a_negative_page_bound_is_one_line(logged: Cli, command: str, option: str) -> None:
+    refused = logged(command, option, "-1")
+    assert refused.code == 1 and f"{option} must be 0 or more, got -1" in refused.err
+    assert_one_error_line(refused)
+    assert refused.out == ""

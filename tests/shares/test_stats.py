@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import sqlite_utils
 from matplotlib.image import imread
 
 from bot.cli import main
+from bot.core.clock import to_iso
 from bot.core.db import open_db
 from bot.core.errors import AppealBotError
 from bot.core.settings import Settings
@@ -33,11 +35,15 @@ from bot.shares.stats import (
     CSV_COLUMNS,
     age_text,
     appeal_series,
+    appeal_stats,
+    as_of,
     latest_shares,
+    load_histories,
     report_csv,
     report_json,
     stats_report,
     stats_text,
+    top_appeals,
     weekly_shares,
 )
 from tests.factories import make_item, make_settings
@@ -299,6 +305,71 @@ def test_stats_command_table_json_csv_and_plot(
     assert_real_png(tmp_path / "w.png")
     assert main([*run, "--plot", str(tmp_path / "x.png"), "--appeal", "nope"]) == 1
     assert "no appeal or news item nope" in capsys.readouterr().err
+
+
+def test_stats_pages_with_limit_and_offset_and_streams_compact_json(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    busy_world(world)
+    env_file = tmp_path / "stats.env"
+    env_file.write_text(f"DATABASE_PATH={world.settings.database_path}\nSANDBOX=1\n")
+    run = ["--env-file", str(env_file), "stats", "--json"]
+
+    def output(*extra: str) -> str:
+        assert main([*run, *extra]) == 0
+        return capsys.readouterr().out
+
+    everything = json.loads(output())
+    assert len(everything["appeals"]) == 6
+    pages = [json.loads(output("--limit", "4", "--offset", str(n))) for n in (0, 4, 8)]
+    assert [len(page["appeals"]) for page in pages] == [4, 2, 0]
+    # Apart from the time it was made, a page is the report's rows in the same order, and the
+    # week's top is over every appeal whatever the page.
+    assert [row for page in pages for row in page["appeals"]] == everything["appeals"]
+    assert all(page["top_7d"] == everything["top_7d"] for page in pages)
+    compact = output("--limit", "2")
+    assert len(compact.splitlines()) == 2 and "\n  " not in compact  # one row a line
+    pretty = output("--limit", "2", "--pretty")
+    assert json.loads(pretty) == json.loads(compact) and "\n  " in pretty
+    assert main([*run[:-1], "--csv", "--limit", "1", "--offset", "1"]) == 0
+    (row,) = csv.DictReader(io.StringIO(capsys.readouterr().out))
+    second = everything["appeals"][1]
+    assert (row["item_id"], row["platform"]) == (second["item_id"], second["platform"])
+
+
+def test_the_sums_in_sql_are_the_readings_added_up(world: World) -> None:
+    """stats_report adds up in SQL; appeal_stats and top_appeals (which the plots use) add up
+    the same readings in Python, one post at a time: on readings out of order, ties, missing
+    impressions, posts never read, closed appeals and news, the two agree."""
+    rng = random.Random(11)
+    for n in range(1, 7):
+        world.clock.at(T0 + timedelta(hours=n))
+        world.send(n, kind="news" if n == 4 else "appeal")
+    world.db.execute("UPDATE items SET closed_at = ? WHERE id = 'item-5'", [to_iso(T0)])
+    posts = [row[0] for row in world.db.execute("SELECT id FROM posts WHERE sent_at IS NOT NULL")]
+    for _ in range(150):
+        post = rng.choice(posts[:-1])  # the last post is never read
+        taken = T0 + timedelta(hours=rng.randint(1, 20 * 24))
+        world.db.execute(
+            "INSERT INTO metrics (post_id, platform, taken_at, shares, quotes, likes, replies,"
+            " impressions) SELECT id, platform, ?, ?, ?, ?, ?, ? FROM posts WHERE id = ?",
+            [
+                to_iso(taken),
+                *(rng.randint(0, 500) for _ in range(4)),
+                rng.choice([None, rng.randint(0, 9000)]),
+                post,
+            ],
+        )
+    for days in (3, 12, 21, 40):
+        now = T0 + timedelta(days=days)
+        expected_rows = appeal_stats(load_histories(world.db), as_of(world.db, now))
+        report = stats_report(world.db, now, top=3)
+        assert report.appeals == expected_rows, days
+        assert report.top == top_appeals(expected_rows, 3), days
+        one = stats_report(world.db, now, item_id="item-2")
+        assert one.appeals == [row for row in expected_rows if row.item_id == "item-2"]
+    assert any(row.impressions is None for row in report.appeals)
+    assert any(row.latest_reading_at is None for row in report.appeals)
 
 
 def test_a_closed_appeal_never_ranks_but_still_counts(world: World) -> None:
