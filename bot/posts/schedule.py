@@ -200,7 +200,11 @@ def slot_open(rules: Rules, now: datetime, within: timedelta = timedelta(0)) -> 
 
 
 def may_be_due(
-    posts: Iterable[Waiting], rules: Rules, now: datetime, within: timedelta = timedelta(0)
+    posts: Iterable[Waiting],
+    rules: Rules,
+    now: datetime,
+    within: timedelta = timedelta(0),
+    platforms: Mapping[str, PlatformState] | None = None,
 ) -> bool:
     """False only when :func:`plan` would place no post at ``now + within`` or earlier: the
     urgent check's way (``within`` 0) to skip planning a long queue every 15 s when nothing can
@@ -211,7 +215,9 @@ def may_be_due(
     a slot's window is open by then, an urgent appeal only if it is ready by then, a pinned
     post only if its minute has come by then and was no more than the catch-up window ago
     (missed by more, it takes a slot). ``posts`` need hold only the urgent and pinned ones;
-    others cannot make it True.
+    others cannot make it True. Given the ``platforms``' states (as :func:`plan` takes them),
+    a post is also ruled out while its platform is paused or held, its retry time is later,
+    or its daily limit is used up by posts already out until then.
     """
     if slot_open(rules, now, within):
         return True
@@ -222,8 +228,22 @@ def may_be_due(
             (post.priority == PRIORITY_URGENT and post.ready_at <= until)
             or (post.pinned_at is not None and now - rules.catch_up <= post.pinned_at <= until)
         )
+        and (post.retry_at is None or post.retry_at <= until)
+        and (platforms is None or _may_go(post, platforms.get(post.platform), rules, until))
         for post in posts
     )
+
+
+def _may_go(post: Waiting, state: PlatformState | None, rules: Rules, until: datetime) -> bool:
+    """Whether the platform's state lets ``post`` go at ``until`` or earlier. Sends already out
+    never leave the 24 hours before a moment sooner than they leave the 24 before ``until``."""
+    if state is None:
+        return True
+    if state.paused or (state.hold_until is not None and state.hold_until > until):
+        return False
+    urgent = post.priority == PRIORITY_URGENT
+    limit = rules.daily_limit(post.platform) if urgent else rules.normal_limit(post.platform)
+    return sum(1 for sent in state.sent_times if sent >= until - DAY) < limit
 
 
 # Heap entry kinds; also the tie-break after time and priority (urgent, then pinned, then slot).

@@ -339,17 +339,19 @@ def test_nothing_is_due_when_may_be_due_says_so(
     fb_state: PlatformState,
 ) -> None:
     posts = build(rows)
-    placed = plan(posts, {"x": x_state, "facebook": fb_state}, rules, NOW)
+    states = {"x": x_state, "facebook": fb_state}
+    placed = plan(posts, states, rules, NOW)
     due = [p for p in placed.values() if p.due(NOW)]
     # Given only the urgent and pinned posts, as the urgent check reads them.
     few = [p for p in posts if p.priority == 0 or p.pinned_at is not None]
-    if not may_be_due(few, rules, NOW):
-        assert due == []
+    for known in (None, states):
+        if not may_be_due(few, rules, NOW, platforms=known):
+            assert due == []
+        for minutes in (1, 30, 61):  # and within a window, as the photo check asks
+            within = timedelta(minutes=minutes)
+            if not may_be_due(few, rules, NOW, within, known):
+                assert not any(p.due(NOW + within) for p in placed.values()), minutes
     assert all(p.at == NOW for p in due)  # nothing is ever placed before now
-    for minutes in (1, 30, 61):  # and within a window, as the photo check asks
-        within = timedelta(minutes=minutes)
-        if not may_be_due(few, rules, NOW, within):
-            assert not any(p.due(NOW + within) for p in placed.values()), minutes
 
 
 def test_may_be_due_only_in_a_slot_window_or_for_a_ready_urgent_or_pinned_post() -> None:
@@ -359,6 +361,18 @@ def test_may_be_due_only_in_a_slot_window_or_for_a_ready_urgent_or_pinned_post()
     assert not may_be_due([waiting(1, priority=0, draft=True)], RULES, quiet)
     assert not may_be_due([waiting(1, priority=0, ready_at=quiet + DAY)], RULES, quiet)
     assert may_be_due([waiting(1, pinned_at=quiet)], RULES, quiet)
+    held = {"x": PlatformState(hold_until=quiet + timedelta(minutes=1))}
+    assert not may_be_due([waiting(1, priority=0)], RULES, quiet, platforms=held)
+    assert may_be_due([waiting(1, priority=0)], RULES, quiet, timedelta(minutes=1), held)
+    assert not may_be_due([waiting(1, priority=0, retry_at=quiet + DAY)], RULES, quiet)
+    paused = {"x": PlatformState(paused="token expired")}
+    assert not may_be_due([waiting(1, pinned_at=quiet)], RULES, quiet, platforms=paused)
+    # X's 10 a day are out, the oldest 23 hours ago: an urgent appeal waits an hour.
+    day = tuple(quiet - timedelta(hours=23) + timedelta(minutes=n) for n in range(10))
+    full = {"x": PlatformState(sent_times=day)}
+    assert not may_be_due([waiting(1, priority=0)], RULES, quiet, platforms=full)
+    assert not may_be_due([waiting(1, priority=0)], RULES, quiet, timedelta(minutes=59), full)
+    assert may_be_due([waiting(1, priority=0)], RULES, quiet, timedelta(minutes=61), full)
     in_window = datetime(2026, 3, 28, 9, 59, tzinfo=UTC)  # 09:59 GMT, the 09:00 slot still open
     assert may_be_due([], RULES, in_window)
     assert not may_be_due([], RULES, in_window + timedelta(minutes=2))
