@@ -1,8 +1,10 @@
-"""Shared fixtures. The network guard makes any connection off 127.0.0.1 fail the test."""
+"""Shared fixtures. The network guard makes any connection off 127.0.0.1 fail the test; the
+logging a command sets up (``main`` installs a stderr handler) ends with the test."""
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -19,6 +21,8 @@ from tests.live_fakes import (  # noqa: F401
     live_x,
     mastodon,
     mastodon_server,
+    photos,
+    wall_clock,
 )
 from tests.regional_fakes import fakes  # noqa: F401
 
@@ -57,3 +61,16 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """``main`` installs a stderr handler on the root logger; put the old ones back afterwards,
+    so no later test logs into this test's closed capture stream."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    bot_level = logging.getLogger("appeal_bot").level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    logging.getLogger("appeal_bot").setLevel(bot_level)

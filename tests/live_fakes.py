@@ -7,8 +7,9 @@ to spot), and builders for settings and publishers pointed at the fakes.
 And the fixtures (registered for every test by ``tests/conftest.py``): ``live``, a live bot
 whose real X and Facebook clients talk to one fake X and one fake Facebook kept for the whole
 session (starting and stopping a server costs more than a test; each test gets them reset) on
-:data:`LIVE_CLOCK`; and ``bluesky``/``mastodon``, the fake Bluesky and Mastodon kept likewise on
-:data:`WALL_CLOCK`. A module whose bot needs other settings overrides ``live_options``.
+:data:`LIVE_CLOCK`; ``bluesky`` and ``mastodon``, the fake Bluesky and Mastodon kept likewise on
+:data:`WALL_CLOCK` (``wall_clock``); ``photos``, the photo site of :mod:`tests.photo_site`. A
+module whose bot needs other settings overrides ``live_options``.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from bot.posts.planner import plan_posts
 from bot.posts.queue import enqueue, store_item
 from bot.sending.publishing import SlotReport, run_slot
 from bot.status import gather_status
-from tests.photo_site import file_site
+from tests.photo_site import file_site, photo_site
 
 # Distinctive values: any of them turning up in a database, log or error is a leak.
 X_KEY = "ck-LEAKCANARY-xkey-41f7"
@@ -340,6 +341,19 @@ def live(
 # Both SDKs read token expiry and rate-limit resets against the real clock, so the fakes start
 # there: each test's ``bluesky`` or ``mastodon`` sets it to the real time, to the second.
 WALL_CLOCK = Clock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+def wall_clock() -> Clock:
+    """:data:`WALL_CLOCK`, for a test to move (``bluesky`` and ``mastodon`` set it to now)."""
+    return WALL_CLOCK
+
+
+@pytest.fixture(scope="session")
+def photos() -> Iterator[str]:
+    """The charity's website of :data:`tests.photo_site.FILES`; its base URL."""
+    with photo_site() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

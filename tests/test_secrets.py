@@ -8,9 +8,7 @@ Then every byte it wrote is searched for those values.
 
 from __future__ import annotations
 
-import logging
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,17 +19,6 @@ from bot.core.settings import VARIABLES
 from bot.fakes.facebook_server import FakeFacebook
 from bot.fakes.x_server import FakeX
 from tests.live_fakes import SECRETS, fake_facebook, fake_x, live_env
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    bot_level = logging.getLogger("appeal_bot").level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    logging.getLogger("appeal_bot").setLevel(bot_level)
 
 
 def test_no_secret_reaches_the_database_the_log_or_the_output(

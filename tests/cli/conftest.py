@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,19 +29,6 @@ class Result:
 
 
 Cli = Callable[..., Result]
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """``main`` installs a stderr handler on the root logger; put the old ones back afterwards,
-    so no later test logs into this test's closed capture stream."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    bot_level = logging.getLogger("appeal_bot").level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    logging.getLogger("appeal_bot").setLevel(bot_level)
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -22,38 +20,9 @@ from bot.fakes.mastodon_server import README_SCOPES, FakeMastodon, countable_len
 from bot.platforms.base import PostRequest
 from bot.platforms.mastodon import MastodonPublisher, idempotency_key
 from bot.posts.compose import MastodonLimits, mastodon_length, shorten_for_mastodon
-from tests.live_fakes import MASTODON_TOKEN, Clock, fake_mastodon, wait_for
-from tests.photo_site import photo_site
+from tests.live_fakes import MASTODON_TOKEN, Clock, wait_for
 
 LINK = "https://charity.example/appeals/42?utm_source=mastodon"
-
-
-@pytest.fixture(scope="module")
-def clock() -> Clock:
-    # Mastodon.py moves X-RateLimit-Reset onto the real clock: start the fake there too.
-    return Clock(datetime.now(UTC))
-
-
-@pytest.fixture(scope="module")
-def _server(clock: Clock) -> Iterator[FakeMastodon]:
-    with fake_mastodon(clock) as server:
-        assert isinstance(server, FakeMastodon)
-        yield server
-
-
-@pytest.fixture
-def fake(_server: FakeMastodon, clock: Clock) -> FakeMastodon:
-    _server.reset()
-    _server.access_token = MASTODON_TOKEN
-    _server.max_characters = 500
-    clock.set(datetime.now(UTC))
-    return _server
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[str]:
-    with photo_site() as url:
-        yield url
 
 
 class Sleeps:
@@ -64,11 +33,11 @@ class Sleeps:
         self.calls.append(seconds)
 
 
-def publisher(fake: FakeMastodon, clock: Clock, **options: Any) -> MastodonPublisher:
+def publisher(mastodon: FakeMastodon, wall_clock: Clock, **options: Any) -> MastodonPublisher:
     options.setdefault("timeout", 5)
     options.setdefault("sleep", Sleeps())
     return MastodonPublisher(
-        fake.url, MASTODON_TOKEN, now=clock.utc, **options, allow_private_addresses=True
+        mastodon.url, MASTODON_TOKEN, now=wall_clock.utc, **options, allow_private_addresses=True
     )
 
 
@@ -84,61 +53,67 @@ def a_post(post_id: int = 1, **fields: Any) -> PostRequest:
 
 
 def test_a_text_status_is_public_in_the_language_with_the_idempotency_key(
-    fake: FakeMastodon, clock: Clock
+    mastodon: FakeMastodon, wall_clock: Clock
 ) -> None:
-    published = publisher(fake, clock, language="cy").publish(a_post(7))
+    published = publisher(mastodon, wall_clock, language="cy").publish(a_post(7))
 
-    stored = fake.statuses[published.remote_id]
+    stored = mastodon.statuses[published.remote_id]
     assert stored["visibility"] == "public" and stored["language"] == "cy"
     assert stored["idempotency_key"] == idempotency_key(7)
     assert stored["text"] == a_post().text
     assert published.url.endswith(f"/@charity/{published.remote_id}")
 
 
-def test_the_same_post_again_is_the_same_status(fake: FakeMastodon, clock: Clock) -> None:
+def test_the_same_post_again_is_the_same_status(mastodon: FakeMastodon, wall_clock: Clock) -> None:
     """A retry after a timeout or a crash carries the same key: Mastodon answers with the first
     status instead of making a second."""
-    first = publisher(fake, clock).publish(a_post(9))
-    again = publisher(fake, clock).publish(a_post(9))  # a restarted process
-    other = publisher(fake, clock).publish(a_post(10))
+    first = publisher(mastodon, wall_clock).publish(a_post(9))
+    again = publisher(mastodon, wall_clock).publish(a_post(9))  # a restarted process
+    other = publisher(mastodon, wall_clock).publish(a_post(10))
 
     assert again.remote_id == first.remote_id != other.remote_id
-    assert len(fake.live_statuses()) == 2
+    assert len(mastodon.live_statuses()) == 2
 
 
 def test_a_photo_is_uploaded_with_its_description_and_awaited(
-    fake: FakeMastodon, clock: Clock, site: str
+    mastodon: FakeMastodon, wall_clock: Clock, photos: str
 ) -> None:
-    fake.processing_reads = 2  # the instance answers 202, then "still processing" once
+    mastodon.processing_reads = 2  # the instance answers 202, then "still processing" once
     sleeps = Sleeps()
-    post = a_post(image_url=f"{site}/photo.png", alt_text="Photo of Sam, smiling")
+    post = a_post(image_url=f"{photos}/photo.png", alt_text="Photo of Sam, smiling")
 
-    published = publisher(fake, clock, sleep=sleeps).publish(post)
+    published = publisher(mastodon, wall_clock, sleep=sleeps).publish(post)
 
-    (media_id,) = fake.statuses[published.remote_id]["media_ids"]
-    assert fake.media[media_id]["description"] == "Photo of Sam, smiling"
+    (media_id,) = mastodon.statuses[published.remote_id]["media_ids"]
+    assert mastodon.media[media_id]["description"] == "Photo of Sam, smiling"
     assert len(sleeps.calls) == 2
-    media_reads = [r for r in fake.requests if r.path == f"/api/v1/media/{media_id}"]
+    media_reads = [r for r in mastodon.requests if r.path == f"/api/v1/media/{media_id}"]
     assert len(media_reads) == 2
 
 
-def test_a_photo_never_processed_is_transient(fake: FakeMastodon, clock: Clock, site: str) -> None:
-    fake.processing_reads = 1000
-    post = a_post(image_url=f"{site}/photo.png", alt_text="Photo of Sam")
+def test_a_photo_never_processed_is_transient(
+    mastodon: FakeMastodon, wall_clock: Clock, photos: str
+) -> None:
+    mastodon.processing_reads = 1000
+    post = a_post(image_url=f"{photos}/photo.png", alt_text="Photo of Sam")
     with pytest.raises(TransientError, match="still processing"):
-        publisher(fake, clock).publish(post)
-    assert fake.statuses == {}
+        publisher(mastodon, wall_clock).publish(post)
+    assert mastodon.statuses == {}
 
 
 def test_a_page_that_is_not_a_photo_is_photo_unusable(
-    fake: FakeMastodon, clock: Clock, site: str
+    mastodon: FakeMastodon, wall_clock: Clock, photos: str
 ) -> None:
     with pytest.raises(PhotoUnusable):
-        publisher(fake, clock).publish(a_post(image_url=f"{site}/moved.png", alt_text="x"))
+        publisher(mastodon, wall_clock).publish(
+            a_post(image_url=f"{photos}/moved.png", alt_text="x")
+        )
 
 
-def test_the_fake_refuses_a_photo_without_alt_text(fake: FakeMastodon, clock: Clock) -> None:
-    client = publisher(fake, clock)
+def test_the_fake_refuses_a_photo_without_alt_text(
+    mastodon: FakeMastodon, wall_clock: Clock
+) -> None:
+    client = publisher(mastodon, wall_clock)
     from bot.fakes.images import png
 
     with pytest.raises(Exception, match="Description can't be blank"):
@@ -146,10 +121,10 @@ def test_the_fake_refuses_a_photo_without_alt_text(fake: FakeMastodon, clock: Cl
 
 
 def test_the_instance_limits_are_read_once_and_the_text_fitted(
-    fake: FakeMastodon, clock: Clock
+    mastodon: FakeMastodon, wall_clock: Clock
 ) -> None:
-    fake.max_characters = 100
-    client = publisher(fake, clock)
+    mastodon.max_characters = 100
+    client = publisher(mastodon, wall_clock)
     long = a_post(
         text="Have you seen Sam? " + "Last seen in a blue coat. " * 10 + LINK + " #missing"
     )
@@ -157,9 +132,9 @@ def test_the_instance_limits_are_read_once_and_the_text_fitted(
     first = client.publish(long)
     client.publish(a_post(2, text=f"Short {LINK}"))
 
-    text = fake.statuses[first.remote_id]["text"]
+    text = mastodon.statuses[first.remote_id]["text"]
     assert countable_length(text, 23) <= 100 and LINK in text and "…" in text
-    assert sum(1 for r in fake.requests if r.path.startswith("/api/v2/instance")) == 1
+    assert sum(1 for r in mastodon.requests if r.path.startswith("/api/v2/instance")) == 1
 
 
 def test_shorten_keeps_the_link_whole() -> None:
@@ -170,30 +145,32 @@ def test_shorten_keeps_the_link_whole() -> None:
 
 
 def test_delete_then_metrics_and_delete_again_are_remote_gone(
-    fake: FakeMastodon, clock: Clock
+    mastodon: FakeMastodon, wall_clock: Clock
 ) -> None:
-    client = publisher(fake, clock)
+    client = publisher(mastodon, wall_clock)
     published = client.publish(a_post())
     client.delete(published.remote_id)
-    assert fake.live_statuses() == []
+    assert mastodon.live_statuses() == []
     with pytest.raises(RemoteGone):
         client.delete(published.remote_id)
     with pytest.raises(RemoteGone):
         client.metrics(published.remote_id)
 
 
-def test_metrics_grow_with_the_status_age(fake: FakeMastodon, clock: Clock) -> None:
-    client = publisher(fake, clock)
+def test_metrics_grow_with_the_status_age(mastodon: FakeMastodon, wall_clock: Clock) -> None:
+    client = publisher(mastodon, wall_clock)
     published = client.publish(a_post())
-    clock.advance(1800)
+    wall_clock.advance(1800)
 
     metrics = client.metrics(published.remote_id)
 
     assert (metrics.likes, metrics.shares, metrics.replies, metrics.quotes) == (30, 10, 3, 1)
 
 
-def test_find_published_reads_the_account_statuses(fake: FakeMastodon, clock: Clock) -> None:
-    client = publisher(fake, clock)
+def test_find_published_reads_the_account_statuses(
+    mastodon: FakeMastodon, wall_clock: Clock
+) -> None:
+    client = publisher(mastodon, wall_clock)
     wanted = client.publish(a_post(1))
     client.publish(a_post(2, text="Another https://charity.example/appeals/43", link=None))
 
@@ -202,79 +179,83 @@ def test_find_published_reads_the_account_statuses(fake: FakeMastodon, clock: Cl
     assert found is not None and found.remote_id == wanted.remote_id
 
 
-def test_rate_limited_until_the_reset_header(fake: FakeMastodon, clock: Clock) -> None:
-    client = publisher(fake, clock)
-    fake.inject_named("rate_limit")
+def test_rate_limited_until_the_reset_header(mastodon: FakeMastodon, wall_clock: Clock) -> None:
+    client = publisher(mastodon, wall_clock)
+    mastodon.inject_named("rate_limit")
 
     with pytest.raises(RateLimited) as raised:
         client.publish(a_post())
 
-    window_end = int(clock()) - int(clock()) % 300 + 300
+    window_end = int(wall_clock()) - int(wall_clock()) % 300 + 300
     assert raised.value.retry_at is not None
     assert abs(raised.value.retry_at.timestamp() - window_end) < 5
 
 
 def test_a_revoked_token_is_auth_expired_without_the_token(
-    fake: FakeMastodon, clock: Clock
+    mastodon: FakeMastodon, wall_clock: Clock
 ) -> None:
-    client = publisher(fake, clock)
+    client = publisher(mastodon, wall_clock)
     client.check_credentials()
-    fake.revoke_token()
+    mastodon.revoke_token()
     with pytest.raises(AuthExpired) as raised:
         client.publish(a_post())
     assert MASTODON_TOKEN not in str(raised.value)
     assert "set MASTODON_ACCESS_TOKEN" in str(raised.value)  # the fix, in the pause's reason
 
 
-def test_a_token_without_the_scope_is_auth_expired(fake: FakeMastodon, clock: Clock) -> None:
-    fake.scopes = {"read:statuses"}
+def test_a_token_without_the_scope_is_auth_expired(
+    mastodon: FakeMastodon, wall_clock: Clock
+) -> None:
+    mastodon.scopes = {"read:statuses"}
     try:
         with pytest.raises(AuthExpired, match="outside the authorized scopes"):
-            publisher(fake, clock).publish(a_post())
+            publisher(mastodon, wall_clock).publish(a_post())
     finally:
-        fake.scopes = set(README_SCOPES)
+        mastodon.scopes = set(README_SCOPES)
 
 
 @pytest.mark.parametrize("fault", ["server_error", "expired_token"])
-def test_faults_on_reading(fake: FakeMastodon, clock: Clock, fault: str) -> None:
-    client = publisher(fake, clock)
+def test_faults_on_reading(mastodon: FakeMastodon, wall_clock: Clock, fault: str) -> None:
+    client = publisher(mastodon, wall_clock)
     published = client.publish(a_post())
-    fake.inject_named(fault)
+    mastodon.inject_named(fault)
     expected = {"server_error": TransientError, "expired_token": AuthExpired}[fault]
     with pytest.raises(expected):
         client.metrics(published.remote_id)
 
 
 def test_a_dropped_connection_after_the_status_is_unknown_then_idempotent(
-    fake: FakeMastodon, clock: Clock
+    mastodon: FakeMastodon, wall_clock: Clock
 ) -> None:
-    client = publisher(fake, clock)
+    client = publisher(mastodon, wall_clock)
     client.limits()
-    fake.inject_named("drop_after_success")
+    mastodon.inject_named("drop_after_success")
 
     with pytest.raises(OutcomeUnknown):
         client.publish(a_post(5))
 
     retried = client.publish(a_post(5))
-    assert [s["id"] for s in fake.live_statuses()] == [retried.remote_id]
+    assert [s["id"] for s in mastodon.live_statuses()] == [retried.remote_id]
 
 
-def test_a_timeout_creating_a_status_is_outcome_unknown(fake: FakeMastodon, clock: Clock) -> None:
-    client = publisher(fake, clock, timeout=0.3)
+def test_a_timeout_creating_a_status_is_outcome_unknown(
+    mastodon: FakeMastodon, wall_clock: Clock
+) -> None:
+    client = publisher(mastodon, wall_clock, timeout=0.3)
     client.limits()
-    fake.slow_seconds = 0.6
-    fake.inject_named("slow")
+    mastodon.slow_seconds = 0.6
+    mastodon.inject_named("slow")
     with pytest.raises(OutcomeUnknown):
         client.publish(a_post())
     # It did go out, after the client gave up (and before the next test starts).
-    assert wait_for(lambda: len(fake.live_statuses()) == 1, 5)
+    assert wait_for(lambda: len(mastodon.live_statuses()) == 1, 5)
 
 
-def test_an_unreachable_instance_is_transient_not_unknown(clock: Clock) -> None:
+def test_an_unreachable_instance_is_transient_not_unknown(wall_clock: Clock) -> None:
     with FakeMastodon() as gone:
         url = gone.url
     client = MastodonPublisher(
-        url, MASTODON_TOKEN, timeout=2, now=clock.utc, allow_private_addresses=True
+        url, MASTODON_TOKEN, timeout=2, now=wall_clock.utc, allow_private_addresses=True
     )
     with pytest.raises(PublishError) as raised:
         client.publish(a_post())
@@ -282,7 +263,7 @@ def test_an_unreachable_instance_is_transient_not_unknown(clock: Clock) -> None:
 
 
 def test_every_named_fault_exists() -> None:
-    fake = FakeMastodon()
+    mastodon = FakeMastodon()
     for name in (
         "rate_limit",
         "server_error",
@@ -292,27 +273,29 @@ def test_every_named_fault_exists() -> None:
         "hold_after_success",
         "hold_before_request",
     ):
-        assert fake.named_fault(name).name == name
+        assert mastodon.named_fault(name).name == name
 
 
-def test_a_status_over_the_limit_is_refused_by_the_fake(fake: FakeMastodon, clock: Clock) -> None:
-    client = publisher(fake, clock)
+def test_a_status_over_the_limit_is_refused_by_the_fake(
+    mastodon: FakeMastodon, wall_clock: Clock
+) -> None:
+    client = publisher(mastodon, wall_clock)
     with pytest.raises(MastodonAPIError, match="character limit of 500"):
         client.api.status_post("🇬🇧" * 501)
     client.api.status_post("🇬🇧" * 500)  # graphemes, not code points
 
 
 def test_an_appeal_card_made_here_is_uploaded_instead_of_the_photo(
-    fake: FakeMastodon, clock: Clock
+    mastodon: FakeMastodon, wall_clock: Clock
 ) -> None:
     from bot.fakes.images import png
     from bot.platforms.media import Image
 
     card = Image(png(200, 100), "image/png")
     post = a_post(image=card, image_url="http://127.0.0.1:9/photo.png", alt_text="Appeal card")
-    published = publisher(fake, clock).publish(post)
+    published = publisher(mastodon, wall_clock).publish(post)
 
-    (media_id,) = fake.statuses[published.remote_id]["media_ids"]
-    media = fake.media[media_id]
+    (media_id,) = mastodon.statuses[published.remote_id]["media_ids"]
+    media = mastodon.media[media_id]
     assert media["description"] == "Appeal card" and media["size"] == len(card.data)
     assert (media["width"], media["height"]) == (200, 100)

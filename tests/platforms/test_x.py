@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +34,7 @@ from bot.posts.queue import enqueue, list_posts, store_item
 from bot.sending.publishing import run_slot
 from tests.factories import NOW as ITEM_NOW
 from tests.factories import make_item, make_settings
+from tests.photo_site import file_site
 
 # Distinctive credentials, so a leak into any error text is easy to spot.
 API_KEY = "ck-CONSUMERKEY-7f3a"
@@ -60,36 +57,13 @@ FILES: dict[str, tuple[str, bytes]] = {
 SLOW_PHOTO_SECONDS = 0.6  # longer than the slow client's timeout below
 
 
-class _ImageHandler(BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def do_GET(self) -> None:
-        if self.path == "/slow.png":
-            time.sleep(SLOW_PHOTO_SECONDS)  # the charity's site hangs
-            self.path = "/photo.png"
-        if self.path not in FILES:
-            self.send_error(404)
-            return
-        content_type, body = FILES[self.path]
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        # The client hangs up on an oversized or late photo, as it should: not an error here.
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(body)
-
-
 @pytest.fixture(scope="module")
 def images() -> Iterator[str]:
-    """The charity's website, serving a photo, an oversized photo and an HTML page."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ImageHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    """The charity's website, serving a photo, an oversized photo and an HTML page (and the
+    photo again at /slow.png, after the slow client has given up)."""
+    files = {**FILES, "/slow.png": FILES["/photo.png"]}
+    with file_site(files, delays={"/slow.png": SLOW_PHOTO_SECONDS}) as url:
+        yield url
 
 
 class Clock:

@@ -5,8 +5,7 @@ budget across a restart, and what ``status`` says."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,30 +23,12 @@ from bot.status import gather_status
 from tests.live_fakes import (
     BSKY_PASSWORD,
     MASTODON_TOKEN,
-    Clock,
-    fake_bluesky,
-    fake_mastodon,
+    WALL_CLOCK,
     live_settings,
     queue_items,
 )
 
 PLATFORMS = ["bluesky", "mastodon"]
-# Both SDKs read token expiry and rate-limit resets against the real clock: start there.
-_CLOCK = Clock(datetime.now(UTC).replace(microsecond=0))
-
-
-@pytest.fixture(scope="module")
-def _bluesky() -> Iterator[FakeBluesky]:
-    with fake_bluesky(_CLOCK) as server:
-        assert isinstance(server, FakeBluesky)
-        yield server
-
-
-@pytest.fixture(scope="module")
-def _mastodon() -> Iterator[FakeMastodon]:
-    with fake_mastodon(_CLOCK) as server:
-        assert isinstance(server, FakeMastodon)
-        yield server
 
 
 class Bot:
@@ -67,14 +48,14 @@ class Bot:
         self.publishers = build_publishers(self.settings)
 
     def queue(self, count: int, first: int = 1) -> list[int]:
-        return queue_items(self.db, self.settings, count, _CLOCK.utc(), first)
+        return queue_items(self.db, self.settings, count, WALL_CLOCK.utc(), first)
 
     def run(self, **options: Any) -> SlotReport:
         return run_slot(
             self.db,
             self.publishers,
             self.settings,
-            clock=_CLOCK.utc,
+            clock=WALL_CLOCK.utc,
             rng=random.Random(3),
             **options,
         )
@@ -88,20 +69,15 @@ class Bot:
         return len(self.fake.live_statuses())
 
     def status(self) -> dict[str, Any]:
-        report = gather_status(self.db, self.settings, _CLOCK.utc())
+        report = gather_status(self.db, self.settings, WALL_CLOCK.utc())
         return next(p for p in report["platforms"] if p["platform"] == self.platform)
 
 
 @pytest.fixture(params=PLATFORMS)
-def fake(
-    request: pytest.FixtureRequest, _bluesky: FakeBluesky, _mastodon: FakeMastodon
-) -> Iterator[FakeBluesky | FakeMastodon]:
-    _CLOCK.set(datetime.now(UTC).replace(microsecond=0))
-    chosen: FakeBluesky | FakeMastodon = _bluesky if request.param == "bluesky" else _mastodon
-    chosen.reset()
-    yield chosen
-    chosen.reset()
-    _bluesky.app_password, _mastodon.access_token = BSKY_PASSWORD, MASTODON_TOKEN
+def fake(request: pytest.FixtureRequest) -> FakeBluesky | FakeMastodon:
+    """The fake Bluesky, then the fake Mastodon, as new (see tests.live_fakes)."""
+    chosen: FakeBluesky | FakeMastodon = request.getfixturevalue(request.param)
+    return chosen
 
 
 def test_the_daily_budget_survives_a_restart(
@@ -115,14 +91,14 @@ def test_the_daily_budget_survives_a_restart(
     assert "daily limit" in report.skipped[first.platform]
     first.db.conn.close()
 
-    _CLOCK.advance(3600)  # a new process, an hour later
+    WALL_CLOCK.advance(3600)  # a new process, an hour later
     restarted = Bot(tmp_path, fake, **limit)
     assert restarted.run(limit=None, due_only=False).sent == {}
     assert restarted.live() == 2
     assert [restarted.row(i)["status"] for i in ids].count("queued") == 1
-    assert budget_used(restarted.db, restarted.platform, _CLOCK.utc()) == 2
+    assert budget_used(restarted.db, restarted.platform, WALL_CLOCK.utc()) == 2
 
-    _CLOCK.advance(24 * 3600)
+    WALL_CLOCK.advance(24 * 3600)
     assert restarted.run(limit=None, due_only=False).sent == {restarted.platform: 1}
     assert restarted.live() == 3
 
@@ -146,7 +122,7 @@ def test_revoked_credentials_pause_the_platform_until_they_work(
     assert bot.row(post_id)["status"] == "queued" and bot.row(post_id)["attempts"] == 0
     assert bot.live() == 0
 
-    _CLOCK.advance(600)
+    WALL_CLOCK.advance(600)
     assert bot.run().skipped[bot.platform].startswith("paused")
 
     # The owner makes a new app password / token and the bot is given it.
@@ -154,7 +130,7 @@ def test_revoked_credentials_pause_the_platform_until_they_work(
         fake.app_password = BSKY_PASSWORD
     else:
         fake.access_token = MASTODON_TOKEN
-    _CLOCK.advance(600)
+    WALL_CLOCK.advance(600)
     assert bot.run().sent == {bot.platform: 1}
     assert not bot.status()["paused"]
 
@@ -171,9 +147,9 @@ def test_a_rate_limit_keeps_the_post_queued_and_holds_the_platform(
     row = bot.row(post_id)
     assert row["status"] == "queued" and bot.live() == 0
     retry_at = datetime.fromisoformat(row["next_attempt_at"])
-    assert retry_at > _CLOCK.utc() + timedelta(seconds=1)
-    assert budget_used(bot.db, bot.platform, _CLOCK.utc()) == 0
+    assert retry_at > WALL_CLOCK.utc() + timedelta(seconds=1)
+    assert budget_used(bot.db, bot.platform, WALL_CLOCK.utc()) == 0
 
     fake.clear_faults()
-    _CLOCK.set(retry_at + timedelta(seconds=1))
+    WALL_CLOCK.set(retry_at + timedelta(seconds=1))
     assert bot.run().sent == {bot.platform: 1}

@@ -1,5 +1,8 @@
-"""The dashboard's browser tests share one Chromium for the whole run: Debian's, never one from
-``playwright install``. Each test gets a fresh context (its own cookies and storage)."""
+"""The dashboard's tests: by default a sandbox bot on X and Facebook with two users (alice, comms;
+victor, viewer) and its dashboard on a frozen clock (a module overrides ``settings`` or ``app``
+for other settings or publishers). The browser tests share one Chromium for the whole run:
+Debian's, never one from ``playwright install``. Each test gets a fresh context (its own
+cookies and storage)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlite_utils
+from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
+
+from bot.core.db import open_db
+from bot.core.settings import Settings
+from bot.web import create_app
+from bot.web.users import add_user
+from tests.factories import NOW, make_settings
+from tests.web.signin import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -48,3 +60,21 @@ def browser(chromium: Browser) -> Iterator[BrowserContext]:
         yield context
     finally:
         context.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path, PLATFORMS="x,facebook")
+
+
+@pytest.fixture
+def db(settings: Settings) -> sqlite_utils.Database:
+    db = open_db(settings.database_path)
+    add_user(db, "alice", "comms", PASSWORD, NOW)
+    add_user(db, "victor", "viewer", PASSWORD, NOW)
+    return db
+
+
+@pytest.fixture
+def app(settings: Settings, db: sqlite_utils.Database) -> Flask:
+    return create_app(settings, clock=lambda: NOW, testing=True)

@@ -14,15 +14,13 @@ import pytest
 import sqlite_utils
 from flask import Flask
 
-from bot.core.db import open_db
 from bot.core.settings import Settings
 from bot.fakes.images import png
 from bot.posts.manual import ManualPost, add_manual, add_warnings
 from bot.web import create_app
 from bot.web.photos import check_photo
-from bot.web.users import add_user
 from tests.factories import NOW, make_settings
-from tests.web.test_web import PASSWORD, login
+from tests.web.signin import login
 
 if TYPE_CHECKING:
     from tests.feed_server import FeedServer
@@ -43,13 +41,6 @@ PNG = png(2, 2)  # a real picture: what a photo is comes from its bytes
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path, **REGIONAL)
-
-
-@pytest.fixture
-def db(settings: Settings) -> sqlite_utils.Database:
-    db = open_db(settings.database_path)
-    add_user(db, "alice", "comms", PASSWORD, NOW)
-    return db
 
 
 checked: list[str] = []

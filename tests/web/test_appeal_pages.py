@@ -11,14 +11,11 @@ import sqlite_utils
 from flask import Flask
 
 from bot.appeals.lifecycle import close_appeal
-from bot.core.db import open_db
 from bot.core.settings import Settings
 from bot.posts.planner import plan_posts
 from bot.posts.queue import enqueue, store_item
-from bot.web import create_app
-from bot.web.users import add_user
 from tests.factories import NOW, make_item, make_settings
-from tests.web.test_web import PASSWORD, login
+from tests.web.signin import login
 
 REGIONAL = {
     "FACEBOOK_PAGE_ID": "100",
@@ -34,19 +31,6 @@ REGIONAL = {
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path, **REGIONAL)
-
-
-@pytest.fixture
-def db(settings: Settings) -> sqlite_utils.Database:
-    db = open_db(settings.database_path)
-    add_user(db, "alice", "comms", PASSWORD, NOW)
-    add_user(db, "victor", "viewer", PASSWORD, NOW)
-    return db
-
-
-@pytest.fixture
-def app(settings: Settings, db: sqlite_utils.Database) -> Flask:
-    return create_app(settings, clock=lambda: NOW, testing=True)
 
 
 def published(db: sqlite_utils.Database, settings: Settings, n: int, **fields: object) -> str:

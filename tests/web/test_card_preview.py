@@ -20,7 +20,7 @@ from bot.posts.queue import enqueue, store_item
 from bot.web import create_app
 from bot.web.users import add_user
 from tests.factories import NOW, make_item, make_settings
-from tests.web.test_web import PASSWORD, login
+from tests.web.signin import PASSWORD, login
 
 if TYPE_CHECKING:
     from tests.feed_server import FeedServer

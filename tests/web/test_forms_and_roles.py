@@ -6,34 +6,18 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import sqlite_utils
 from flask import Flask
 
 from bot.core import events
-from bot.core.db import open_db
 from bot.core.settings import Settings
 from bot.posts.planner import plan_posts
 from bot.posts.queue import enqueue, store_item
 from bot.web import create_app
-from bot.web.users import add_user
-from tests.factories import NOW, make_item, make_settings
-from tests.web.test_web import PASSWORD, login
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path, PLATFORMS="x,facebook")
-
-
-@pytest.fixture
-def db(settings: Settings) -> sqlite_utils.Database:
-    db = open_db(settings.database_path)
-    add_user(db, "alice", "comms", PASSWORD, NOW)
-    add_user(db, "victor", "viewer", PASSWORD, NOW)
-    return db
+from tests.factories import NOW, make_item
+from tests.web.signin import login
 
 
 @pytest.fixture

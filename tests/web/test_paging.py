@@ -8,10 +8,11 @@ from flask import Flask
 from bot.core import events
 from bot.core.settings import Settings
 from tests.factories import NOW
-from tests.web.test_web import app, db, login, mark_sent, queue_item, settings  # noqa: F401
+from tests.web.signin import login
+from tests.web.test_web import mark_sent, queue_item
 
 
-def test_the_log_pages_with_a_count(app: Flask, db: sqlite_utils.Database) -> None:  # noqa: F811
+def test_the_log_pages_with_a_count(app: Flask, db: sqlite_utils.Database) -> None:
     for n in range(130):
         events.record(db, "send", "sent", f"entry {n:03d}", platform="x", now=NOW)
     client = app.test_client()
@@ -27,9 +28,9 @@ def test_the_log_pages_with_a_count(app: Flask, db: sqlite_utils.Database) -> No
 
 
 def test_the_shares_page_pages_most_shared_first(
-    app: Flask,  # noqa: F811
-    db: sqlite_utils.Database,  # noqa: F811
-    settings: Settings,  # noqa: F811
+    app: Flask,
+    db: sqlite_utils.Database,
+    settings: Settings,
 ) -> None:
     for n in range(1, 36):
         for post_id in queue_item(db, settings, n):
@@ -46,9 +47,9 @@ def test_the_shares_page_pages_most_shared_first(
 
 
 def test_appeal_cards_show_their_shares(
-    app: Flask,  # noqa: F811
-    db: sqlite_utils.Database,  # noqa: F811
-    settings: Settings,  # noqa: F811
+    app: Flask,
+    db: sqlite_utils.Database,
+    settings: Settings,
 ) -> None:
     for post_id in queue_item(db, settings, 1):
         mark_sent(db, post_id, 21)

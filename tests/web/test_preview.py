@@ -4,23 +4,19 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import sqlite_utils
 from flask import Flask
 
-from bot.core.db import open_db
 from bot.core.settings import Settings
 from bot.posts.approval import platform_length
 from bot.posts.planner import plan_posts
 from bot.posts.queue import enqueue, store_item
 from bot.posts.twitter_text import weighted_length
-from bot.web import create_app
 from bot.web.preview import Segment, clean_text, count_for, preview, segments
-from bot.web.users import add_user
-from tests.factories import NOW, make_item, make_settings
-from tests.web.test_web import PASSWORD, login
+from tests.factories import NOW, make_item
+from tests.web.signin import login
 
 # The X-length cases the page's counter must agree with the server on (also run in the browser
 # by tests/web/test_web_e2e.py).
@@ -72,24 +68,6 @@ def test_a_hash_inside_a_link_is_part_of_the_link() -> None:
 def test_preview_message_says_how_many_too_many() -> None:
     assert preview("x" * 281, "x").message == "281 of 280 characters on X (1 too many)"
     assert preview("hello", "facebook").message == "5 of 63206 characters on Facebook"
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path, PLATFORMS="x,facebook")
-
-
-@pytest.fixture
-def db(settings: Settings) -> sqlite_utils.Database:
-    db = open_db(settings.database_path)
-    add_user(db, "alice", "comms", PASSWORD, NOW)
-    add_user(db, "victor", "viewer", PASSWORD, NOW)
-    return db
-
-
-@pytest.fixture
-def app(settings: Settings, db: sqlite_utils.Database) -> Flask:
-    return create_app(settings, clock=lambda: NOW, testing=True)
 
 
 def queued(db: sqlite_utils.Database, settings: Settings) -> list[int]:

@@ -9,7 +9,6 @@ import pytest
 import sqlite_utils
 from flask import Flask
 
-from bot.core.db import open_db
 from bot.core.errors import AuthExpired
 from bot.core.settings import Settings
 from bot.platforms.sandbox import SandboxPublisher
@@ -17,9 +16,9 @@ from bot.posts.queue import get_post
 from bot.sending import health
 from bot.sending.week import week
 from bot.web import create_app
-from bot.web.users import add_user
 from tests.factories import NOW, make_settings
-from tests.web.test_web import PASSWORD, login, queue_item
+from tests.web.signin import login
+from tests.web.test_web import queue_item
 
 
 class RevokedX(SandboxPublisher):
@@ -30,13 +29,6 @@ class RevokedX(SandboxPublisher):
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path, PLATFORMS="x,facebook", POSTS_PER_SLOT="2")
-
-
-@pytest.fixture
-def db(settings: Settings) -> sqlite_utils.Database:
-    db = open_db(settings.database_path)
-    add_user(db, "alice", "comms", PASSWORD, NOW)
-    return db
 
 
 @pytest.fixture

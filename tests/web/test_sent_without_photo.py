@@ -4,48 +4,18 @@ Real X client against the fake X; the photo is a 404 on the charity's site."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from bot.core.db import open_db
-from bot.fakes.facebook_server import FakeFacebook
-from bot.fakes.x_server import FakeX
 from bot.posts.manual import ManualPost, add_manual
 from bot.web import create_app
 from bot.web.users import add_user
 from tests.factories import NOW
-from tests.live_fakes import (
-    Clock,
-    facebook_publisher,
-    fake_facebook,
-    fake_x,
-    image_site,
-    live_settings,
-    x_publisher,
-)
-from tests.web.test_web import PASSWORD, login
+from tests.live_fakes import Live, image_site
+from tests.web.signin import PASSWORD, login
 
 
-@pytest.fixture(scope="module")
-def fakes() -> Iterator[tuple[FakeX, FakeFacebook]]:
-    with fake_x() as x, fake_facebook() as facebook:
-        assert isinstance(x, FakeX) and isinstance(facebook, FakeFacebook)
-        yield x, facebook
-
-
-def test_the_dashboard_says_sent_without_photo_not_sent(
-    tmp_path: Path, fakes: tuple[FakeX, FakeFacebook]
-) -> None:
-    x, facebook = fakes
-    facebook.reset()
-    x.reset()
-    settings = live_settings(tmp_path / "bot.db", x, facebook)
-    db = open_db(settings.database_path)
+def test_the_dashboard_says_sent_without_photo_not_sent(live: Live) -> None:
+    db, settings = live.db, live.settings
     add_user(db, "alice", "comms", PASSWORD, NOW)
-    publishers = {"x": x_publisher(settings), "facebook": facebook_publisher(settings, Clock())}
-    app = create_app(settings, clock=lambda: NOW, testing=True, publishers=publishers)
+    app = create_app(settings, clock=lambda: NOW, testing=True, publishers=live.publishers)
     client = app.test_client()
     token = login(client, "alice")
     with image_site() as site:
@@ -73,5 +43,5 @@ def test_the_dashboard_says_sent_without_photo_not_sent(
     assert "Sent without photo" in queue or "sent without photo" in queue
     appeals = client.get("/appeals").get_data(as_text=True)
     assert "sent without photo" in appeals
-    (stored,) = x.posts.values()
+    (stored,) = live.x.posts.values()
     assert stored["media_ids"] == []

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import pytest
 import sqlite_utils
 from flask import Flask
-from flask.testing import FlaskClient
 
 from bot import cli
 from bot.core import db as db_module
@@ -30,49 +29,15 @@ from bot.web.context import get_db
 from bot.web.sessions import COOKIE_NAME
 from bot.web.users import UserError, add_user, authenticate, list_users, remove_user, set_password
 from tests.factories import NOW, make_item, make_settings
+from tests.web.signin import PASSWORD, csrf_of, login
 
 if TYPE_CHECKING:
     from tests.feed_server import FeedServer
 
 pytest_plugins = ["tests.feed_server"]
 
-PASSWORD = "correct horse battery"
 PAGES = ["/queue", "/add", "/appeals", "/log", "/status", "/shares"]
 HOSTILE_TITLE = "<script>window.pwned=1</script> Sam Lee, 15, missing"
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path, PLATFORMS="x,facebook")
-
-
-@pytest.fixture
-def db(settings: Settings) -> sqlite_utils.Database:
-    db = open_db(settings.database_path)
-    add_user(db, "alice", "comms", PASSWORD, NOW)
-    add_user(db, "victor", "viewer", PASSWORD, NOW)
-    return db
-
-
-@pytest.fixture
-def app(settings: Settings, db: sqlite_utils.Database) -> Flask:
-    return create_app(settings, clock=lambda: NOW, testing=True)
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF token in the page"
-    return match.group(1)
-
-
-def login(client: FlaskClient, name: str, password: str = PASSWORD) -> str:
-    """Sign in through the form; returns a CSRF token for later POSTs."""
-    token = csrf_of(client.get("/login").get_data(as_text=True))
-    response = client.post(
-        "/login", data={"username": name, "password": password, "csrf_token": token}
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return csrf_of(client.get("/queue").get_data(as_text=True))
 
 
 def queue_item(db: sqlite_utils.Database, settings: Settings, n: int = 1) -> list[int]:

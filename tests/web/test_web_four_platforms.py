@@ -15,7 +15,8 @@ from bot.sending import health
 from bot.web import create_app
 from bot.web.users import add_user
 from tests.factories import NOW, make_item, make_settings
-from tests.web.test_web import PASSWORD, login, mark_sent
+from tests.web.signin import PASSWORD, login
+from tests.web.test_web import mark_sent
 
 
 @pytest.fixture

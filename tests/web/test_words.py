@@ -12,14 +12,11 @@ from flask import Flask
 
 from bot.appeals.lifecycle import close_appeal
 from bot.core import events
-from bot.core.db import open_db
 from bot.core.settings import Settings
 from bot.posts.planner import plan_posts
 from bot.posts.queue import enqueue, store_item
-from bot.web import create_app
-from bot.web.users import add_user
 from tests.factories import NOW, make_item, make_settings
-from tests.web.test_web import PASSWORD, login
+from tests.web.signin import login
 
 PAGES = ["/queue", "/queue?status=all", "/add", "/appeals", "/shares", "/log", "/status"]
 SETTING_NAME = re.compile(r"\b[A-Z][A-Z0-9]+_[A-Z0-9_]+\b")
@@ -30,18 +27,6 @@ RAW_BADGE = re.compile(r'class="badge status">(draft|queued|sending|sent|deletin
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path, PLATFORMS="x,facebook", FOUND_THANKS="1")
-
-
-@pytest.fixture
-def db(settings: Settings) -> sqlite_utils.Database:
-    db = open_db(settings.database_path)
-    add_user(db, "alice", "comms", PASSWORD, NOW)
-    return db
-
-
-@pytest.fixture
-def app(settings: Settings, db: sqlite_utils.Database) -> Flask:
-    return create_app(settings, clock=lambda: NOW, testing=True)
 
 
 def visible_text(html: str) -> str:
