@@ -179,7 +179,11 @@ class FeedServer(ThreadingHTTPServer):
             SANDBOX_FEED_PATHS["appeal"]: sample_feed("sample_appeals.xml"),
             SANDBOX_FEED_PATHS["news"]: sample_feed("sample_news.xml"),
         }
-        threading.Thread(target=self.serve_forever, daemon=True).start()
+        # Polls for shutdown as the fakes do: at the default half second, every command that
+        # started a sandbox waited that long to stop it.
+        threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     @property
     def url(self) -> str:
