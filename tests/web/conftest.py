@@ -6,6 +6,7 @@ cookies and storage)."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,12 +68,23 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path, PLATFORMS="x,facebook")
 
 
-@pytest.fixture
-def db(settings: Settings) -> sqlite_utils.Database:
-    db = open_db(settings.database_path)
+@pytest.fixture(scope="session")
+def _with_users(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database holding the two users, made once: scrypt takes about 70 ms a password hash,
+    and nearly every dashboard test wants both users in a database of its own."""
+    path = tmp_path_factory.mktemp("users") / "users.db"
+    db = open_db(path)
     add_user(db, "alice", "comms", PASSWORD, NOW)
     add_user(db, "victor", "viewer", PASSWORD, NOW)
-    return db
+    db.close()  # the last connection: its WAL is written back, the file is whole
+    return path
+
+
+@pytest.fixture
+def db(settings: Settings, _with_users: Path) -> sqlite_utils.Database:
+    """The test's own database, with alice (comms) and victor (viewer)."""
+    shutil.copyfile(_with_users, settings.database_path)
+    return open_db(settings.database_path)
 
 
 @pytest.fixture
