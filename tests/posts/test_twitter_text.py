@@ -10,6 +10,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from bot.posts import twitter_text
 from bot.posts.twitter_text import (
     MAX_WEIGHTED_LENGTH,
     URL_WEIGHT,
@@ -157,6 +158,20 @@ PIECED = st.lists(
 def test_the_word_prefilter_finds_what_a_full_scan_finds(text: str) -> None:
     expected = [tuple(url["indices"]) for url in extract_urls_with_indices(text)]
     assert find_urls(text) == expected
+
+
+@settings(max_examples=500)
+@given(PIECED | st.text(max_size=80))
+def test_the_tld_prefilter_never_turns_away_a_url(text: str) -> None:
+    # Text in which twitter-text's whole URL pattern finds anything has a ".tld" it knows.
+    if twitter_text._EXTRACT_URL.search(text):
+        assert twitter_text._DOT_TLD.search(text)
+
+
+def test_the_tld_prefilter_keeps_every_conformance_url() -> None:
+    for text, _, urls in _conformance():
+        if urls:
+            assert twitter_text._DOT_TLD.search(text), text
 
 
 def _conformance() -> list[tuple[str, int, list[str]]]:
