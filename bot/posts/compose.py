@@ -184,8 +184,8 @@ def _render(parts: Sequence[tuple[str, str | None]], fields: _Fields) -> str:
         between_fields = previous_value is not None and name is not None and text != ""
         if between_fields and (not previous_value or not values[str(name)]):
             text = "".join(c for c in text if c.isspace())
-        elif previous_value and previous_value.rstrip().endswith(_SENTENCE_END):
-            text = text[1:] if text.startswith(".") else text
+        elif text[:1] == "." and previous_value and previous_value.rstrip().endswith(_SENTENCE_END):
+            text = text[1:]
         out.append(text)
         if name is None:
             previous_value = None

@@ -11,6 +11,7 @@ and could break their page. ``TRACKING=0`` leaves every link as it is.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 from bot.core.settings import Settings
@@ -26,18 +27,25 @@ def _bare(host: str) -> str:
 
 def own_domains(settings: Settings) -> tuple[str, ...]:
     """The charity's hosts: TRACKING_DOMAINS, else the hosts of the appeals and news feeds."""
-    if settings.tracking_domains:
-        hosts = [urlsplit(d).hostname or "" if "//" in d else d for d in settings.tracking_domains]
+    return _own_domains(
+        settings.tracking_domains, (*settings.appeals_feed_urls, *settings.news_feed_urls)
+    )
+
+
+@lru_cache(maxsize=16)
+def _own_domains(tracking_domains: tuple[str, ...], feed_urls: tuple[str, ...]) -> tuple[str, ...]:
+    # Cached: every post of a poll asks, with the same settings.
+    if tracking_domains:
+        hosts = [urlsplit(d).hostname or "" if "//" in d else d for d in tracking_domains]
     else:
-        hosts = [
-            urlsplit(url).hostname or ""
-            for url in (*settings.appeals_feed_urls, *settings.news_feed_urls)
-        ]
+        hosts = [urlsplit(url).hostname or "" for url in feed_urls]
     return tuple(dict.fromkeys(_bare(h) for h in hosts if h))
 
 
+@lru_cache(maxsize=256)
 def is_own_link(url: str, domains: tuple[str, ...]) -> bool:
-    """True for an http(s) link on one of ``domains`` or a subdomain of one."""
+    """True for an http(s) link on one of ``domains`` or a subdomain of one (cached: an item's
+    link is asked about once for each platform)."""
     try:
         parts = urlsplit(url)
     except ValueError:
