@@ -116,6 +116,10 @@ _ITEM_FIELDS = (
 )
 
 
+# json.dumps(facts, sort_keys=True, ensure_ascii=False), without a new encoder for each item.
+_FACTS_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
+
+
 def _item_row(item: Item) -> dict[str, Any]:
     return {
         "kind": item.kind,
@@ -131,7 +135,7 @@ def _item_row(item: Item) -> dict[str, Any]:
         "status": item.status,
         "urgent": int(item.urgent),
         "region": item.region,
-        "facts": json.dumps(dict(item.facts), sort_keys=True, ensure_ascii=False),
+        "facts": _FACTS_JSON(dict(item.facts)),
     }
 
 
