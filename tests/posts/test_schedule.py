@@ -21,6 +21,7 @@ from bot.posts.schedule import (
     slot_key,
     slot_times,
 )
+from tests.posts.schedule_reference import reference_plan
 
 LONDON = ZoneInfo("Europe/London")
 # 08:00 in London on the Saturday before the clocks go forward (29 March 2026, 01:00 UTC).
@@ -398,3 +399,77 @@ def test_may_be_due_agrees_with_the_plan_at_every_edge_near_now() -> None:
                     due = any(p.due(NOW + within) for p in placed.values())
                     expected = may_be_due(given, case_rules, NOW, within)
                     assert expected == due, (catch_up, offset, within, posts)
+
+
+# Many posts ready at the same few moments, so lines form, move on when a slot fills and when
+# a day's limit stops them, and urgent posts pinned in the past fall back into them.
+crowd_strategy = st.lists(
+    st.tuples(
+        st.sampled_from(["x", "facebook"]),
+        st.sampled_from(["", "north"]),
+        st.sampled_from([0, 1, 1, 1, 2]),
+        st.sampled_from([-3000, -600, -61, 0, 0, 0, 5]),
+        RARELY,
+        st.one_of(st.none(), st.none(), st.none(), st.sampled_from([-5, 0, 30, 700])),
+        st.one_of(st.none(), st.none(), st.none(), st.sampled_from([-3000, -61, 0, 45])),
+    ),
+    max_size=120,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(posts_strategy, crowd_strategy, near_posts),
+    st.one_of(rules_strategy, near_rules),
+    state_strategy,
+    state_strategy,
+)
+def test_the_plan_is_exactly_the_one_post_at_a_time_reference(
+    rows: list[tuple[str, str, int, int, bool, int | None, int | None]],
+    rules: Rules,
+    x_state: PlatformState,
+    fb_state: PlatformState,
+) -> None:
+    """Posts waiting together for a slot move together (for speed): every placement, note and
+    order must be what offering each post each slot on its own gives."""
+    posts = build(rows)
+    states = {"x": x_state, "facebook": fb_state}
+    assert plan(posts, states, rules, NOW) == reference_plan(posts, states, rules, NOW)
+
+
+def test_a_long_queue_behind_full_slots_and_a_daily_limit_matches_the_reference() -> None:
+    rules = Rules(
+        (time(9, 0), time(12, 30), time(18, 30)),
+        LONDON,
+        2,
+        {"x": 17, "facebook": 5},
+        0.3,
+        timedelta(minutes=60),
+    )
+    posts = [
+        waiting(
+            n,
+            priority=1 + n % 2,
+            platform="x" if n % 3 else "facebook",
+            target="" if n % 5 else "north",
+            ready_at=NOW - timedelta(hours=n % 7),
+        )
+        for n in range(600)
+    ] + [
+        waiting(1000 + n, priority=0, pinned_at=NOW - DAY - timedelta(minutes=n)) for n in range(5)
+    ]
+    sent = tuple(NOW - timedelta(hours=h) for h in range(0, 24, 2))
+    states = {"x": PlatformState(sent_times=sent), "facebook": PlatformState(sent_times=sent[:3])}
+    placed = plan(posts, states, rules, NOW)
+    assert placed == reference_plan(posts, states, rules, NOW)
+    assert sum(p.at is not None for p in placed.values()) > 300  # most find a slot in 60 days
+
+
+def test_two_slots_caught_up_at_once_send_now_not_in_the_past() -> None:
+    """07:30 and 07:59 both still open at 08:00: a queue fills both, all at 08:00, none before."""
+    rules = Rules((time(7, 30), time(7, 59)), LONDON, 1, {"x": 10}, 0.0, timedelta(minutes=60))
+    posts = [waiting(n, ready_at=NOW - DAY) for n in range(4)]
+    placed = plan(posts, {}, rules, NOW)
+    assert placed == reference_plan(posts, {}, rules, NOW)
+    going = sorted((p.slot, p.at) for p in placed.values() if p.at is not None and p.at <= NOW)
+    assert going == [("2026-03-28T07:30", NOW), ("2026-03-28T07:59", NOW)]
