@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.appeals.retention import names_in, purge_item
+from bot.appeals import retention
+from bot.appeals.retention import names_in, purge_expired, purge_item
 from bot.appeals.withdrawal import withdraw_item
 from bot.core import events
 from bot.core.db import open_db
@@ -59,3 +60,58 @@ def test_the_purge_sweeps_the_name_from_other_rows_whatever_the_title_style(
     assert db.execute("SELECT title FROM items WHERE id = ?", [other]).fetchone()[0] == (
         "Helpline hours"
     )
+
+
+def test_the_sweep_reaches_every_table_a_copy_could_hide_in(tmp_path: Path) -> None:
+    # The sweep skips only columns the bot fills itself (times, platforms, states); a table or
+    # column added later, typed or not, is swept like the rest.
+    settings = make_settings(tmp_path)
+    db = open_db(settings.database_path)
+    title = "Missing: Sam Jones (15)"
+    item_id, _ = add_manual(db, settings, ManualPost("appeal", title), NOW)
+    db.execute("CREATE TABLE later (id INTEGER PRIMARY KEY, note TEXT, loose, count INTEGER)")
+    db.execute("INSERT INTO later (note, loose, count) VALUES (?, ?, 3)", ["saw Sam Jones", title])
+    db.execute(
+        "INSERT INTO alerts (cause, title, raised_at) VALUES ('feed:x', 'Sam Jones feed', 'now')"
+    )
+    db.execute("UPDATE platforms SET last_error = 'about Sam Jones'")
+    db.execute("INSERT INTO platforms (name, last_error) VALUES ('x', 'about Sam Jones')")
+    withdraw_item(db, item_id, "found safe", NOW)
+    assert purge_item(db, item_id, NOW + timedelta(days=30))
+    assert db.execute("SELECT note, loose, count FROM later").fetchone() == (
+        "saw [purged]",
+        "[purged]",
+        3,
+    )
+    assert db.execute("SELECT title FROM alerts").fetchone()[0] == "[purged] feed"
+    assert db.execute("SELECT last_error FROM platforms WHERE name = 'x'").fetchone()[0] == (
+        "about [purged]"
+    )
+
+
+def test_many_appeals_due_are_purged_a_batch_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(tmp_path, RETENTION_DAYS="30")
+    db = open_db(settings.database_path)
+    names = ["Sam Jones", "Jo Bloggs", "Li Wei", "Alex Marlowe", "Chris Navarro"]
+    ids = [
+        add_manual(db, settings, ManualPost("appeal", f"{name}, 15, missing"), NOW)[0]
+        for name in names
+    ]
+    other, _ = add_manual(db, settings, ManualPost("news", "Thanks to Jo Bloggs' family"), NOW)
+    for item_id in ids[:4]:
+        withdraw_item(db, item_id, "found safe", NOW)
+    monkeypatch.setattr(retention, "PURGE_BATCH", 3)
+    assert purge_expired(db, settings, NOW + timedelta(days=30)) == ids[:4]
+    assert purge_expired(db, settings, NOW + timedelta(days=31)) == []  # nothing twice
+    texts = " ".join(
+        str(value) for row in db.execute("SELECT * FROM items").fetchall() for value in row
+    )
+    assert not [name for name in names[:4] if name in texts]
+    assert "Chris Navarro" in texts  # still missing: untouched
+    assert db.execute("SELECT title FROM items WHERE id = ?", [other]).fetchone()[0] == (
+        "Thanks to [purged]' family"
+    )
+    purges = db.execute("SELECT item_id FROM events WHERE action = 'purge'").fetchall()
+    assert sorted(row[0] for row in purges) == sorted(ids[:4])

@@ -20,7 +20,7 @@ import sqlite_utils
 
 from benchmarks.history import grow_history
 from bot.appeals.reappeals import queue_reappeals
-from bot.appeals.retention import due_for_purge
+from bot.appeals.retention import due_for_purge, purge_expired
 from bot.appeals.withdrawal import list_withdrawals, process_deletions, withdraw_item
 from bot.core import events
 from bot.core.clock import to_iso
@@ -215,6 +215,31 @@ def test_the_shares_page_reads_one_page_through_indexes(
     ids = page(5)
     after = vm_steps(history, lambda: shares_per_appeal(history, ids))
     assert after <= before + 5, (before, after)
+
+
+def test_the_purge_reaches_its_appeals_through_indexes_and_reads_each_table_once(
+    history: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    # Three found appeals at once: their own rows by id through indexes; the sweep for copies
+    # elsewhere reads each table once for all three together, not once per appeal and string.
+    for item_id in ("item-3", "item-4"):
+        withdraw_item(history, item_id, "found safe", NOW)
+    settings = make_settings(tmp_path, RETENTION_DAYS="30")
+    purged: list[str] = []
+    statements = traced(
+        history, lambda: purged.extend(purge_expired(history, settings, NOW + timedelta(days=30)))
+    )
+    assert sorted(purged) == ["item-2", "item-3", "item-4"]
+    sweeps = [s for s in statements if "instr(" in s]
+    for statement in statements:
+        if statement not in sweeps:
+            assert full_scans(history, statement) == [], statement
+    swept = [match.group(1) for s in sweeps if (match := re.search(r'FROM "(\w+)"', s))]
+    assert len(swept) == len(sweeps) == len(set(swept)), swept
+    # Every table that can hold text a person or a feed wrote; metrics hold only numbers, times
+    # and platform names.
+    assert {"items", "posts", "events", "alerts", "web_sessions"} <= set(swept)
+    assert "metrics" not in swept
 
 
 def test_the_check_sees_a_full_scan(history: sqlite_utils.Database) -> None:
