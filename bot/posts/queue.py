@@ -292,13 +292,15 @@ def claim_next(
     max_priority: int | None = None,
     daily_limit: int | None = None,
     normal_limit: int | None = None,
+    used: int | None = None,
 ) -> Post | None:
     """Claim the next queued post on ``platform`` in queue order, ignoring the slots (``post
     --all``), or None when none can go.
 
     Order: urgent appeals, appeals, news; then the oldest scheduled first. ``due_only`` skips
     posts whose own time has not come; ``max_priority=0`` claims urgent appeals only. Limits
-    are checked by :func:`claim` in the same write transaction.
+    are checked by :func:`claim` in the same write transaction. ``used``: the platform's
+    :func:`budget_used`, if the caller counted it inside the transaction this one joins.
     """
     when = to_iso(now)
     with immediate(db):
@@ -307,7 +309,9 @@ def claim_next(
         if max_priority is not None:
             due += " AND priority <= ?"
             params.append(max_priority)
-        if normal_limit is not None and budget_used(db, platform, now) >= normal_limit:
+        if used is None and (normal_limit is not None or daily_limit is not None):
+            used = budget_used(db, platform, now)
+        if normal_limit is not None and used is not None and used >= normal_limit:
             due += " AND priority <= ?"
             params.append(PRIORITY_URGENT)
         row = db.execute(
@@ -318,7 +322,9 @@ def claim_next(
         ).fetchone()
         if row is None:
             return None
-        post, _ = claim(db, row[0], now, owner, daily_limit=daily_limit, normal_limit=normal_limit)
+        post, _ = claim(
+            db, row[0], now, owner, daily_limit=daily_limit, normal_limit=normal_limit, used=used
+        )
     return post
 
 
@@ -340,6 +346,7 @@ def claim(
     normal_limit: int | None = None,
     slot: SlotRoom | None = None,
     wait_for_retry: bool = True,
+    used: int | None = None,
 ) -> tuple[Post | None, str]:
     """Claim one post (queued → sending) if every limit still allows it.
 
@@ -347,7 +354,9 @@ def claim(
     ``BEGIN IMMEDIATE`` with the claim, so two senders (a slot and the urgent tick, two
     processes) can never both take the last place of a day or of a slot: once ``daily_limit``
     posts went out in 24 hours nothing is claimed, past ``normal_limit`` only urgent appeals,
-    and a slot takes at most ``slot.per_slot`` posts per platform and page.
+    and a slot takes at most ``slot.per_slot`` posts per platform and page. ``used``: the
+    platform's :func:`budget_used`, if the caller counted it inside the transaction this one
+    joins (one count a send, not one a check).
     """
     when = to_iso(now)
     with immediate(db):
@@ -363,7 +372,8 @@ def claim(
         if wait_for_retry and retry_at and retry_at > when:
             return None, f"it waits to try again at {retry_at}"
         if daily_limit is not None:
-            used = budget_used(db, platform, now)
+            if used is None:
+                used = budget_used(db, platform, now)
             if used >= daily_limit:
                 return None, f"the daily limit of {daily_limit} on {platform} is reached"
             if normal_limit is not None and used >= normal_limit and priority != PRIORITY_URGENT:

@@ -19,6 +19,7 @@ import sqlite_utils
 
 from bot.core import events
 from bot.core.clock import Clock, from_iso, to_iso, utcnow
+from bot.core.db import immediate
 from bot.core.display import per_platform, plural
 from bot.core.errors import (
     AuthExpired,
@@ -441,29 +442,34 @@ def run_slot(
             if stop is not None and stop.is_set():
                 break
             now = clock()
-            used, daily = budget_used(db, name, now), settings.daily_limit(name)
-            if used >= daily:
-                report.skipped[name] = f"daily limit of {daily} reached"
-                break
-            ceiling = max_priority
-            if used >= normal_budget(daily, settings.urgent_budget_share):
-                # The rest of the day's allowance is kept for urgent appeals.
-                ceiling = PRIORITY_URGENT
-            post = claim_next(
-                db,
-                name,
-                now,
-                owner,
-                due_only=due_only,
-                max_priority=ceiling,
-                daily_limit=daily,
-                normal_limit=normal_budget(daily, settings.urgent_budget_share),
-            )
+            daily = settings.daily_limit(name)
+            normal = normal_budget(daily, settings.urgent_budget_share)
+            # The day's count once a send, in the claim's own transaction.
+            with immediate(db):
+                used = budget_used(db, name, now)
+                if used >= daily:
+                    report.skipped[name] = f"daily limit of {daily} reached"
+                    break
+                ceiling = max_priority
+                if used >= normal:
+                    # The rest of the day's allowance is kept for urgent appeals.
+                    ceiling = PRIORITY_URGENT
+                post = claim_next(
+                    db,
+                    name,
+                    now,
+                    owner,
+                    due_only=due_only,
+                    max_priority=ceiling,
+                    daily_limit=daily,
+                    normal_limit=normal,
+                    used=used,
+                )
             if post is None:
                 if ceiling != max_priority:
                     report.skipped[name] = (
-                        f"normal posts stop at {normal_budget(daily, settings.urgent_budget_share)}"
-                        f" of {daily} a day; the rest is kept for urgent appeals"
+                        f"normal posts stop at {normal} of {daily} a day;"
+                        " the rest is kept for urgent appeals"
                     )
                 break
             outcome = send_post(db, publisher, post, now, rng, cards)
