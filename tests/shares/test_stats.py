@@ -282,13 +282,18 @@ def test_a_fresh_post_still_plots(world: World, tmp_path: Path) -> None:
 
 
 # --- the command -----------------------------------------------------------------------------
+def stats_command(world: World, tmp_path: Path) -> list[str]:
+    """``run_bot.py stats`` on the world's database (arguments for :func:`main`)."""
+    env_file = tmp_path / "stats.env"
+    env_file.write_text(f"DATABASE_PATH={world.settings.database_path}\nSANDBOX=1\n")
+    return ["--env-file", str(env_file), "stats"]
+
+
 def test_stats_command_table_json_csv_and_plot(
     world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     busy_world(world)
-    env_file = tmp_path / "stats.env"
-    env_file.write_text(f"DATABASE_PATH={world.settings.database_path}\nSANDBOX=1\n")
-    run = ["--env-file", str(env_file), "stats"]
+    run = stats_command(world, tmp_path)
     assert main(run) == 0
     out = capsys.readouterr().out
     assert "Person 1, 15, missing from Leeds" in out and "Top appeals this week" in out
@@ -311,9 +316,7 @@ def test_stats_pages_with_limit_and_offset_and_streams_compact_json(
     world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     busy_world(world)
-    env_file = tmp_path / "stats.env"
-    env_file.write_text(f"DATABASE_PATH={world.settings.database_path}\nSANDBOX=1\n")
-    run = ["--env-file", str(env_file), "stats", "--json"]
+    run = [*stats_command(world, tmp_path), "--json"]
 
     def output(*extra: str) -> str:
         assert main([*run, *extra]) == 0
