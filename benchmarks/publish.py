@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -35,10 +35,16 @@ def _text(platform: str, n: int, run: str) -> str:
     )
 
 
-def queue_posts(db: sqlite_utils.Database, items: int, platforms: tuple[str, ...]) -> int:
-    """``items`` appeals with one due post per platform, text only (no photo)."""
+def queue_posts(
+    db: sqlite_utils.Database,
+    items: int,
+    platforms: tuple[str, ...],
+    due: datetime | None = None,
+) -> int:
+    """``items`` appeals with one post per platform, text only (no photo), ready at ``due``
+    (default: a minute ago)."""
     now = utcnow()
-    due = now - timedelta(minutes=1)
+    due = due or now - timedelta(minutes=1)
     for n in range(items):
         item = Item(
             id=f"bench-{n}",

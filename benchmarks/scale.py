@@ -1,7 +1,9 @@
 """Figures 8 to 11: cost flat in history, and a quick start.
 
 8. CPU per post sent on a database with a year of history (``BENCH_HISTORY_POSTS``, default
-   40,000 posts, built by :mod:`benchmarks.history`) over the same on an empty one.
+   40,000 posts, built by :mod:`benchmarks.history`) over the same on an empty one: 400 posts
+   in a slot open now, sent as the daemon sends them (by the plan, each claim counting the
+   slot's room and the day's budget), best of 5 alternating rounds.
 9. Idle daemon CPU over ``BENCH_IDLE_SECONDS`` (60) with that history over none.
 10. The dashboard's lists on that history over the signed-out login page, then
    ``BENCH_CLIENTS`` (50) signed-in clients for ``BENCH_LOAD_SECONDS`` (30): errors and p99.
@@ -23,14 +25,17 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import requests
 
+from bot.core.clock import utcnow
 from bot.core.db import open_db
 from bot.platforms.base import Publisher
 from bot.platforms.sandbox import SandboxPublisher
-from bot.sending.publishing import run_slot
+from bot.sending.due import send_due
 
 from .common import PYTHON, ROOT, Result, settings_for, verdict
 from .daemon import far_slots
@@ -42,6 +47,7 @@ IDLE_SECONDS = float(os.environ.get("BENCH_IDLE_SECONDS", "60"))
 LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "30"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "50"))
 SEND_POSTS = 400  # 200 items on two platforms, sent in each database
+SEND_ROUNDS = 5
 PAGES = ("/queue", "/appeals", "/shares", "/log")
 PAGE_ROUNDS = 7
 # The history's found appeals are not purged yet (the builder does not purge: each purge sweeps
@@ -98,21 +104,39 @@ def _copy(source: Path, target: Path) -> Path:
 
 
 def _send_cpu(tmp: Path, history: Path, empty: Path, note: str) -> Result:
+    """The daemon's own path: a slot open now holds every post (its room counted at each
+    claim), sent by the plan (:func:`bot.sending.due.send_due`). Rounds alternate between the
+    two databases, each round on a fresh copy, so a busy moment on the machine falls on both
+    alike; each keeps its best round (the least disturbed), as figure 1 does."""
     per_post: dict[str, float] = {}
-    for name, source in (("empty", empty), ("history", history)):
-        path = _copy(source, tmp / f"send-{name}.db")
-        settings = settings_for(tmp, DATABASE_PATH=str(path))
-        db = open_db(path)
-        try:
-            posts = queue_posts(db, SEND_POSTS // 2, ("x", "facebook"))
-            publishers: dict[str, Publisher] = {p: SandboxPublisher(p) for p in ("x", "facebook")}
-            started = time.process_time()
-            report = run_slot(db, publishers, settings, limit=None, due_only=False)
-            per_post[name] = (time.process_time() - started) / posts * 1000
-            if report.total_sent() != posts:
-                raise RuntimeError(f"send benchmark sent {report.total_sent()} of {posts}")
-        finally:
-            db.close()
+    now = utcnow()
+    slot = (now - timedelta(minutes=2)).astimezone(ZoneInfo("Europe/London"))
+    for _ in range(SEND_ROUNDS):
+        for name, source in (("empty", empty), ("history", history)):
+            path = _copy(source, tmp / f"send-{name}.db")
+            settings = settings_for(
+                tmp,
+                DATABASE_PATH=str(path),
+                TIMEZONE="Europe/London",
+                POST_SLOTS=slot.strftime("%H:%M"),
+                POSTS_PER_SLOT=str(SEND_POSTS),
+                SLOT_CATCH_UP_MINUTES="60",
+            )
+            db = open_db(path)
+            try:
+                ready = now - timedelta(minutes=10)
+                posts = queue_posts(db, SEND_POSTS // 2, ("x", "facebook"), due=ready)
+                publishers: dict[str, Publisher] = {
+                    p: SandboxPublisher(p) for p in ("x", "facebook")
+                }
+                started = time.process_time()
+                report = send_due(db, publishers, settings)
+                cost = (time.process_time() - started) / posts * 1000
+                if report.total_sent() != posts:
+                    raise RuntimeError(f"send benchmark sent {report.total_sent()} of {posts}")
+            finally:
+                db.close()
+            per_post[name] = min(per_post.get(name, cost), cost)
     ratio = per_post["history"] / per_post["empty"]
     return Result(
         name=f"8. CPU per post sent, {HISTORY_POSTS:,} posts of history / none",
@@ -121,7 +145,7 @@ def _send_cpu(tmp: Path, history: Path, empty: Path, note: str) -> Result:
         ratio=ratio,
         target=f"<= {SEND_TARGET}x",
         verdict=verdict(ratio <= SEND_TARGET),
-        detail=f"{SEND_POSTS} posts through run_slot each; {note}",
+        detail=f"{SEND_POSTS} posts in a slot open now, by send_due, best of {SEND_ROUNDS}; {note}",
         raw={"ms_per_post": per_post},
     )
 

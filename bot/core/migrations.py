@@ -364,6 +364,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE INDEX IF NOT EXISTS item_shares_kind_rank"
         " ON item_shares (kind, shares DESC, item_id)"
     ),
+    # A slot's room is counted at every claim in it: through its own index, not by reading
+    # every post ever sent on the platform (bot/posts/queue.py claim).
+    sql(
+        "CREATE INDEX IF NOT EXISTS posts_slot ON posts (sent_slot, platform, target)"
+        " WHERE sent_slot IS NOT NULL"
+    ),
+    # The day's budget (queue.budget_used, once a send) counted from the index alone: with
+    # the status in it, no post's row is read.
+    sql(
+        "DROP INDEX IF EXISTS posts_budget;"
+        "\nCREATE INDEX posts_budget ON posts (platform, sent_at, claimed_at, status);"
+    ),
 )
 LATEST = len(MIGRATIONS)
 

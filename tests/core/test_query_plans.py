@@ -28,7 +28,15 @@ from bot.core.db import open_db
 from bot.platforms.base import Metrics
 from bot.platforms.sandbox import SandboxPublisher
 from bot.posts.planner import plan_posts
-from bot.posts.queue import claim_next, enqueue, list_posts, store_item, transition
+from bot.posts.queue import (
+    SlotRoom,
+    claim,
+    claim_next,
+    enqueue,
+    list_posts,
+    store_item,
+    transition,
+)
 from bot.posts.states import OPEN_STATUSES, PostStatus
 from bot.sending.plan import current_plan
 from bot.sending.publishing import reconcile_stale
@@ -95,10 +103,30 @@ def full_scans(db: sqlite_utils.Database, statement: str) -> list[str]:
     ]
 
 
+def claim_in_a_slot(db: sqlite_utils.Database, tmp_path: Path) -> object:
+    """Queue a post and claim it for a slot (the slot's room and the day's budget are
+    counted), then undo both, so the same work can be measured again on a grown history."""
+    settings = make_settings(tmp_path)
+    db.execute("SAVEPOINT measured")
+    try:
+        item = make_item(99)
+        store_item(db, item, NOW)
+        enqueue(db, item.id, plan_posts(item, settings, NOW), NOW)
+        (post_id,) = db.execute(
+            "SELECT id FROM posts WHERE item_id = ? AND platform = 'x'", [item.id]
+        ).fetchone()
+        slot = SlotRoom("2026-11-25T09:00", 2)
+        return claim(db, post_id, NOW, "host:3", daily_limit=17, normal_limit=13, slot=slot)
+    finally:
+        db.execute("ROLLBACK TO measured")
+        db.execute("RELEASE measured")
+
+
 def hot_paths(db: sqlite_utils.Database, tmp_path: Path) -> dict[str, Callable[[], object]]:
     settings = make_settings(tmp_path, REAPPEAL_DAYS="7,30")
     publishers = {"x": SandboxPublisher("x"), "facebook": SandboxPublisher("facebook")}
     return {
+        "claim in a slot": lambda: claim_in_a_slot(db, tmp_path),
         "claim with the daily budget": lambda: claim_next(
             db, "x", NOW, "host:2", daily_limit=17, normal_limit=13
         ),
@@ -122,6 +150,7 @@ def hot_paths(db: sqlite_utils.Database, tmp_path: Path) -> dict[str, Callable[[
 
 HOT_PATHS = [
     "claim with the daily budget",
+    "claim in a slot",
     "due share readings",
     "read budget",
     "deletions",
