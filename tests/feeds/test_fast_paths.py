@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import io
+from pathlib import Path
+from typing import Any
 
+import feedparser
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.feeds import boilerplate, text
+from bot.feeds import boilerplate, fetch, text
 
 # Clue words whole, cut and in other cases, beside the non-ASCII characters that case-blind
 # matching folds onto ASCII letters (the kelvin sign, the long s, dotted and dotless i).
@@ -61,3 +66,27 @@ _HTML = st.lists(st.sampled_from(HTML_PIECES), max_size=14).map("".join)
 def test_simple_html_path_reads_as_htmlparser(html: str) -> None:
     fast, slow = text._extract(html), _by_htmlparser(html)
     assert (fast.parts, fast.images) == (slow.parts, slow.images)
+
+
+CORPUS = Path(__file__).parent / "corpus"
+# Every name fetch.py reads through _field, from entries and from the dicts inside them.
+_FIELD_NAMES = ("title", "title_detail", "summary", "summary_detail", "link", "id", "tags",
+                "content", "links", "media_content", "media_thumbnail", "type", "base", "value",
+                "term", "rel", "href", "length", "medium", "width", "height", "filesize",
+                "fileSize", "published_parsed")  # fmt: skip
+
+
+@pytest.mark.parametrize("path", sorted(CORPUS.glob("*.xml")), ids=lambda p: p.stem)
+def test_field_reads_what_feedparser_get_gives(path: Path) -> None:
+    parsed = feedparser.parse(io.BytesIO(path.read_bytes()), sanitize_html=False)
+    mappings: list[dict[str, Any]] = []
+    for entry in parsed.entries:
+        mappings.append(entry)
+        for name in ("title_detail", "summary_detail", "tags", "content", "links",
+                     "media_content", "media_thumbnail"):  # fmt: skip
+            value = entry.get(name)
+            mappings.extend(value if isinstance(value, list) else [value] if value else [])
+    assert mappings
+    for mapping in mappings:
+        for name in _FIELD_NAMES:
+            assert fetch._field(mapping, name) == mapping.get(name), (path.name, name)
