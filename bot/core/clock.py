@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
 
 from bot.core.errors import AppealBotError
 
@@ -18,8 +19,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@lru_cache(maxsize=256)
 def to_iso(moment: datetime) -> str:
-    """Fixed-width UTC text, so string order in SQLite is time order."""
+    """Fixed-width UTC text, so string order in SQLite is time order.
+
+    Cached: a poll stores every new entry and its posts at the same ``now`` (equal moments,
+    even in different zones, give the same text).
+    """
     if moment.tzinfo is None:
         raise ValueError("naive datetime: pass an aware one")
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

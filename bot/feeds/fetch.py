@@ -56,6 +56,9 @@ _PREFIX_SEPARATOR = r"(?:\s*:|\s+[-–—])"
 # lower-case scheme, no whitespace (dropped), no IPv6 brackets (checked), no ";" (empty params
 # dropped), no empty query or fragment (dropped).
 _ABSOLUTE_HTTP = re.compile(r"https?://[^/?#\s\[\];][^\s\[\];]*(?<![?#])")
+# A path from the site's root ("/images/a.jpg") that urljoin would keep as it is: no empty,
+# "." or ".." segment, no params, query or fragment, nothing but URL characters.
+_ROOT_PATH = re.compile(r"(?:/(?!\.\.?(?:/|\Z))[A-Za-z0-9\-._~%!$&'()*+,=:@]+)+/?")
 _PREFIX_JOINER = r"(?:\s*,\s*|\s+)(?:and\s+)?"
 _MEDIA_NS = "http://search.yahoo.com/mrss/"
 _ENTRY_TAGS = frozenset(
@@ -556,6 +559,9 @@ def _http_url(candidate: str, base: str) -> str | None:
         return None
     if candidate.isascii() and _ABSOLUTE_HTTP.fullmatch(candidate) and "?#" not in candidate:
         return candidate  # absolute already, as most feeds write their links
+    origin = _http_origin(base) if _ROOT_PATH.fullmatch(candidate) else None
+    if origin:
+        return origin + candidate  # what urljoin gives, as a CMS writes its own pictures
     try:
         absolute = urljoin(base, candidate)
         parts = urlsplit(absolute)
@@ -564,6 +570,19 @@ def _http_url(candidate: str, base: str) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
     return absolute
+
+
+@functools.lru_cache(maxsize=16)
+def _http_origin(base: str) -> str | None:
+    """ "scheme://host" of an http(s) ``base`` as urljoin rebuilds it (scheme lower-cased),
+    else None."""
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _entry_id(entry: Mapping[str, Any], link: str | None, title: str) -> str:

@@ -6,6 +6,7 @@ import contextlib
 import io
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import pytest
@@ -90,3 +91,41 @@ def test_field_reads_what_feedparser_get_gives(path: Path) -> None:
     for mapping in mappings:
         for name in _FIELD_NAMES:
             assert fetch._field(mapping, name) == mapping.get(name), (path.name, name)
+
+
+def _http_url_by_urljoin(candidate: str, base: str) -> str | None:
+    """What fetch._http_url did for a relative URL before its root-path shortcut."""
+    if not candidate:
+        return None
+    try:
+        absolute = urljoin(base, candidate)
+        parts = urlsplit(absolute)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return absolute
+
+
+_PATHS = st.lists(
+    st.sampled_from(["/", "images", "a.jpg", ".", "..", "...", ".a", "//", "?x=1", "#f", ";p",
+                     "%20", " ", "\t", "é", "~", ":", "@", "+", "=", "x,y", "(1)", "'", "\n"]),
+    max_size=8,
+).map("".join)  # fmt: skip
+_SEGMENTS = st.lists(
+    st.sampled_from(["images", "a.jpg", ".", "..", "...", ".a", "", "x%20y", "é", "a:b", "@",
+                     "(1)", "'", "*", "a;b", "a?b", "a#b", "a b", "~u"]),
+    min_size=1,
+    max_size=5,
+).map(lambda segments: "/" + "/".join(segments))  # fmt: skip
+_BASES = st.sampled_from(
+    ["http://charity.example/feed.xml", "HTTPS://Host.Example:8080/a/b/", "http://u@h/x;p?q#f",
+     "https://charity.example", "ftp://x/y", "http:///nohost", "http://[::1]/feed",
+     "http://[bad/feed", "", "feed.xml", "HtTp://h/"]
+)  # fmt: skip
+
+
+@settings(max_examples=500)
+@given(_PATHS | _SEGMENTS, _BASES)
+def test_root_path_shortcut_resolves_as_urljoin(candidate: str, base: str) -> None:
+    assert fetch._http_url.__wrapped__(candidate, base) == _http_url_by_urljoin(candidate, base)
