@@ -157,7 +157,7 @@ def run_memory(tmp: Path) -> Result:
             raise RuntimeError("daemon never logged its first poll:\n" + "\n".join(lines[-20:]))
         time.sleep(1.0)  # let the rest of the poll job (deletions, urgent sends) finish
         rss = rss_kib(process.pid)
-        hwm = _status_field(process.pid, "VmHWM")
+        hwm = status_field(process.pid, "VmHWM")
         maps = Path(f"/proc/{process.pid}/maps").read_text()
         numpy_loaded = "/numpy/" in maps or "numpy.libs" in maps
     finally:
@@ -204,7 +204,8 @@ def run_memory(tmp: Path) -> Result:
     )
 
 
-def _status_field(pid: int, name: str) -> int:
+def status_field(pid: int, name: str) -> int:
+    """A /proc/PID/status field in KiB (VmRSS, VmHWM: the peak), or 0 if it has none."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(name + ":"):
             return int(line.split()[1])

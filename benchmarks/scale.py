@@ -38,7 +38,7 @@ from bot.platforms.sandbox import SandboxPublisher
 from bot.sending.due import send_due
 
 from .common import PYTHON, ROOT, Result, settings_for, verdict
-from .daemon import far_slots
+from .daemon import far_slots, status_field
 from .history import build
 from .publish import queue_posts
 
@@ -215,7 +215,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _dashboard_process(folder: Path, database: Path) -> Iterator[str]:
+def _dashboard_process(folder: Path, database: Path) -> Iterator[tuple[str, int]]:
     port = _free_port()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -253,7 +253,7 @@ def _dashboard_process(folder: Path, database: Path) -> Iterator[str]:
                 time.sleep(0.2)
         else:
             raise RuntimeError("dashboard did not start")
-        yield base
+        yield base, process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
@@ -295,7 +295,7 @@ def _dashboard(tmp: Path, history: Path) -> list[Result]:
     folder.mkdir()
     database = _copy(history, folder / "appeals.db")
     results = []
-    with _dashboard_process(folder, database) as base:
+    with _dashboard_process(folder, database) as (base, pid):
         login, _ = _median_seconds(requests.Session(), f"{base}/login")
         session = _signed_in(base)
         for page in PAGES:
@@ -313,11 +313,11 @@ def _dashboard(tmp: Path, history: Path) -> list[Result]:
                     raw={"seconds": seconds, "baseline_seconds": login, "bytes": size},
                 )
             )
-        results.append(_load(base, session))
+        results.append(_load(base, session, pid))
     return results
 
 
-def _load(base: str, signed_in: requests.Session) -> Result:
+def _load(base: str, signed_in: requests.Session, pid: int) -> Result:
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -347,6 +347,7 @@ def _load(base: str, signed_in: requests.Session) -> Result:
         thread.start()
     for thread in threads:
         thread.join(timeout=LOAD_SECONDS + 120)
+    peak_kib = status_field(pid, "VmHWM")
     latencies.sort()
     p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("inf")
     median = statistics.median(latencies) if latencies else float("inf")
@@ -358,6 +359,12 @@ def _load(base: str, signed_in: requests.Session) -> Result:
         target=f"no error, p99 <= {P99_TARGET_S:g} s",
         verdict=verdict(not errors and p99 <= P99_TARGET_S),
         detail=f"{len(latencies):,} requests, {len(errors)} errors"
-        + (f" (first: {errors[0]})" if errors else ""),
-        raw={"p99_seconds": p99, "median_seconds": median, "requests": len(latencies)},
+        + (f" (first: {errors[0]})" if errors else "")
+        + f"; the dashboard's peak memory {peak_kib / 1024:.0f} MB",
+        raw={
+            "p99_seconds": p99,
+            "median_seconds": median,
+            "requests": len(latencies),
+            "peak_rss_kib": peak_kib,
+        },
     )
