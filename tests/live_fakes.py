@@ -42,6 +42,7 @@ from bot.posts.planner import plan_posts
 from bot.posts.queue import enqueue, store_item
 from bot.sending.publishing import SlotReport, run_slot
 from bot.status import gather_status
+from tests import factories
 from tests.photo_site import file_site, photo_site
 
 # Distinctive values: any of them turning up in a database, log or error is a leak.
@@ -185,16 +186,8 @@ def facebook_publisher(settings: Settings, clock: Clock, timeout: float = 5.0) -
 
 
 def make_item(n: int, **fields: Any) -> Item:
-    values: dict[str, Any] = {
-        "id": f"appeal-{n}",
-        "kind": "appeal",
-        "title": f"Person {n}, 15, missing from Leeds",
-        "summary": "Last seen on Monday wearing a blue coat.",
-        "link": f"https://charity.example/appeals/{n}",
-        "status": "missing",
-    }
-    values.update(fields)
-    return Item(**values)
+    """:func:`tests.factories.make_item`, with the id a feed's guid would give: ``appeal-<n>``."""
+    return factories.make_item(n, **{"id": f"appeal-{n}", **fields})
 
 
 def queue_items(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -21,20 +22,14 @@ from bot.fakes.facebook_server import (
     load_specs,
     parse_fields,
 )
+from tests.live_fakes import Clock
 
 PAGE, TOKEN = "1000000001", "sandbox-page-token"
 OTHER_PAGE, OTHER_TOKEN = "2000000002", "other-page-token"
 
 
-class Clock:
-    def __init__(self, start: float = 1_750_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-
-_CLOCK = Clock()
+CLOCK_START = datetime.fromtimestamp(1_750_000_000, UTC)
+_CLOCK = Clock(CLOCK_START)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +42,7 @@ def _server() -> Iterator[FakeFacebook]:
 
 @pytest.fixture
 def clock() -> Clock:
-    _CLOCK.now = Clock().now
+    _CLOCK.set(CLOCK_START)
     return _CLOCK
 
 

@@ -6,6 +6,7 @@ import base64
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -20,23 +21,14 @@ from bot.fakes.x_server import (
     public_metrics,
     validate,
 )
+from tests.live_fakes import Clock
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 
 
-class Clock:
-    """A clock tests move by hand."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(datetime.fromtimestamp(1_700_000_000, UTC))
 
 
 @pytest.fixture

@@ -31,24 +31,15 @@ from bot.fakes.facebook_server import (
 )
 from bot.platforms.base import Metrics, PostRequest, Publisher
 from bot.platforms.facebook import FacebookPublisher, classify_error, rate_limit_retry_at
+from tests.live_fakes import Clock
 
 MAIN, MAIN_TOKEN = "1000000001", "main-page-secret-token"
 NORTH, NORTH_TOKEN = "2000000002", "north-page-secret-token"
 TOKENS = (MAIN_TOKEN, NORTH_TOKEN)
 
 
-class Clock:
-    def __init__(self, start: float = 1_750_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def utc(self) -> datetime:
-        return datetime.fromtimestamp(self.now, UTC)
-
-
-_CLOCK = Clock()
+CLOCK_START = datetime.fromtimestamp(1_750_000_000, UTC)
+_CLOCK = Clock(CLOCK_START)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +54,7 @@ def _server() -> Iterator[FakeFacebook]:
 
 @pytest.fixture
 def clock() -> Clock:
-    _CLOCK.now = Clock().now
+    _CLOCK.set(CLOCK_START)
     return _CLOCK
 
 

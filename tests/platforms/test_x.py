@@ -34,6 +34,7 @@ from bot.posts.queue import enqueue, list_posts, store_item
 from bot.sending.publishing import run_slot
 from tests.factories import NOW as ITEM_NOW
 from tests.factories import make_item, make_settings
+from tests.live_fakes import Clock
 from tests.photo_site import file_site
 
 # Distinctive credentials, so a leak into any error text is easy to spot.
@@ -66,17 +67,9 @@ def images() -> Iterator[str]:
         yield url
 
 
-class Clock:
-    def __init__(self, now: float = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(datetime.fromtimestamp(NOW, UTC))
 
 
 @pytest.fixture

@@ -2,21 +2,26 @@
 victor, viewer) and its dashboard on a frozen clock (a module overrides ``settings`` or ``app``
 for other settings or publishers). The browser tests share one Chromium for the whole run:
 Debian's, never one from ``playwright install``. Each test gets a fresh context (its own
-cookies and storage)."""
+cookies and storage), and ``base_url``, the dashboard of the module's ``runtime`` under
+waitress."""
 
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlite_utils
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from waitress.server import create_server
 
 from bot.core.db import open_db
 from bot.core.settings import Settings
+from bot.runtime import Runtime
 from bot.web import create_app
 from bot.web.users import add_user
 from tests.factories import NOW, make_settings
@@ -90,3 +95,28 @@ def db(settings: Settings, _with_users: Path) -> sqlite_utils.Database:
 @pytest.fixture
 def app(settings: Settings, db: sqlite_utils.Database) -> Flask:
     return create_app(settings, clock=lambda: NOW, testing=True)
+
+
+def stop_waitress(server: Any, thread: threading.Thread) -> None:
+    """Close waitress's sockets from its own loop thread (closing them from another thread
+    races its select() into EBADF); an empty socket map ends the loop."""
+
+    def close_all() -> None:
+        for channel in list(server._map.values()):
+            channel.close()
+
+    server.trigger.pull_trigger(close_all)
+    thread.join(timeout=5)
+    server.task_dispatcher.shutdown()
+    assert not thread.is_alive(), "waitress did not stop"
+
+
+@pytest.fixture
+def base_url(runtime: Runtime) -> Iterator[str]:
+    """The dashboard under waitress (as ``run_bot.py web`` serves it) on a free port."""
+    app = create_app(runtime.settings, runtime.publishers)
+    server: Any = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    stop_waitress(server, thread)

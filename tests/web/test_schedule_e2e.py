@@ -8,7 +8,6 @@ import json
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,15 +15,13 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, expect
-from waitress.server import create_server
 
 from bot.core.db import open_db
 from bot.posts.manual import ManualPost, add_manual
 from bot.runtime import Runtime, start_runtime
-from bot.web import create_app
 from bot.web.users import add_user
 from tests.factories import make_settings
-from tests.web.test_web_e2e import PASSWORD, card_of, shot, sign_in, stop_waitress
+from tests.web.test_web_e2e import PASSWORD, card_of, shot, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {"PLATFORMS": "x,facebook", "POST_SLOTS": "09:00,12:30,18:30", "POSTS_PER_SLOT": "2"}
@@ -43,16 +40,6 @@ def runtime(tmp_path: Path) -> Iterator[Runtime]:
             add_manual(db, runtime.settings, ManualPost(kind="appeal", title=title), now)
         db.close()
         yield runtime
-
-
-@pytest.fixture
-def base_url(runtime: Runtime) -> Iterator[str]:
-    app = create_app(runtime.settings, runtime.publishers)
-    server: Any = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    stop_waitress(server, thread)
 
 
 def schedule_json(runtime: Runtime, tmp_path: Path) -> dict[str, Any]:

@@ -23,10 +23,9 @@ from bot.appeals.lifecycle import close_appeal
 from bot.core.db import open_db
 from bot.posts.manual import ManualPost, add_manual
 from bot.runtime import Runtime
-from tests.web.test_web_e2e import (  # noqa: F401  (fixtures)
+from tests.web.test_web_e2e import (  # noqa: F401  (its runtime fixture)
     PASSWORD,
     SCREENSHOTS,
-    base_url,
     runtime,
 )
 
@@ -102,7 +101,7 @@ def pages(runtime: Runtime, base_url: str) -> Iterator[dict[str, str]]:  # noqa:
     }
 
 
-def sign_in(page: Page, base_url: str) -> None:  # noqa: F811
+def sign_in(page: Page, base_url: str) -> None:
     page.goto(f"{base_url}/login")
     page.get_by_label("User name").fill("casey")
     page.get_by_label("Password").fill(PASSWORD)
@@ -143,7 +142,7 @@ def too_small(page: Page) -> tuple[int, list[str]]:
 
 def test_every_page_passes_axe_fits_a_phone_and_is_screenshotted(
     browser: BrowserContext,
-    base_url: str,  # noqa: F811
+    base_url: str,
     pages: dict[str, str],
     axe_source: str,
 ) -> None:
@@ -183,7 +182,7 @@ def test_every_page_passes_axe_fits_a_phone_and_is_screenshotted(
 
 def test_a_withdrawal_with_the_keyboard_alone_on_a_phone(
     browser: BrowserContext,
-    base_url: str,  # noqa: F811
+    base_url: str,
     pages: dict[str, str],
     runtime: Runtime,  # noqa: F811
 ) -> None:

@@ -13,7 +13,6 @@ Chromium comes from Debian (``apt-get install chromium``, done by ``make test``)
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,13 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
-from waitress.server import create_server
 
 from bot.core.clock import to_iso
 from bot.core.db import open_db
 from bot.polling import poll_feeds
 from bot.runtime import Runtime, start_runtime
-from bot.web import create_app
 from bot.web.users import add_user
 from tests.factories import make_settings
 
@@ -67,31 +64,6 @@ def runtime(tmp_path: Path, feed_server: FeedServer) -> Iterator[Runtime]:
         poll_feeds(db, runtime.settings, datetime.now(UTC))
         db.close()
         yield runtime
-
-
-def stop_waitress(server: Any, thread: threading.Thread) -> None:
-    """Close waitress's sockets from its own loop thread (closing them from another thread
-    races its select() into EBADF); an empty socket map ends the loop."""
-
-    def close_all() -> None:
-        for channel in list(server._map.values()):
-            channel.close()
-
-    server.trigger.pull_trigger(close_all)
-    thread.join(timeout=5)
-    server.task_dispatcher.shutdown()
-    assert not thread.is_alive(), "waitress did not stop"
-
-
-@pytest.fixture
-def base_url(runtime: Runtime) -> Iterator[str]:
-    """The dashboard under waitress (as ``run_bot.py web`` serves it) on a free port."""
-    app = create_app(runtime.settings, runtime.publishers)
-    server: Any = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    stop_waitress(server, thread)
 
 
 def shot(page: Page, name: str) -> None:
