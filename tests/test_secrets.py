@@ -9,6 +9,7 @@ Then every byte it wrote is searched for those values.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,26 +17,25 @@ import pytest
 from bot.cli import main
 from bot.core.db import open_db
 from bot.core.settings import VARIABLES
-from bot.fakes.facebook_server import FakeFacebook
-from bot.fakes.x_server import FakeX
 from tests.live_fakes import SECRETS, fake_facebook, fake_x, live_env
+
+
+def live_cli(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> Callable[..., int]:
+    """The CLI in process, its settings ``env`` alone (no setting of the host's) and logging
+    at DEBUG, the level likeliest to carry a secret."""
+    for variable in VARIABLES:
+        monkeypatch.delenv(variable.name, raising=False)
+    for name, value in {**env, "LOG_LEVEL": "DEBUG"}.items():
+        monkeypatch.setenv(name, value)
+    return lambda *args: main(["--env-file", os.devnull, *args])
 
 
 def test_no_secret_reaches_the_database_the_log_or_the_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     database = tmp_path / "secrets.db"
-    for variable in VARIABLES:
-        monkeypatch.delenv(variable.name, raising=False)
     with fake_x() as x, fake_facebook() as facebook:
-        assert isinstance(x, FakeX) and isinstance(facebook, FakeFacebook)
-        for name, value in live_env(database, x, facebook).items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("LOG_LEVEL", "DEBUG")
-
-        def cli(*args: str) -> int:
-            return main(["--env-file", os.devnull, *args])
-
+        cli = live_cli(monkeypatch, live_env(database, x, facebook))
         for n in range(1, 5):
             title = f"Person {n}, 15, missing from Leeds"
             link = f"https://charity.example/appeals/{n}"
@@ -79,23 +79,11 @@ def test_no_secret_reaches_the_database_the_log_or_the_output(
 def test_no_bluesky_or_mastodon_secret_or_session_token_leaks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.fakes.bluesky_server import FakeBluesky
-    from bot.fakes.mastodon_server import FakeMastodon
     from tests.live_fakes import BSKY_PASSWORD, MASTODON_TOKEN, fake_bluesky, fake_mastodon
 
     database = tmp_path / "secrets.db"
-    for variable in VARIABLES:
-        monkeypatch.delenv(variable.name, raising=False)
     with fake_bluesky() as bluesky, fake_mastodon() as mastodon:
-        assert isinstance(bluesky, FakeBluesky) and isinstance(mastodon, FakeMastodon)
-        env = live_env(database, bluesky=bluesky, mastodon=mastodon)
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("LOG_LEVEL", "DEBUG")
-
-        def cli(*args: str) -> int:
-            return main(["--env-file", os.devnull, *args])
-
+        cli = live_cli(monkeypatch, live_env(database, bluesky=bluesky, mastodon=mastodon))
         for n in range(1, 4):
             link = f"https://charity.example/appeals/{n}"
             assert cli("add", "--title", f"Person {n}, 15, missing", "--link", link) == 0
