@@ -11,6 +11,7 @@ and could break their page. ``TRACKING=0`` leaves every link as it is.
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
@@ -46,14 +47,31 @@ def _own_domains(tracking_domains: tuple[str, ...], feed_urls: tuple[str, ...]) 
 def is_own_link(url: str, domains: tuple[str, ...]) -> bool:
     """True for an http(s) link on one of ``domains`` or a subdomain of one (cached: an item's
     link is asked about once for each platform)."""
+    hostname = http_hostname(url)
+    if not hostname:
+        return False
+    host = _bare(hostname)
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+# "http(s)://host[:port]" followed by a path, query, fragment or nothing, in plain ASCII: the
+# host is what urlsplit's hostname would give, without its cost (a poll asks for every link).
+_PLAIN_HTTP_HOST = re.compile(r"https?://([A-Za-z0-9.-]+)(?::[0-9]*)?(?=[/?#]|\Z)", re.IGNORECASE)
+
+
+def http_hostname(url: str) -> str | None:
+    """The lower-case host of an http(s) ``url`` (``urlsplit(url).hostname``); None for any
+    other scheme, no host, or a URL urllib cannot read."""
+    plain = _PLAIN_HTTP_HOST.match(url)
+    if plain:
+        return plain.group(1).lower()
     try:
         parts = urlsplit(url)
     except ValueError:
-        return False
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return False
-    host = _bare(parts.hostname)
-    return any(host == d or host.endswith("." + d) for d in domains)
+        return None
+    if parts.scheme.lower() not in ("http", "https"):
+        return None
+    return parts.hostname or None
 
 
 # A feed id is written by whoever controls the site and may be thousands of characters long; in

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.settings import Settings
 from bot.posts.planner import plan_posts
-from bot.posts.tracking import own_domains, tracked_link
+from bot.posts.tracking import http_hostname, own_domains, tracked_link
 from tests.factories import NOW, make_item, make_settings
 
 FEEDS = {
@@ -161,3 +161,36 @@ def test_a_link_too_long_for_x_sends_the_words_without_it(tmp_path: Path) -> Non
     item = make_item(8, link="https://charity.org.uk/a?" + "q" * 5000)
     (x_post,) = [p for p in plan_posts(item, settings, NOW) if p.platform == "x"]
     assert "Person 8" in x_post.text and x_post.link is None
+
+
+def _hostname_by_urlsplit(url: str) -> str | None:
+    """What is_own_link read before the plain-URL shortcut: urlsplit for every link."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https"):
+        return None
+    return parts.hostname or None
+
+
+_URL_PIECES = st.lists(
+    st.sampled_from(["http", "HTTPS", "ftp", "://", ":", "//", "/", "Charity.Example", "www.",
+                     "a-b.org.uk", "host.", ":8080", ":", "@", "user:pw@", "[::1]", "[bad", "?q=1",
+                     "#f", " ", "\t", "\n", "é", "%41", "..", "x"]),
+    max_size=8,
+).map("".join)  # fmt: skip
+
+
+_SHAPED_URLS = st.tuples(
+    st.sampled_from(["http", "https", "HTTP", "hTTps", "ftp", "http "]),
+    st.text(st.sampled_from("aB.-0é_@[]:"), max_size=6),
+    st.sampled_from(["", ":", ":80", ":x", ":8 0"]),
+    st.sampled_from(["", "/", "?", "#", "/p", " ", "\t", "\\", ";"]),
+).map(lambda parts: f"{parts[0]}://{''.join(parts[1:])}")
+
+
+@settings(max_examples=500)
+@given(_URL_PIECES | _SHAPED_URLS | st.text(max_size=40))
+def test_plain_url_host_is_what_urlsplit_reads(url: str) -> None:
+    assert http_hostname(url) == _hostname_by_urlsplit(url)
