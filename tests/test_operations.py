@@ -163,4 +163,4 @@ def test_health_fails_with_no_daemon_and_restore_then_works(tmp_path: Path) -> N
     db = open_db(bot.database)
     assert db.execute("SELECT COUNT(*) FROM feeds").fetchone()[0] == 0
     db.close()
-    assert (tmp_path / "appeals.db.before-restore").exists()
+    assert len(list(tmp_path.glob("appeals.db.before-restore-*Z"))) == 1

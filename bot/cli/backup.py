@@ -16,8 +16,7 @@ def backup_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "path",
         nargs="?",
-        type=Path,
-        help="file to write, or a folder to write appeals-<UTC time>.db in",
+        help="file to write, or a folder (must exist) to write appeals-<UTC time>.db in",
     )
     parser.add_argument(
         "--prune",
@@ -40,6 +39,8 @@ def backup(settings: Settings, args: argparse.Namespace) -> int:
             f"deleted {len(gone)} backup(s) older than {settings.retention_days} days"
             f" (RETENTION_DAYS) from {args.prune}"
         )
+        for path in gone:
+            print(f"  {path.name}")
         return 0
     written = backups.backup(Path(settings.database_path), args.path, utcnow())
     print(f"backed up {settings.database_path} to {written}")
@@ -52,11 +53,18 @@ def restore_arguments(parser: argparse.ArgumentParser) -> None:
 
 def restore(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core import backup as backups
+    from bot.core.clock import utcnow
 
-    kept = backups.restore(args.path, Path(settings.database_path))
-    print(f"restored {settings.database_path} from {args.path}")
-    if kept is not None:
-        print(f"the database it replaced is kept as {kept}")
+    database = Path(settings.database_path).resolve()
+    kept = backups.restore(args.path, database, utcnow())
+    print(f"restored {database} from {args.path}")
+    if kept is None:
+        print(f"there was no database at {database} (DATABASE_PATH) before")
+    else:
+        print(
+            f"the database it replaced is kept as {kept}: delete it once all is well"
+            " (it holds appeals that RETENTION_DAYS would purge)"
+        )
     return 0
 
 

@@ -11,8 +11,10 @@ Only files named like :func:`backup_name` makes are ever deleted.
 
 :func:`restore` replaces the database with a copy, refusing while a daemon runs on it (and
 holding the daemon lock meanwhile, so none starts halfway). The copy is checked first
-(``PRAGMA integrity_check``, appeal-bot's tables, a schema version this release knows), and
-the database it replaces is kept beside it as ``<name>.before-restore``.
+(``PRAGMA integrity_check``, appeal-bot's tables, a schema version this release knows) and
+copied in beside the database before anything is moved, so a failed copy (a full disk) leaves
+the database as it was. The database it replaces is kept as ``<name>.before-restore-<UTC time>``,
+never overwriting an earlier one: restoring that file undoes the restore and loses nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ from bot.core.lock import DaemonLock
 from bot.core.migrations import LATEST, version_of
 
 BACKUP_PATTERN = re.compile(r"^appeals-(\d{8}T\d{6}Z)\.db$")
+# What a backup killed half-way leaves behind (see :func:`backup`): a hidden partial copy, with
+# the journal SQLite keeps beside it.
+PARTIAL_PATTERN = re.compile(r"^\.appeals-(\d{8}T\d{6}Z)\.db\.partial(?:-journal|-wal|-shm)?$")
+TIME_FORMAT = "%Y%m%dT%H%M%SZ"
 PAGES_PER_STEP = 1024  # copied between yields to the daemon's writes
 
 
@@ -37,18 +43,22 @@ class BackupError(AppealBotError):
 
 def backup_name(now: datetime) -> str:
     """``appeals-20261125T031500Z.db``: sorts by time, and :func:`prune` knows it by its name."""
-    return f"appeals-{now:%Y%m%dT%H%M%SZ}.db"
+    return f"appeals-{now:{TIME_FORMAT}}.db"
 
 
-def backup(database: Path, destination: Path, now: datetime) -> Path:
-    """Copy ``database`` to ``destination`` (a file, or a folder to put :func:`backup_name` in).
+def backup(database: Path, destination: Path | str, now: datetime) -> Path:
+    """Copy ``database`` to ``destination`` (a file, or a folder to put :func:`backup_name` in;
+    text ending in ``/`` names a folder, which must exist).
 
     Returns the path written. Raises :class:`BackupError` if the database is missing or the
     destination exists already or cannot be written.
     """
     if not database.exists():
         raise BackupError(f"no database at {database} (DATABASE_PATH)")
-    target = destination / backup_name(now) if destination.is_dir() else destination
+    folder = Path(destination)
+    if str(destination).endswith(os.sep) and not folder.is_dir():
+        raise BackupError(f"folder {folder} does not exist")
+    target = folder / backup_name(now) if folder.is_dir() else folder
     if target.exists():
         raise BackupError(f"{target} exists already: choose a new name")
     if not target.parent.is_dir():
@@ -57,15 +67,7 @@ def backup(database: Path, destination: Path, now: datetime) -> Path:
     try:
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.close(fd)
-        source, copy = sqlite3.connect(database), sqlite3.connect(partial)
-        try:
-            with copy:
-                source.backup(copy, pages=PAGES_PER_STEP)
-            # One file, not a WAL beside it: the copy is complete on its own.
-            copy.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            copy.close()
-            source.close()
+        _copy_database(database, partial, PAGES_PER_STEP)
         os.chmod(partial, 0o600)
         os.replace(partial, target)
     except (OSError, sqlite3.Error) as error:
@@ -75,20 +77,21 @@ def backup(database: Path, destination: Path, now: datetime) -> Path:
 
 
 def prune(folder: Path, retention_days: int, now: datetime) -> list[Path]:
-    """Delete the backups in ``folder`` taken more than ``retention_days`` before ``now``.
+    """Delete the backups in ``folder`` taken more than ``retention_days`` before ``now``, and
+    what interrupted backups of that age left (``.appeals-<time>.db.partial``).
 
-    Returns the files deleted, oldest first. The time is read from the name, not the file's
-    mtime (which a copy to another disk would reset).
+    Returns the files deleted, by name. The time is read from the name, not the file's mtime
+    (which a copy to another disk would reset).
     """
     if not folder.is_dir():
         raise BackupError(f"{folder} is not a folder")
     cutoff = now - timedelta(days=retention_days)
     old = []
     for path in sorted(folder.iterdir()):
-        match = BACKUP_PATTERN.match(path.name)
+        match = BACKUP_PATTERN.match(path.name) or PARTIAL_PATTERN.match(path.name)
         if not match or not path.is_file():
             continue
-        taken = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=now.tzinfo)
+        taken = datetime.strptime(match.group(1), TIME_FORMAT).replace(tzinfo=now.tzinfo)
         if taken < cutoff:
             path.unlink()
             old.append(path)
@@ -121,35 +124,67 @@ def check_copy(path: Path) -> None:
         )
 
 
-def restore(copy: Path, database: Path) -> Path | None:
-    """Replace ``database`` with ``copy``; returns where the old database was kept, if any.
+def _copy_database(source_path: Path, target_path: Path, pages: int = -1) -> None:
+    """Copy with SQLite's online backup API into ``target_path`` (an existing 0600 file), as one
+    file with no WAL beside it. Raises :class:`sqlite3.Error` or :class:`OSError`."""
+    source, target = sqlite3.connect(source_path), sqlite3.connect(target_path)
+    try:
+        with target:
+            source.backup(target, pages=pages)
+        # One file, not a WAL beside it: the copy is complete on its own.
+        target.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        target.close()
+        source.close()
+
+
+def _fold_wal(database: Path) -> bool:
+    """Checkpoint ``database``'s WAL into it; False if it cannot be (a damaged database)."""
+    try:
+        conn = sqlite3.connect(database)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return True
+
+
+def restore(copy: Path, database: Path, now: datetime) -> Path | None:
+    """Replace ``database`` with ``copy``; returns where the old database was kept
+    (``<name>.before-restore-<now, UTC>``), or None if there was none.
 
     Raises :class:`bot.core.errors.DaemonAlreadyRunning` while a daemon runs on ``database``,
-    and :class:`BackupError` for a copy that is not sound (the database is then untouched).
+    and :class:`BackupError` for a copy that is not sound, is the database itself, or cannot be
+    copied (the database is then untouched).
     """
     check_copy(copy)
+    if database.exists() and os.path.samefile(copy, database):
+        raise BackupError(f"{copy} is the database itself: name a backup to restore")
+    kept = database.with_name(f"{database.name}.before-restore-{now:{TIME_FORMAT}}")
+    if kept.exists():
+        raise BackupError(f"{kept} exists already: try again in a second")
     with DaemonLock(database):
-        kept = None
-        if database.exists():
-            kept = database.with_name(f"{database.name}.before-restore")
-            source = sqlite3.connect(database)
-            try:
-                # Folds the WAL in, so the kept file is the whole database on its own.
-                source.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                source.close()
+        partial = database.with_name(f".{database.name}.restoring")
+        try:
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.close(fd)
+            _copy_database(copy, partial)
+        except (OSError, sqlite3.Error) as error:
+            for leftover in (partial, Path(f"{partial}-journal")):
+                leftover.unlink(missing_ok=True)
+            raise BackupError(f"restore from {copy} failed: {error}") from None
+        had_database = database.exists()
+        if had_database:
+            # Folded in, the WAL's writes go with the kept file; a damaged database that cannot
+            # fold it keeps its WAL beside it under the kept name, so nothing of it is lost.
+            folded = _fold_wal(database)
             os.replace(database, kept)
+            wal = Path(f"{database}-wal")
+            if not folded and wal.exists():
+                os.replace(wal, Path(f"{kept}-wal"))
         for suffix in ("-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
-        partial = database.with_name(f".{database.name}.restoring")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.close(fd)
-        source, target = sqlite3.connect(copy), sqlite3.connect(partial)
-        try:
-            with target:
-                source.backup(target)
-        finally:
-            source.close()
-            target.close()
         os.replace(partial, database)
-    return kept
+    return kept if had_database else None

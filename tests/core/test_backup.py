@@ -100,8 +100,8 @@ def test_restore_refuses_a_damaged_foreign_or_newer_copy(tmp_path: Path) -> None
     sqlite3.connect(newer).execute(f"PRAGMA user_version = {LATEST + 1}").connection.close()
     for copy, words in [(junk, "not a database"), (foreign, "not an appeal-bot"), (newer, "newer")]:
         with pytest.raises(BackupError, match=words):
-            restore(copy, database)
-    assert not (tmp_path / "appeals.db.before-restore").exists()
+            restore(copy, database, NOW)
+    assert not list(tmp_path.glob("*.before-restore*"))
 
 
 def test_restore_waits_for_no_daemon(tmp_path: Path) -> None:
@@ -109,5 +109,99 @@ def test_restore_waits_for_no_daemon(tmp_path: Path) -> None:
     open_db(database).close()
     copy = backup(database, tmp_path / "copy.db", NOW)
     with DaemonLock(database), pytest.raises(DaemonAlreadyRunning):
-        restore(copy, database)
-    assert restore(copy, database) == tmp_path / "appeals.db.before-restore"
+        restore(copy, database, NOW)
+    kept = tmp_path / "appeals.db.before-restore-20261125T031500Z"
+    assert restore(copy, database, NOW) == kept
+
+
+def _feeds(database: Path) -> int:
+    conn = sqlite3.connect(database)
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM feeds").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _database_with_a_feed(database: Path, url: str = "https://a.example/feed") -> None:
+    db = open_db(database)
+    db.execute("INSERT INTO feeds (url, kind) VALUES (?, 'appeal')", [url])
+    db.close()
+
+
+def test_restore_refuses_the_database_itself(tmp_path: Path) -> None:
+    # Restoring appeals.db onto itself once left an empty database in its place.
+    database = tmp_path / "appeals.db"
+    _database_with_a_feed(database)
+    with pytest.raises(BackupError, match="is the database itself"):
+        restore(database, database, NOW)
+    assert _feeds(database) == 1
+    assert not list(tmp_path.glob("*.before-restore*"))
+
+
+def test_undoing_a_restore_keeps_every_database(tmp_path: Path) -> None:
+    # Restoring the kept copy (undoing a restore) once overwrote it with the database it was
+    # meant to bring back: the original database was lost.
+    database = tmp_path / "appeals.db"
+    _database_with_a_feed(database)
+    empty = tmp_path / "empty.db"
+    open_db(empty).close()
+    kept = restore(empty, database, NOW)
+    assert kept is not None and kept.name == "appeals.db.before-restore-20261125T031500Z"
+    assert _feeds(database) == 0
+    later = NOW + timedelta(minutes=5)
+    kept_again = restore(kept, database, later)
+    assert kept_again is not None and kept_again != kept
+    assert _feeds(database) == 1  # the original is back
+    assert _feeds(kept) == 1 and _feeds(kept_again) == 0  # and nothing was lost
+    with pytest.raises(BackupError, match="exists already"):
+        restore(kept, database, later)  # the same second: never overwrites a kept database
+    assert _feeds(kept_again) == 0
+
+
+def test_restore_over_a_damaged_database_keeps_it(tmp_path: Path) -> None:
+    # The case a restore is for: the database no longer opens. Once a traceback.
+    database = tmp_path / "appeals.db"
+    database.write_bytes(b"damaged beyond repair" * 200)
+    copy = tmp_path / "copy.db"
+    _database_with_a_feed(copy)
+    kept = restore(copy, database, NOW)
+    assert kept is not None and kept.read_bytes() == b"damaged beyond repair" * 200
+    assert _feeds(database) == 1
+
+
+def test_a_failed_restore_leaves_the_database_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "appeals.db"
+    _database_with_a_feed(database)
+    copy = tmp_path / "copy.db"
+    open_db(copy).close()
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(backups, "_copy_database", disk_full)
+    with pytest.raises(BackupError, match="disk is full"):
+        restore(copy, database, NOW)
+    assert _feeds(database) == 1
+    assert not list(tmp_path.glob("*restor*"))  # no partial copy, nothing moved aside
+
+
+def test_a_folder_named_with_a_slash_must_exist(tmp_path: Path) -> None:
+    # `backup /var/backups/appeal-bot/` with the folder missing once wrote a file of that name.
+    database = tmp_path / "appeals.db"
+    open_db(database).close()
+    with pytest.raises(BackupError, match=r"folder .*missing does not exist"):
+        backup(database, f"{tmp_path}/missing/", NOW)
+    assert not (tmp_path / "missing").exists()
+
+
+def test_prune_reaches_the_leftovers_of_an_interrupted_backup(tmp_path: Path) -> None:
+    # A backup killed half-way leaves a hidden partial copy, personal data included.
+    old, new = backup_name(NOW - timedelta(days=40)), backup_name(NOW)
+    names = [f".{old}.partial", f".{old}.partial-journal", f".{new}.partial", ".notes.partial"]
+    for name in names:
+        (tmp_path / name).write_text("")
+    gone = prune(tmp_path, 30, NOW)
+    assert sorted(p.name for p in gone) == sorted(names[:2])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[2:])
