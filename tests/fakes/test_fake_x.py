@@ -26,16 +26,27 @@ from tests.live_fakes import Clock
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 
 
+_CLOCK = Clock(datetime.fromtimestamp(1_700_000_000, UTC))
+
+
+@pytest.fixture(scope="module")
+def _server() -> Iterator[FakeX]:
+    """One fake a module, reset for each test: starting and stopping one costs more."""
+    with FakeX(clock=_CLOCK) as server:
+        yield server
+
+
 @pytest.fixture
 def clock() -> Clock:
-    return Clock(datetime.fromtimestamp(1_700_000_000, UTC))
+    _CLOCK.set(datetime.fromtimestamp(1_700_000_000, UTC))
+    return _CLOCK
 
 
 @pytest.fixture
-def fake(clock: Clock) -> Iterator[FakeX]:
-    with FakeX(clock=clock) as server:
-        assert isinstance(server, FakeX)
-        yield server
+def fake(_server: FakeX, clock: Clock) -> Iterator[FakeX]:
+    _server.reset()
+    yield _server
+    _server.reset()
 
 
 def oauth(key: str = "sandbox-key", token: str = "sandbox-token") -> Any:
