@@ -176,6 +176,7 @@ class FakeServer:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._release = threading.Event()
+        self._generation = 0  # moved on by forget_in_flight
 
     # --- lifecycle -------------------------------------------------------------------------
     @property
@@ -225,6 +226,14 @@ class FakeServer:
         with self._lock:
             self._faults.clear()
 
+    def forget_in_flight(self) -> None:
+        """For ``reset``: end every hold, and drop the requests still being answered (in a slow
+        fault's delay) rather than let them reach the platform after it: one running fake serves
+        many tests, and a post a timed-out client left behind must not land in the next test."""
+        with self._lock:
+            self._generation += 1
+        self.release_holds()
+
     def release_holds(self) -> None:
         """End every hold now: held answers go out, requests held before handling are dropped."""
         with self._lock:
@@ -261,6 +270,7 @@ class FakeServer:
             return self._control(request), False
         with self._lock:
             self.requests.append(request)
+            generation = self._generation
         fault = self._take_fault(request)
         if fault and fault.delay:
             time.sleep(fault.delay)
@@ -269,6 +279,8 @@ class FakeServer:
         if fault and fault.response is not None:
             return fault.response, False
         with self._lock:
+            if generation != self._generation:
+                return FakeResponse(503), True  # reset meanwhile: a finished test's request
             response = self.route(request)
         if fault and fault.hold_after:
             self._hold(fault.hold_after)

@@ -269,7 +269,7 @@ class FakeBluesky(FakeServer):
     # --- test controls ---------------------------------------------------------------------
     def reset(self) -> None:
         """Forget posts, blobs, sessions, faults and requests (one running fake, many tests)."""
-        self.release_holds()
+        self.forget_in_flight()
         with self._lock:
             self.posts.clear()
             self.blobs.clear()

@@ -285,7 +285,7 @@ class FakeFacebook(FakeServer):
     def reset(self) -> None:
         """Forget every post, queued fault and logged request, so one running fake serves many
         tests (starting and stopping a server costs up to half a second each time)."""
-        self.release_holds()
+        self.forget_in_flight()
         with self._lock:
             self.posts.clear()
             self.photos.clear()

@@ -254,7 +254,7 @@ class FakeMastodon(FakeServer):
 
     # --- test controls ---------------------------------------------------------------------
     def reset(self) -> None:
-        self.release_holds()
+        self.forget_in_flight()
         with self._lock:
             self.statuses.clear()
             self.media.clear()

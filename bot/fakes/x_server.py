@@ -417,7 +417,7 @@ class FakeX(FakeServer):
     def reset(self) -> None:
         """Forget every post, medium, queued fault and logged request, so one running fake
         serves many tests; held requests are released."""
-        self.release_holds()
+        self.forget_in_flight()
         with self._lock:
             self.posts.clear()
             self.media.clear()

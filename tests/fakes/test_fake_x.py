@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +22,7 @@ from bot.fakes.x_server import (
     public_metrics,
     validate,
 )
-from tests.live_fakes import Clock
+from tests.live_fakes import Clock, wait_for
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 
@@ -314,3 +315,25 @@ def test_json_media_upload_and_bad_json(fake: FakeX) -> None:
         fake, "POST", "/2/tweets", data=b"{not json", headers={"Content-Type": "application/json"}
     )
     assert_invalid(broken, "not valid JSON")
+
+
+def test_a_request_still_in_a_slow_delay_at_a_reset_never_lands(fake: FakeX) -> None:
+    """One fake serves many tests: a post a timed-out client left in a slow fault's delay must
+    not appear after the reset, in the next test (the same holds for every fake: base.py)."""
+    fake.slow_seconds = 0.2
+    fake.inject_named("slow")
+    outcome: list[requests.Response | requests.ConnectionError] = []
+
+    def post() -> None:
+        try:
+            outcome.append(call(fake, "POST", "/2/tweets", json={"text": "left behind"}))
+        except requests.ConnectionError as dropped:
+            outcome.append(dropped)
+
+    thread = threading.Thread(target=post)
+    thread.start()
+    assert wait_for(lambda: bool(fake.requests), 5)  # it is in the delay now
+    fake.reset()
+    thread.join(10)
+    assert isinstance(outcome[0], requests.ConnectionError), outcome
+    assert fake.posts == {}
