@@ -81,14 +81,31 @@ def _write_array(rows: Iterable[Any]) -> None:
     write("[]" if first else "]")
 
 
+SQLITE_MAX_INTEGER = 2**63 - 1  # a bigger --limit or --offset cannot reach the query
+
+
 def check_paging(args: argparse.Namespace) -> None:
-    """One line for a negative --limit or --offset (argparse takes any whole number)."""
+    """One line for a --limit or --offset SQLite cannot take (argparse takes any whole number),
+    and for --pretty without --json (it indents JSON, nothing else)."""
     from bot.core.errors import AppealBotError
 
     for name in ("limit", "offset"):
         value = getattr(args, name, None)
         if value is not None and value < 0:
             raise AppealBotError(f"--{name} must be 0 or more, got {value}")
+        if value is not None and value > SQLITE_MAX_INTEGER:
+            raise AppealBotError(f"--{name} must be at most {SQLITE_MAX_INTEGER}, got {value}")
+    if getattr(args, "pretty", False) and not getattr(args, "json", False):
+        raise AppealBotError("--pretty indents --json output: add --json, or leave --pretty out")
+
+
+def empty_page(args: argparse.Namespace) -> str | None:
+    """The line for a listing with no row when paging is why (``--limit 0``, an ``--offset``
+    past the last row), so an empty page is never reported as an empty history; else None."""
+    paging = [f"--limit {args.limit}"] if args.limit == 0 else []
+    if args.offset:
+        paging.append(f"--offset {args.offset}")
+    return f"no rows on this page ({' '.join(paging)})" if paging else None
 
 
 def existing_db(settings: Settings) -> sqlite_utils.Database:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from bot.cli.command import Command, check_paging, existing_db, paging_arguments, stream_json
+from bot.cli.command import (
+    Command,
+    check_paging,
+    empty_page,
+    existing_db,
+    paging_arguments,
+    stream_json,
+)
 from bot.core.settings import KNOWN_PLATFORMS
 
 if TYPE_CHECKING:
@@ -48,6 +55,9 @@ def show_log(settings: Settings, args: argparse.Namespace) -> int:
         row["shares"] = shares.get(row["post_id"]) if row["outcome"] == "sent" else None
     if args.json:
         stream_json(rows, args.pretty)
+        return 0
+    if not rows and (line := empty_page(args)):
+        print(line)
         return 0
     for row in rows:
         row["when"] = local_text(row["at"], settings.timezone)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from bot.cli.command import Command, check_paging, existing_db, paging_arguments, stream_json
+from bot.cli.command import (
+    Command,
+    check_paging,
+    empty_page,
+    existing_db,
+    paging_arguments,
+    stream_json,
+)
 from bot.core.settings import KNOWN_PLATFORMS
 
 if TYPE_CHECKING:
@@ -72,7 +79,7 @@ def queue(settings: Settings, args: argparse.Namespace) -> int:
         stream_json(rows, args.pretty)
         return 0
     if not rows:
-        print("the queue is empty")
+        print(empty_page(args) or "the queue is empty")
         return 0
     print(
         table(

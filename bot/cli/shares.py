@@ -10,6 +10,7 @@ from bot.cli.command import (
     Command,
     check_paging,
     emit_json,
+    empty_page,
     existing_db,
     paging_arguments,
     stream_json_object,
@@ -97,6 +98,8 @@ def stats(settings: Settings, args: argparse.Namespace) -> int:
         stream_json_object(report_head(report), "appeals", json_rows(report), args.pretty)
     elif args.csv:
         sys.stdout.write(report_csv(report))
+    elif not report.appeals and (line := empty_page(args)):
+        print(line)
     else:
         print(stats_text(report, settings.timezone))
     return 0

@@ -9,6 +9,7 @@ from bot.cli.command import (
     Command,
     check_paging,
     emit_json,
+    empty_page,
     existing_db,
     paging_arguments,
     stream_json,
@@ -119,7 +120,7 @@ def withdrawals(settings: Settings, args: argparse.Namespace) -> int:
         stream_json((w.as_dict() for w in report), args.pretty)
         return 0
     if not report:
-        print("no appeal has been withdrawn")
+        print(empty_page(args) or "no appeal has been withdrawn")
         return 0
     rows = [
         {

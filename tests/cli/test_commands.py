@@ -597,3 +597,37 @@ def test_a_negative_page_bound_is_one_line(logged: Cli, command: str, option: st
     assert refused.code == 1 and f"{option} must be 0 or more, got -1" in refused.err
     assert_one_error_line(refused)
     assert refused.out == ""
+
+
+@pytest.mark.parametrize("option", ["--limit", "--offset"])
+@pytest.mark.parametrize("command", paged_commands())
+def test_a_page_bound_past_what_sqlite_counts_is_one_line(
+    logged: Cli, command: str, option: str
+) -> None:
+    # SQLite's integers stop at 2**63 - 1: a bigger bound was once a traceback.
+    refused = logged(command, option, str(2**63))
+    assert refused.code == 1 and f"{option} must be at most {2**63 - 1}" in refused.err
+    assert_one_error_line(refused)
+
+
+@pytest.mark.parametrize("command", paged_commands())
+def test_pretty_without_json_is_one_line(logged: Cli, command: str) -> None:
+    # Once silently ignored: the operator thought the output was indented JSON.
+    refused = logged(command, "--pretty")
+    assert refused.code == 1 and "--pretty indents --json" in refused.err
+    assert_one_error_line(refused)
+
+
+@pytest.mark.parametrize("paging", [("--limit", "0"), ("--offset", "1000")])
+@pytest.mark.parametrize("command", paged_commands())
+def test_an_empty_page_is_not_called_an_empty_history(
+    logged: Cli, command: str, paging: tuple[str, str]
+) -> None:
+    # `queue --limit 0` once said "the queue is empty" of a full queue.
+    withdrawn = logged("withdraw", add_appeal(logged), "--reason", "found safe")
+    assert withdrawn.code == 0, withdrawn.err
+    shown = logged(command, *paging)
+    assert shown.code == 0, shown.err
+    assert f"no rows on this page ({' '.join(paging)})" in shown.out
+    for claim in ("empty", "no appeal has been withdrawn", "nothing posted yet"):
+        assert claim not in shown.out
