@@ -65,8 +65,7 @@ def backup(database: Path, destination: Path | str, now: datetime) -> Path:
         raise BackupError(f"folder {target.parent} does not exist")
     partial = target.with_name(f".{target.name}.partial")
     try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.close(fd)
+        _new_private_file(partial)
         _copy_database(database, partial, PAGES_PER_STEP)
         os.chmod(partial, 0o600)
         os.replace(partial, target)
@@ -124,6 +123,16 @@ def check_copy(path: Path) -> None:
         )
 
 
+def _new_private_file(path: Path) -> None:
+    """Create ``path`` empty and 0600, replacing what an interrupted run left there. Never
+    through a link: a partial copy's name is predictable, and in a shared folder (/tmp) another
+    user could plant a link there to a file of ours for the copy to overwrite. Raises
+    :class:`OSError` if something takes the name meanwhile."""
+    path.unlink(missing_ok=True)  # a link itself, never what it points to
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    os.close(fd)
+
+
 def _copy_database(source_path: Path, target_path: Path, pages: int = -1) -> None:
     """Copy with SQLite's online backup API into ``target_path`` (an existing 0600 file), as one
     file with no WAL beside it. Raises :class:`sqlite3.Error` or :class:`OSError`."""
@@ -168,8 +177,7 @@ def restore(copy: Path, database: Path, now: datetime) -> Path | None:
     with DaemonLock(database):
         partial = database.with_name(f".{database.name}.restoring")
         try:
-            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            os.close(fd)
+            _new_private_file(partial)
             _copy_database(copy, partial)
         except (OSError, sqlite3.Error) as error:
             for leftover in (partial, Path(f"{partial}-journal")):

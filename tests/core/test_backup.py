@@ -205,3 +205,22 @@ def test_prune_reaches_the_leftovers_of_an_interrupted_backup(tmp_path: Path) ->
     gone = prune(tmp_path, 30, NOW)
     assert sorted(p.name for p in gone) == sorted(names[:2])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[2:])
+
+
+def test_a_link_planted_at_the_partial_name_is_never_followed(tmp_path: Path) -> None:
+    # Backing up into a shared folder (/tmp): another user can guess the hidden partial's name
+    # and plant a link there to a file of ours, which the copy once truncated and overwrote.
+    database = tmp_path / "appeals.db"
+    _database_with_a_feed(database)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (shared / f".{backup_name(NOW)}.partial").symlink_to(victim)
+    (tmp_path / ".appeals.db.restoring").symlink_to(victim)
+    written = backup(database, shared, NOW)
+    assert victim.read_text() == "keep me"
+    assert _feeds(written) == 1 and not written.is_symlink()
+    restore(written, database, NOW)
+    assert victim.read_text() == "keep me"
+    assert _feeds(database) == 1 and not database.is_symlink()
