@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from bot.core.clock import utcnow
 from bot.core.db import open_db
@@ -68,6 +69,42 @@ def live_texts(fake: FakeBluesky | FakeMastodon) -> list[str]:
     return [s["text"] for s in fake.live_statuses()]
 
 
+def held_bot(
+    folder: Path, fake: FakeBluesky | FakeMastodon, fault: str
+) -> tuple[sqlite_utils.Database, int, subprocess.Popen[str]]:
+    """One post queued in ``folder``'s database, and ``run_bot.py post --all`` sending it into
+    ``fault``, a hold of a minute on the fake: (the database, the post's id, the process)."""
+    fake.reset()
+    database = folder / "bot.db"
+    db = open_db(database)
+    platform = "bluesky" if isinstance(fake, FakeBluesky) else "mastodon"
+    settings = live_settings(database, **{platform: fake})  # type: ignore[arg-type]
+    (post_id,) = queue_items(db, settings, 1, utcnow())
+    fake.hold_seconds = 60
+    fake.inject_named(fault)
+    process = subprocess.Popen(
+        _command(),
+        cwd=folder,
+        env=_env(database, fake),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    return db, post_id, process
+
+
+def run_again(folder: Path, fake: FakeBluesky | FakeMastodon) -> subprocess.CompletedProcess[str]:
+    """The bot restarted on the same database: ``run_bot.py post --all`` to its end."""
+    return subprocess.run(
+        _command(),
+        cwd=folder,
+        env=_env(folder / "bot.db", fake),
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+    )
+
+
 @pytest.mark.parametrize("platform", ["bluesky", "mastodon"])
 def test_killed_after_the_platform_stored_the_post_is_not_posted_twice(
     tmp_path: Path,
@@ -76,21 +113,7 @@ def test_killed_after_the_platform_stored_the_post_is_not_posted_twice(
     _mastodon: FakeMastodon,
 ) -> None:
     fake: FakeBluesky | FakeMastodon = _bluesky if platform == "bluesky" else _mastodon
-    fake.reset()
-    database = tmp_path / "bot.db"
-    db = open_db(database)
-    settings = live_settings(database, **{platform: fake})  # type: ignore[arg-type]
-    (post_id,) = queue_items(db, settings, 1, utcnow())
-    fake.hold_seconds = 60
-    fake.inject_named("hold_after_success")
-    process = subprocess.Popen(
-        _command(),
-        cwd=tmp_path,
-        env=_env(database, fake),
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    db, post_id, process = held_bot(tmp_path, fake, "hold_after_success")
     try:
         assert wait_for(lambda: len(live_texts(fake)) == 1, START_TIMEOUT), "never posted"
     finally:
@@ -101,14 +124,7 @@ def test_killed_after_the_platform_stored_the_post_is_not_posted_twice(
         for n in range(45):
             fake.add_status(f"Posted by hand {n}")
 
-    result = subprocess.run(
-        _command(),
-        cwd=tmp_path,
-        env=_env(database, fake),
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-    )
+    result = run_again(tmp_path, fake)
 
     assert result.returncode == 0, result.stderr
     ours = [t for t in live_texts(fake) if not t.startswith("Posted by hand")]
@@ -134,35 +150,14 @@ def test_killed_before_the_request_reached_the_platform_is_sent_once_after_resta
     _mastodon: FakeMastodon,
 ) -> None:
     fake: FakeBluesky | FakeMastodon = _bluesky if platform == "bluesky" else _mastodon
-    fake.reset()
-    database = tmp_path / "bot.db"
-    db = open_db(database)
-    settings = live_settings(database, **{platform: fake})  # type: ignore[arg-type]
-    (post_id,) = queue_items(db, settings, 1, utcnow())
-    fake.hold_seconds = 60
-    fake.inject_named("hold_before_request")
-    process = subprocess.Popen(
-        _command(),
-        cwd=tmp_path,
-        env=_env(database, fake),
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    db, post_id, process = held_bot(tmp_path, fake, "hold_before_request")
     try:
         assert wait_for(lambda: creates(fake, platform) == 1, START_TIMEOUT)
     finally:
         kill(process)
     assert live_texts(fake) == [] and statuses(db) == {post_id: "sending"}
 
-    result = subprocess.run(
-        _command(),
-        cwd=tmp_path,
-        env=_env(database, fake),
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-    )
+    result = run_again(tmp_path, fake)
     fake.release_holds()  # the held request is dropped unhandled, as one that never arrived
 
     assert result.returncode == 0, result.stderr
