@@ -168,6 +168,9 @@ _SIMPLE_TOKEN = re.compile(
     rf"|</(?P<end>{_NAME}){_SPACE}*>"
 )
 _SIMPLE_ATTRIBUTE = re.compile(_ATTRIBUTE)
+_TEXT, _START, _ATTRIBUTES, _CLOSED, _END = (
+    _SIMPLE_TOKEN.groupindex[name] for name in ("text", "start", "attributes", "closed", "end")
+)
 # Elements whose content HTMLParser reads as raw text: never on the simple path.
 _RAW_TEXT = frozenset({"script", "style"})
 
@@ -180,30 +183,29 @@ def _extract_simple(html: str, parser: _Extractor) -> bool:
         if token.start() != position:
             return False
         position = token.end()
-        text, start, attributes, *_, closed, end = token.groups()
-        if text is not None:
-            parser.handle_data(unescape(text))
-        elif end is not None:
-            end = end.lower()
-            if end in _RAW_TEXT:
-                return False
-            parser.handle_endtag(end)
+        kind = token.lastindex  # the last group a token closes tells its kind
+        if kind == _TEXT:
+            parser.handle_data(unescape(token[_TEXT]))
+            continue
+        name = token[_START if kind == _CLOSED else _END].lower()
+        if name in _RAW_TEXT:
+            return False
+        if kind == _END:
+            parser.handle_endtag(name)
+            continue
+        attributes = token[_ATTRIBUTES]
+        attrs: list[tuple[str, str | None]] = (
+            [
+                (found[1].lower(), _attribute_value(found))
+                for found in _SIMPLE_ATTRIBUTE.finditer(attributes)
+            ]
+            if attributes
+            else []
+        )
+        if token[_CLOSED]:
+            parser.handle_startendtag(name, attrs)
         else:
-            start = start.lower()
-            if start in _RAW_TEXT:
-                return False
-            attrs: list[tuple[str, str | None]] = (
-                [
-                    (found[1].lower(), _attribute_value(found))
-                    for found in _SIMPLE_ATTRIBUTE.finditer(attributes)
-                ]
-                if attributes
-                else []
-            )
-            if closed:
-                parser.handle_startendtag(start, attrs)
-            else:
-                parser.handle_starttag(start, attrs)
+            parser.handle_starttag(name, attrs)
     return position == len(html)
 
 
