@@ -169,11 +169,21 @@ def restore(copy: Path, database: Path, now: datetime) -> Path | None:
     copied (the database is then untouched).
     """
     check_copy(copy)
+    if not database.parent.is_dir():
+        raise BackupError(f"folder {database.parent} does not exist (DATABASE_PATH)")
     if database.exists() and os.path.samefile(copy, database):
         raise BackupError(f"{copy} is the database itself: name a backup to restore")
     kept = database.with_name(f"{database.name}.before-restore-{now:{TIME_FORMAT}}")
     if kept.exists():
         raise BackupError(f"{kept} exists already: try again in a second")
+    try:
+        return _replace(copy, database, kept)
+    except OSError as error:
+        raise BackupError(f"restore into {database} failed: {error}") from None
+
+
+def _replace(copy: Path, database: Path, kept: Path) -> Path | None:
+    """:func:`restore`'s work once the copy is checked, under the daemon lock."""
     with DaemonLock(database):
         partial = database.with_name(f".{database.name}.restoring")
         try:

@@ -224,3 +224,12 @@ def test_a_link_planted_at_the_partial_name_is_never_followed(tmp_path: Path) ->
     restore(written, database, NOW)
     assert victim.read_text() == "keep me"
     assert _feeds(database) == 1 and not database.is_symlink()
+
+
+def test_restore_into_a_missing_folder_is_one_line(tmp_path: Path) -> None:
+    # DATABASE_PATH in a folder not made yet (a new server): once a traceback from the lock.
+    copy = tmp_path / "copy.db"
+    _database_with_a_feed(copy)
+    with pytest.raises(BackupError, match=r"folder .*missing does not exist \(DATABASE_PATH\)"):
+        restore(copy, tmp_path / "missing" / "appeals.db", NOW)
+    assert not (tmp_path / "missing").exists()
