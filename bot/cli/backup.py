@@ -53,11 +53,19 @@ def restore_arguments(parser: argparse.ArgumentParser) -> None:
 
 def restore(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core import backup as backups
-    from bot.core.clock import utcnow
+    from bot.core.clock import local_text, utcnow
 
     database = Path(settings.database_path).resolve()
     kept = backups.restore(args.path, database, utcnow())
     print(f"restored {database} from {args.path}")
+    ends = backups.last_logged_at(database)
+    if ends:
+        print(
+            f"its log ends {local_text(ends, settings.timezone)} ({settings.timezone.key}):"
+            " posts sent and appeals withdrawn since then are not in it. Before starting the"
+            " daemon, check `run_bot.py queue` (nothing sent twice) and `run_bot.py withdrawals`"
+            " (withdraw again any appeal closed since, or it goes out again)"
+        )
     if kept is None:
         print(f"there was no database at {database} (DATABASE_PATH) before")
     else:

@@ -160,6 +160,18 @@ def _fold_wal(database: Path) -> bool:
     return True
 
 
+def last_logged_at(copy: Path) -> str | None:
+    """The time of the newest entry in ``copy``'s operators' log (ISO 8601 UTC), or None: how
+    far the copy goes. What happened after it (a post sent, an appeal withdrawn because the
+    person was found) is not in it."""
+    conn = sqlite3.connect(f"{copy.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT MAX(at) FROM events").fetchone()
+    finally:
+        conn.close()
+    return str(row[0]) if row and row[0] else None
+
+
 def restore(copy: Path, database: Path, now: datetime) -> Path | None:
     """Replace ``database`` with ``copy``; returns where the old database was kept
     (``<name>.before-restore-<now, UTC>``), or None if there was none.
