@@ -194,13 +194,28 @@ def restore(copy: Path, database: Path, now: datetime) -> Path | None:
         raise BackupError(f"restore into {database} failed: {error}") from None
 
 
+def _owner(database: Path) -> tuple[int, int] | None:
+    """Who the restored files must belong to when root restores: the database's owner, or on
+    a new server its folder's; None when not root (a file is then its maker's, as it should)."""
+    if os.geteuid() != 0:
+        return None
+    st = (database if database.exists() else database.parent).stat()
+    return st.st_uid, st.st_gid
+
+
 def _replace(copy: Path, database: Path, kept: Path) -> Path | None:
     """:func:`restore`'s work once the copy is checked, under the daemon lock."""
+    owner = _owner(database)
     with DaemonLock(database):
+        if owner is not None:
+            # Made by root, 0600, the lock and the database would shut the daemon's user out.
+            os.chown(f"{database}.lock", *owner)
         partial = database.with_name(f".{database.name}.restoring")
         try:
             _new_private_file(partial)
             _copy_database(copy, partial)
+            if owner is not None:
+                os.chown(partial, *owner)
         except (OSError, sqlite3.Error) as error:
             for leftover in (partial, Path(f"{partial}-journal")):
                 leftover.unlink(missing_ok=True)

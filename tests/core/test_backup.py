@@ -3,6 +3,7 @@ from a sound copy."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
@@ -233,3 +234,26 @@ def test_restore_into_a_missing_folder_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(BackupError, match=r"folder .*missing does not exist \(DATABASE_PATH\)"):
         restore(copy, tmp_path / "missing" / "appeals.db", NOW)
     assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_a_restore_run_as_root_leaves_the_database_to_its_owner(tmp_path: Path) -> None:
+    # Run as root (sudo, following the README too quickly), the restored database was root's,
+    # 0600: the daemon, running as its own user, could no longer open it.
+    folder = tmp_path / "data"
+    folder.mkdir()
+    database = folder / "appeals.db"
+    _database_with_a_feed(database)
+    owner = 65534  # nobody
+    os.chown(folder, owner, owner)
+    os.chown(database, owner, owner)
+    copy = tmp_path / "copy.db"
+    open_db(copy).close()
+    restore(copy, database, NOW)
+    assert (database.stat().st_uid, database.stat().st_gid) == (owner, owner)
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    os.chown(fresh, owner, owner)
+    restore(copy, fresh / "appeals.db", NOW)  # a new server: the folder's owner
+    assert (fresh / "appeals.db").stat().st_uid == owner
+    assert (fresh / "appeals.db.lock").stat().st_uid == owner  # the daemon opens it too
