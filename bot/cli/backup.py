@@ -34,7 +34,9 @@ def backup(settings: Settings, args: argparse.Namespace) -> int:
     if (args.path is None) == (args.prune is None):
         raise AppealBotError("backup: give a PATH to write, or --prune DIR (not both)")
     if args.prune is not None:
-        gone = backups.prune(args.prune, settings.retention_days, utcnow())
+        gone = backups.prune(
+            args.prune, settings.retention_days, utcnow(), keep=Path(settings.database_path)
+        )
         print(
             f"deleted {len(gone)} backup(s) older than {settings.retention_days} days"
             f" (RETENTION_DAYS) from {args.prune}"

@@ -75,12 +75,13 @@ def backup(database: Path, destination: Path | str, now: datetime) -> Path:
     return target
 
 
-def prune(folder: Path, retention_days: int, now: datetime) -> list[Path]:
+def prune(folder: Path, retention_days: int, now: datetime, keep: Path | None = None) -> list[Path]:
     """Delete the backups in ``folder`` taken more than ``retention_days`` before ``now``, and
     what interrupted backups of that age left (``.appeals-<time>.db.partial``).
 
     Returns the files deleted, by name. The time is read from the name, not the file's mtime
-    (which a copy to another disk would reset).
+    (which a copy to another disk would reset). ``keep`` (the database) is never deleted, even
+    named like a backup; a link to it is only a link.
     """
     if not folder.is_dir():
         raise BackupError(f"{folder} is not a folder")
@@ -89,6 +90,8 @@ def prune(folder: Path, retention_days: int, now: datetime) -> list[Path]:
     for path in sorted(folder.iterdir()):
         match = BACKUP_PATTERN.match(path.name) or PARTIAL_PATTERN.match(path.name)
         if not match or not path.is_file():
+            continue
+        if keep is not None and not path.is_symlink() and keep.exists() and path.samefile(keep):
             continue
         taken = datetime.strptime(match.group(1), TIME_FORMAT).replace(tzinfo=now.tzinfo)
         if taken < cutoff:

@@ -257,3 +257,13 @@ def test_a_restore_run_as_root_leaves_the_database_to_its_owner(tmp_path: Path) 
     restore(copy, fresh / "appeals.db", NOW)  # a new server: the folder's owner
     assert (fresh / "appeals.db").stat().st_uid == owner
     assert (fresh / "appeals.db.lock").stat().st_uid == owner  # the daemon opens it too
+
+
+def test_prune_never_deletes_the_database_itself(tmp_path: Path) -> None:
+    # A database named like a backup (a restored copy used in place) in the pruned folder.
+    database = tmp_path / backup_name(NOW - timedelta(days=90))
+    _database_with_a_feed(database)
+    linked = tmp_path / backup_name(NOW - timedelta(days=80))
+    linked.symlink_to(database)
+    assert prune(tmp_path, 30, NOW, keep=database) == [linked]
+    assert _feeds(database) == 1
