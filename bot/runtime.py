@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
@@ -13,7 +14,9 @@ from bot.core.db import open_db
 from bot.core.settings import Settings
 from bot.platforms import build_publishers
 from bot.platforms.base import Publisher
-from bot.sandbox import SANDBOX_FEED_PORT, Sandbox, sandbox_key
+
+if TYPE_CHECKING:
+    from bot.sandbox import Sandbox
 
 log = logging.getLogger("appeal_bot")
 
@@ -47,6 +50,10 @@ def start_runtime(
     """
     sandbox = None
     if settings.sandbox:
+        # Only a sandbox needs the fake platforms (and the images they draw): a live process
+        # does not carry them.
+        from bot.sandbox import SANDBOX_FEED_PORT, Sandbox, sandbox_key
+
         sandbox = Sandbox().start(
             with_feeds=with_feeds,
             feed_port=SANDBOX_FEED_PORT if share else 0,

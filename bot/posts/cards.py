@@ -27,7 +27,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError, features
 
 from bot.posts.card_text import CardLine, Role
@@ -261,6 +260,10 @@ def _areas(shape: Shape, unit: float) -> tuple[Box, Box]:
 
 @functools.cache
 def _covered(path: Path) -> frozenset[int]:
+    # Imported here, at the first card: a process that never draws one (most commands, a
+    # daemon between sends) does not carry fontTools.
+    from fontTools.ttLib import TTFont
+
     with TTFont(str(path), lazy=True) as font:
         return frozenset(font.getBestCmap())
 

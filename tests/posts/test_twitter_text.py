@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -230,3 +232,24 @@ def test_the_issue_examples_count_as_x_counts() -> None:
 def test_a_made_up_tld_is_no_link_even_with_a_protocol() -> None:
     assert find_urls("https://charity.example/a") == []
     assert weighted_length("https://charity.example/a") == 25
+
+
+def test_twitter_text_loads_without_setuptools_pkg_resources() -> None:
+    """Its emoji list is read through a stand-in, so a process that composes a post does not
+    carry pkg_resources (about 10 MB); anything importing pkg_resources later gets the real
+    one; and emoji still count as twitter-text says (a family: 2)."""
+    code = (
+        "import sys\n"
+        "from bot.posts.twitter_text import weighted_length\n"
+        "assert 'pkg_resources' not in sys.modules, 'pkg_resources was imported'\n"
+        "assert weighted_length('\\U0001F468\\u200D\\U0001F469\\u200D\\U0001F467') == 2\n"
+        "import importlib.util\n"
+        "if importlib.util.find_spec('pkg_resources') is not None:  # setuptools installed\n"
+        "    import pkg_resources\n"
+        "    assert hasattr(pkg_resources, 'iter_entry_points'), 'the stand-in stayed'\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code], cwd=root, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
