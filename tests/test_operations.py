@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.db import open_db
+from bot.core.lock import daemon_running
 from bot.web import create_app
 from tests.factories import make_settings
 
@@ -117,6 +118,8 @@ def test_healthz_answers_without_sign_in_and_without_personal_data(daemon: Bot) 
     assert answer.get_json()["ok"] is True
     body = answer.get_data(as_text=True)
     assert "Sam" not in body and "Leeds" not in body and "charity.example" not in body
+    holder = daemon_running(daemon.database)
+    assert holder and holder not in body, body  # no host name and process id
     assert client.get("/queue").status_code == 302  # the rest still needs a sign-in
 
 

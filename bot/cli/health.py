@@ -17,9 +17,18 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 def health(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.clock import utcnow
+    from bot.core.errors import NotFound
     from bot.core.healthcheck import check_health
 
-    found = check_health(existing_db(settings), settings, utcnow())
+    try:
+        db = existing_db(settings)
+    except NotFound as error:
+        if not args.json:
+            raise
+        # A monitor reading JSON gets JSON, with the same one line, and the same exit code.
+        emit_json({"ok": False, "error": str(error)})
+        return 1
+    found = check_health(db, settings, utcnow())
     if args.json:
         emit_json(found.as_dict())
     else:

@@ -16,7 +16,7 @@ times and platform names, so ``/healthz`` can be open to the monitoring system w
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -62,6 +62,12 @@ class Health:
         """``{ok, checked_at, daemon: {ok, detail}, polling: {…}, platforms: {…}, last_poll_at,
         paused: [platform, …]}``"""
         return {"ok": self.ok, **asdict(self), "paused": list(self.paused)}
+
+    def public(self) -> Health:
+        """The same verdict for anyone who can reach ``/healthz``: the daemon's host name and
+        process id (the lock's holder) left out."""
+        daemon = Check(True, "running") if self.daemon.ok else self.daemon
+        return replace(self, daemon=daemon)
 
     def lines(self) -> list[str]:
         return [

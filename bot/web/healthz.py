@@ -2,7 +2,8 @@
 
 200 when healthy, 503 when not, with :meth:`bot.core.healthcheck.Health.as_dict` as JSON either way.
 Open to anyone who can reach the dashboard, so it says nothing personal: states, times and
-platform names only (see :mod:`bot.core.healthcheck`).
+platform names only, not even the daemon's host and process id (see
+:mod:`bot.core.healthcheck`).
 """
 
 from __future__ import annotations
@@ -20,4 +21,4 @@ def healthz() -> tuple[Response, int]:
 
     extension = current_app.extensions["appeal_bot"]
     found = check_health(get_db(), extension["settings"], extension["clock"]())
-    return jsonify(found.as_dict()), 200 if found.ok else 503
+    return jsonify(found.public().as_dict()), 200 if found.ok else 503

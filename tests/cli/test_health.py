@@ -3,6 +3,10 @@ polls (on whatever port it got), never say "no feeds", and show no appeal's word
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from bot.core.clock import utcnow
 from bot.core.db import open_db
 from bot.core.lock import DaemonLock
@@ -45,3 +49,16 @@ def test_health_and_healthz_watch_the_sample_feeds_a_sandbox_polls(cli: Cli) -> 
         body = answer.get_data(as_text=True)
         assert not [title for title in titles if title.split(",")[0] in body]
         assert "127.0.0.1" not in body and str(settings.database_path) not in body
+
+
+def test_health_json_without_a_database_is_json(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "nowhere" / "appeals.db"
+    monkeypatch.setenv("DATABASE_PATH", str(missing))
+    done = cli("health", "--json")
+    assert done.code == 1
+    assert done.json() == {"ok": False, "error": done.json()["error"]}
+    assert "no database at" in done.json()["error"] and not missing.exists()
+    plain = cli("health")
+    assert plain.code == 1 and "no database at" in plain.err and plain.out == ""
