@@ -4,9 +4,10 @@ Healthy means all three of:
 
 - **daemon**: a ``run_bot.py run`` holds the database's daemon lock (:func:`daemon_running`);
 - **polling**: with feeds to poll, one was polled within two FEED_POLL_MINUTES plus a
-  minute (a daemon that holds the lock but no longer polls is stuck). The feeds are those
-  configured, or in the sandbox with none configured, the sample feeds it polls instead
-  (:func:`polls_sample_feeds`);
+  minute (a daemon that holds the lock but no longer polls is stuck), and none has failed
+  ALERT_FEED_FAILURES polls in a row (a feed that cannot be read cannot say who was found,
+  so their appeal would stay up). The feeds are those configured, or in the sandbox with
+  none configured, the sample feeds it polls instead (:func:`polls_sample_feeds`);
 - **platforms**: no enabled platform is paused (expired credentials, a missing permission).
 
 The answer holds no personal data and no error text (which can quote an appeal): only states,
@@ -95,10 +96,11 @@ def judge(
     holder: str | None,
     last_poll: datetime | None,
     paused: tuple[str, ...],
+    failing: int = 0,
 ) -> Health:
     """The verdict from what was read (pure): the daemon lock's holder, the newest poll of a
-    feed the bot polls (configured, or the sandbox's samples), and the enabled platforms that
-    are paused."""
+    feed the bot polls (configured, or the sandbox's samples), the enabled platforms that
+    are paused, and how many of those feeds failed ALERT_FEED_FAILURES polls in a row."""
     daemon = Check(True, f"running ({holder})") if holder else Check(False, "no daemon running")
     feeds = (*settings.appeals_feed_urls, *settings.news_feed_urls)
     samples = polls_sample_feeds(settings)
@@ -113,6 +115,13 @@ def judge(
         polling = Check(
             False,
             f"last poll {minutes} min ago (FEED_POLL_MINUTES={settings.feed_poll_minutes}){which}",
+        )
+    elif failing:
+        polling = Check(
+            False,
+            f"{failing} {'feed' if failing == 1 else 'feeds'} failed"
+            f" {settings.alert_feed_failures} or more polls in a row (see run_bot.py status)"
+            f"{which}",
         )
     else:
         polling = Check(True, f"last poll {to_iso(last_poll)}{which}")
@@ -129,19 +138,24 @@ def judge(
 def check_health(db: sqlite_utils.Database, settings: Settings, now: datetime) -> Health:
     """Read the three facts (the daemon lock, the feeds, the platforms table) and judge them."""
     feeds = [*settings.appeals_feed_urls, *settings.news_feed_urls]
-    newest: str | None = None
+    polls: list[tuple[str, str | None, int]] = []
     if feeds:
-        row = db.execute(
-            f"SELECT MAX(last_polled_at) FROM feeds WHERE url IN ({','.join('?' * len(feeds))})",
-            feeds,
-        ).fetchone()
-        newest = row[0] if row else None
-    elif polls_sample_feeds(settings):
         polls = db.execute(
-            "SELECT url, last_polled_at FROM feeds"
-            " WHERE url LIKE 'http://127.0.0.1:%' AND last_polled_at IS NOT NULL"
+            "SELECT url, last_polled_at, failures_in_a_row FROM feeds"
+            f" WHERE url IN ({','.join('?' * len(feeds))})",
+            feeds,
         ).fetchall()
-        newest = max((at for url, at in polls if _SAMPLE_FEED_URL.fullmatch(url)), default=None)
+    elif polls_sample_feeds(settings):
+        polls = [
+            row
+            for row in db.execute(
+                "SELECT url, last_polled_at, failures_in_a_row FROM feeds"
+                " WHERE url LIKE 'http://127.0.0.1:%'"
+            ).fetchall()
+            if _SAMPLE_FEED_URL.fullmatch(row[0])
+        ]
+    newest = max((at for _, at, _ in polls if at), default=None)
+    failing = sum(1 for *_, failures in polls if failures >= settings.alert_feed_failures)
     last_poll = from_iso(newest) if newest else None
     paused = tuple(
         row[0]
@@ -151,4 +165,5 @@ def check_health(db: sqlite_utils.Database, settings: Settings, now: datetime) -
             list(settings.platforms),
         ).fetchall()
     )
-    return judge(settings, now, daemon_running(settings.database_path), last_poll, paused)
+    holder = daemon_running(settings.database_path)
+    return judge(settings, now, holder, last_poll, paused, failing)

@@ -73,3 +73,22 @@ def test_check_health_reads_pauses_of_enabled_platforms_only(tmp_path: Path) -> 
         assert not found.ok and found.paused == ("x",)
         assert "Sam" not in str(found.as_dict())
     assert daemon_running(settings.database_path) is None
+
+
+def test_a_feed_failing_poll_after_poll_is_not_healthy(tmp_path: Path) -> None:
+    """Polled a minute ago, but failing for three polls: a found person's FOUND would not be
+    read, so a monitor must hear of it (without the feed's address, which can hold a key)."""
+    feed = "https://charity.example/feed?key=s3cret"
+    settings = make_settings(tmp_path, APPEALS_FEED_URL=feed, ALERT_FEED_FAILURES="3")
+    db = open_db(settings.database_path)
+    recent = to_iso(NOW - timedelta(minutes=1))
+    db["feeds"].insert(
+        {"url": feed, "kind": "appeal", "last_polled_at": recent, "failures_in_a_row": 2}
+    )
+    with DaemonLock(settings.database_path):
+        assert check_health(db, settings, NOW).ok  # two in a row: not yet
+        db.execute("UPDATE feeds SET failures_in_a_row = 3")
+        found = check_health(db, settings, NOW)
+    assert not found.ok and not found.polling.ok
+    assert found.polling.detail.startswith("1 feed failed 3 or more polls in a row")
+    assert "s3cret" not in str(found.as_dict()) and "charity.example" not in str(found.as_dict())
