@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -34,7 +35,6 @@ BACKUP_PATTERN = re.compile(r"^appeals-(\d{8}T\d{6}Z)\.db$")
 # the journal SQLite keeps beside it.
 PARTIAL_PATTERN = re.compile(r"^\.appeals-(\d{8}T\d{6}Z)\.db\.partial(?:-journal|-wal|-shm)?$")
 TIME_FORMAT = "%Y%m%dT%H%M%SZ"
-PAGES_PER_STEP = 1024  # copied between yields to the daemon's writes
 
 
 class BackupError(AppealBotError):
@@ -66,7 +66,7 @@ def backup(database: Path, destination: Path | str, now: datetime) -> Path:
     partial = target.with_name(f".{target.name}.partial")
     try:
         _new_private_file(partial)
-        _copy_database(database, partial, PAGES_PER_STEP)
+        _copy_database(database, partial)
         os.chmod(partial, 0o600)
         os.replace(partial, target)
     except (OSError, sqlite3.Error) as error:
@@ -136,13 +136,23 @@ def _new_private_file(path: Path) -> None:
     os.close(fd)
 
 
-def _copy_database(source_path: Path, target_path: Path, pages: int = -1) -> None:
+def _copy_database(
+    source_path: Path,
+    target_path: Path,
+    progress: Callable[[int, int, int], object] | None = None,
+) -> None:
     """Copy with SQLite's online backup API into ``target_path`` (an existing 0600 file), as one
-    file with no WAL beside it. Raises :class:`sqlite3.Error` or :class:`OSError`."""
+    file with no WAL beside it. Raises :class:`sqlite3.Error` or :class:`OSError`.
+
+    In one step: the database is in WAL mode, so the daemon's writes go on meanwhile, and the
+    copy is the moment the step began. Copied a few pages a step, a write between two steps
+    starts the copy again from the first page, and a busy daemon can keep it from ever ending.
+    ``progress`` is called after each step, as :meth:`sqlite3.Connection.backup` does.
+    """
     source, target = sqlite3.connect(source_path), sqlite3.connect(target_path)
     try:
         with target:
-            source.backup(target, pages=pages)
+            source.backup(target, pages=-1, progress=progress)
         # One file, not a WAL beside it: the copy is complete on its own.
         target.execute("PRAGMA journal_mode = DELETE")
     finally:

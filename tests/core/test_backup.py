@@ -21,11 +21,7 @@ from bot.core.migrations import LATEST
 NOW = datetime(2026, 11, 25, 3, 15, tzinfo=UTC)
 
 
-def test_copies_taken_during_a_stream_of_writes_are_each_one_moment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # One page per step: the copy spans many steps, with the writer's commits between them.
-    monkeypatch.setattr(backups, "PAGES_PER_STEP", 1)
+def test_copies_taken_during_a_stream_of_writes_are_each_one_moment(tmp_path: Path) -> None:
     database = tmp_path / "appeals.db"
     db = open_db(database)
     stop = threading.Event()
@@ -67,6 +63,40 @@ def test_copies_taken_during_a_stream_of_writes_are_each_one_moment(
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
         conn.close()
     assert not list(tmp_path.glob(".*.partial"))
+
+
+def test_a_copy_is_one_pass_however_busy_the_writer(tmp_path: Path) -> None:
+    """Step by step, a write between two steps starts the copy again from its first page (a
+    busy daemon could keep it from ending); in one step it is one pass while writes go on."""
+    database = tmp_path / "appeals.db"
+    db = open_db(database)
+    db.execute(
+        "INSERT INTO events (at, action, outcome, detail) VALUES ('t', 'w', 'done', ?)",
+        ["x" * 6_000_000],
+    )  # fmt: skip: more pages than a step of 1,024 held
+    db.close()
+    stop, steps = threading.Event(), []
+
+    def write() -> None:
+        writer = open_db(database)
+        while not stop.is_set():
+            writer.execute("INSERT INTO feeds (url, kind) VALUES (?, 'appeal')", [f"u{len(steps)}"])
+            writer.execute("DELETE FROM feeds")
+        writer.close()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    try:
+        target = tmp_path / "copy.db"
+        backups._new_private_file(target)
+        backups._copy_database(database, target, progress=lambda *step: steps.append(step))
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert len(steps) == 1 and steps[0][1] == 0, steps  # one step, nothing left to copy
+    conn = sqlite3.connect(target)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
 
 
 def test_backup_refuses_to_overwrite_and_names_a_missing_database(tmp_path: Path) -> None:
