@@ -73,7 +73,11 @@ def pages(runtime: Runtime, base_url: str) -> Iterator[dict[str, str]]:  # noqa:
     # A title with no place to break (a CMS slug, a pasted link, a hostile feed) must wrap on
     # every page that shows it, the link preview and the schedule's list included.
     unbroken = ManualPost(
-        "appeal", "Jo" + "W" * 400, "Missing.", link="https://charity.example/appeals/jo"
+        "appeal",
+        "Jo" + "W" * 400,
+        "Seen" + "S" * 600,
+        link="https://charity.example/appeals/" + "j" * 300,
+        image_alt="Alt" + "A" * 300,
     )
     add_manual(db, runtime.settings, unbroken, now)
     found_id, _ = add_manual(
