@@ -39,7 +39,7 @@ from bot.core.settings import Settings
 from bot.core.watch import check_alerts
 from bot.platforms.base import Publisher
 from bot.polling import poll_feeds
-from bot.posts.schedule import latest_slot, slot_key
+from bot.posts.schedule import catch_up_window, latest_slot, slot_key
 from bot.sending.catch_up import note_on_start, slot_summary
 from bot.sending.due import send_due
 from bot.sending.photo_check import CHECK_EVERY as PHOTO_CHECK_EVERY
@@ -314,7 +314,7 @@ class Daemon:
                 self._tracked(self.slot_job),
                 slot_trigger(slot, settings),
                 id=f"slot-{slot.strftime('%H%M')}",
-                misfire_grace_time=settings.slot_catch_up_minutes * 60 or 1,
+                misfire_grace_time=int(catch_up_window(settings).total_seconds()),
             )
 
     def run(self, stop_grace: timedelta = STOP_GRACE) -> bool:

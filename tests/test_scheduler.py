@@ -15,6 +15,7 @@ from bot.core.events import list_events
 from bot.core.lock import DaemonLock
 from bot.platforms.base import PostRequest, Published
 from bot.platforms.sandbox import SandboxPublisher
+from bot.posts.approval import pin
 from bot.posts.planner import plan_posts
 from bot.posts.queue import enqueue, list_posts, store_item
 from bot.posts.schedule import latest_slot, next_slot, slot_key
@@ -158,3 +159,33 @@ def test_a_second_daemon_on_the_same_database_refuses_and_names_the_holder(
             DaemonLock(path).acquire()
         assert "pid" in str(caught.value)
     DaemonLock(path).acquire()  # released: free again
+
+
+def test_with_no_catch_up_the_slot_job_still_sends_its_slot(tmp_path: Path) -> None:
+    """SLOT_CATCH_UP_MINUTES=0 means no catching up later, not no slot: the slot job fires a
+    moment into the slot's minute and must still send the slot's posts; after that minute,
+    nothing of the slot goes."""
+    settings = make_settings(tmp_path, PLATFORMS="x", POSTS_PER_SLOT="2", SLOT_CATCH_UP_MINUTES="0")
+    queue(settings, 2)
+    late = SLOT + timedelta(minutes=1, seconds=1)
+    assert (
+        Daemon(settings, {"x": SandboxPublisher("x")}, clock=lambda: late).urgent_job().sent == {}
+    )
+    fired = SLOT + timedelta(milliseconds=40)
+    daemon = Daemon(settings, {"x": SandboxPublisher("x")}, clock=lambda: fired)
+    assert daemon.slot_job().sent == {"x": 2}
+
+
+def test_with_no_catch_up_a_pinned_post_goes_at_the_tick_after_its_minute(tmp_path: Path) -> None:
+    """A pin is kept to the minute by the 15 s tick, a few seconds into that minute: with
+    SLOT_CATCH_UP_MINUTES=0 it must go then, not count as missed and wait for the next slot."""
+    settings = make_settings(tmp_path, PLATFORMS="x", POSTS_PER_SLOT="2", SLOT_CATCH_UP_MINUTES="0")
+    queue(settings, 1)
+    db = open_db(settings.database_path)
+    [post] = list_posts(db, ("queued",))
+    pinned_to = SLOT + timedelta(hours=2)  # 14:30, between the slots
+    pin(db, [post["id"]], pinned_to, NOW)
+    tick = pinned_to + timedelta(seconds=14)
+    assert Daemon(settings, {"x": SandboxPublisher("x")}, clock=lambda: tick).urgent_job().sent == {
+        "x": 1
+    }

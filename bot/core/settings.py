@@ -105,7 +105,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "SLOT_CATCH_UP_MINUTES",
         "60",
-        "A slot cut short or missed (bot stopped, host asleep) is caught up this many minutes after its time; later, its posts take the next slot.",
+        "A slot cut short or missed (bot stopped, host asleep) is caught up this many minutes after its time; later, its posts take the next slot. 0: no catching up, the slot's posts go only in its own minute.",
     ),
     Variable(
         "PLATFORMS",

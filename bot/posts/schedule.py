@@ -18,7 +18,8 @@ The rules, in the order they apply:
   stopped), or refused by the daily limit, falls back to the next slot with room, with a note.
 - Any other post takes the first slot at or after it was queued (or approved) that has room:
   at most ``POSTS_PER_SLOT`` posts per platform and page, urgent first, then appeals, then
-  news, then the oldest first. A slot stays open for ``SLOT_CATCH_UP_MINUTES`` after its time,
+  news, then the oldest first. A slot stays open for ``SLOT_CATCH_UP_MINUTES`` (at least its
+  own minute, :data:`SLOT_MINUTE`) after its time,
   so a slot cut short by a stop, missed while the host slept, or held by a retry or a rate
   limit is finished late rather than a day later.
 - Daily limits are X's own rolling 24 hours, counted from what really went out: at most the
@@ -48,6 +49,10 @@ PRIORITY_URGENT = 0
 DAY = timedelta(hours=24)
 # How far ahead a post is looked for a slot; a queue that needs more is too long to be useful.
 HORIZON = timedelta(days=60)
+# A slot is named to the minute and its job fires a moment into that minute (never exactly on
+# it), so its window is at least the minute: with SLOT_CATCH_UP_MINUTES=0 a window of no time
+# at all would send no slot's posts ever, not just catch none up.
+SLOT_MINUTE = timedelta(minutes=1)
 
 How = Literal["urgent", "pinned", "slot", "waiting"]
 
@@ -103,7 +108,7 @@ class Rules:
             per_slot=settings.posts_per_slot,
             daily_limits={name: settings.daily_limit(name) for name in KNOWN_PLATFORMS},
             urgent_share=settings.urgent_budget_share,
-            catch_up=timedelta(minutes=settings.slot_catch_up_minutes),
+            catch_up=catch_up_window(settings),
         )
 
     def daily_limit(self, platform: str) -> int:
@@ -134,6 +139,12 @@ class Placement:
 
     def due(self, now: datetime) -> bool:
         return self.at is not None and self.at <= now
+
+
+def catch_up_window(settings: Settings) -> timedelta:
+    """How long after its time a slot's posts still go: ``SLOT_CATCH_UP_MINUTES``, and at
+    least the slot's own minute (:data:`SLOT_MINUTE`)."""
+    return max(timedelta(minutes=settings.slot_catch_up_minutes), SLOT_MINUTE)
 
 
 def normal_budget(daily_limit: int, urgent_share: float) -> int:

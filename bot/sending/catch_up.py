@@ -10,14 +10,14 @@ so a slot's line is right whichever job or process sent its posts.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlite_utils
 
 from bot.core import events
 from bot.core.display import per_platform, plural
 from bot.core.settings import Settings
-from bot.posts.schedule import latest_slot, local_label, slot_key
+from bot.posts.schedule import catch_up_window, latest_slot, local_label, slot_key
 from bot.posts.states import BUDGET_STATUSES
 from bot.sending.plan import current_plan
 
@@ -74,7 +74,7 @@ def note_on_start(db: sqlite_utils.Database, settings: Settings, now: datetime) 
     if slot is None:
         return None
     key = slot_key(slot, zone)
-    window = timedelta(minutes=settings.slot_catch_up_minutes)
+    window = catch_up_window(settings)
     left = _left_in(db, settings, key, now)
     if left:
         line = (
