@@ -473,3 +473,112 @@ def test_two_slots_caught_up_at_once_send_now_not_in_the_past() -> None:
     assert placed == reference_plan(posts, {}, rules, NOW)
     going = sorted((p.slot, p.at) for p in placed.values() if p.at is not None and p.at <= NOW)
     assert going == [("2026-03-28T07:30", NOW), ("2026-03-28T07:59", NOW)]
+
+
+# What the strategies above never make: slots already partly used (a slot cut short, then
+# caught up), four pages, zones with other summer-time rules (a half-hour one too), a
+# catch-up window as long as a day, and holds that end inside a slot's window.
+ZONES = [ZoneInfo(name) for name in ("Europe/London", "America/New_York", "Australia/Lord_Howe")]
+MOMENTS = [
+    NOW,
+    datetime(2026, 10, 24, 23, 30, tzinfo=UTC),
+    datetime(2026, 4, 4, 14, 59, 30, tzinfo=UTC),
+]
+
+
+@st.composite
+def used_slots_case(
+    draw: st.DrawFn,
+) -> tuple[list[Waiting], dict[str, PlatformState], Rules, datetime]:
+    zone, now = draw(st.sampled_from(ZONES)), draw(st.sampled_from(MOMENTS))
+    # Slots a few minutes to an hour ago, so their windows are open now and partly used.
+    recent = [
+        (now - timedelta(minutes=ago)).astimezone(zone).time().replace(second=0)
+        for ago in (0, 5, 29, 59, 61)
+    ] * 3
+    slots = draw(
+        st.lists(
+            st.sampled_from([time(h, m) for h in (1, 2, 9, 14, 23) for m in (0, 30)] + recent),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
+    )
+    rules = Rules(
+        tuple(slots),
+        zone,
+        draw(st.sampled_from([1, 1, 2, 3])),
+        {
+            "x": draw(st.sampled_from([0, 1, 2, 10, 30])),
+            "facebook": draw(st.sampled_from([1, 5, 30])),
+        },
+        draw(st.sampled_from([0.0, 0.34, 0.5])),
+        timedelta(minutes=draw(st.sampled_from([1, 30, 60, 1440]))),
+    )
+    pages = ["", "north", "south", "east"]
+    # Mostly ready already, so they compete for the slots open now.
+    shared = draw(st.lists(st.integers(-3000, 300), min_size=1, max_size=4))
+    minutes = st.one_of(st.sampled_from(shared), st.integers(-3000, 3000))
+
+    def at(minutes: int) -> datetime:
+        return now + timedelta(minutes=minutes)
+
+    rows = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["x", "facebook"]),
+                st.sampled_from(pages),
+                st.sampled_from([0, 1, 1, 2]),
+                minutes,
+                RARELY,
+                st.one_of(st.none(), st.none(), minutes),
+                st.one_of(st.none(), st.none(), st.none(), minutes),
+            ),
+            max_size=80,
+        )
+    )
+    posts = [
+        Waiting(
+            i,
+            platform,
+            page,
+            priority,
+            at(ready),
+            draft,
+            None if retry is None else at(retry),
+            None if pin is None else at(pin),
+        )
+        for i, (platform, page, priority, ready, draft, retry, pin) in enumerate(rows)
+    ]
+    open_keys = [slot_key(t, zone) for t in slot_times(rules, now - rules.catch_up, now)]
+    states = {}
+    for name in ("x", "facebook"):
+        used = draw(
+            st.dictionaries(
+                st.tuples(st.sampled_from(open_keys or ["none"]), st.sampled_from(pages)),
+                st.integers(1, 3),
+                max_size=6,
+            )
+        )
+        sent = draw(st.lists(st.integers(0, 24 * 60 - 1), max_size=3))
+        hold = draw(st.one_of(st.none(), st.none(), st.none(), st.integers(-60, 120)))
+        states[name] = PlatformState(
+            hold_until=None if hold is None else at(hold),
+            sent_times=tuple(now - timedelta(minutes=m) for m in sent),
+            slot_used=used,
+        )
+    return posts, states, rules, now
+
+
+@settings(max_examples=60, deadline=None)
+@given(used_slots_case())
+def test_slots_partly_used_many_pages_and_other_zones_match_the_reference_and_may_be_due(
+    case: tuple[list[Waiting], dict[str, PlatformState], Rules, datetime],
+) -> None:
+    posts, states, rules, now = case
+    placed = plan(posts, states, rules, now)
+    assert placed == reference_plan(posts, states, rules, now)
+    few = [p for p in posts if p.priority == 0 or p.pinned_at is not None]
+    for within in (timedelta(0), timedelta(minutes=30)):
+        if not may_be_due(few, rules, now, within, states):
+            assert not any(p.due(now + within) for p in placed.values())
