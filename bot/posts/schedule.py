@@ -473,20 +473,13 @@ class _PlatformPlan:
                 self.notes[member] = f"{self._limit_words(False)} is 0: it cannot go out"
             self._clear(line)
             return None
-        key = self.keys[index]
-        room = self.rules.per_slot - self.slot_used.get((key, post.target), 0)
+        room = self._room(index, post.target)
         if room > 0 and self._used(at) < limit:
-            self.slot_used[(key, post.target)] = self.slot_used.get((key, post.target), 0) + 1
-            if room == 1:
-                self.full[post.target].add(index)
-            insort(self.sent, at)
             self._stand_for(line)
-            return "slot", key
+            return self._take(index, post.target, at)
         heapq.heappush(line.members, (post.priority, post.ready_at, post.id))
         self.in_line[post.id] = post.target
-        if room <= 0:
-            self.full[post.target].add(index)
-        else:
+        if room > 0:
             frees_at = self._frees_at(at, limit)
             if frees_at <= self.slots[index] + self.rules.catch_up:
                 line.at = frees_at
@@ -499,6 +492,23 @@ class _PlatformPlan:
         line.at, line.index = self.slots[following], following
         self._stand_for(line)
         return None
+
+    def _room(self, index: int, target: str) -> int:
+        """Places left for ``target``'s posts in slot ``index``; a slot with none is marked full,
+        so posts passed on skip it."""
+        room = self.rules.per_slot - self.slot_used.get((self.keys[index], target), 0)
+        if room <= 0:
+            self.full[target].add(index)
+        return room
+
+    def _take(self, index: int, target: str, at: datetime) -> tuple[How, str]:
+        """Give a place in slot ``index`` to one of ``target``'s posts, going at ``at``."""
+        key = self.keys[index]
+        used = self.slot_used[(key, target)] = self.slot_used.get((key, target), 0) + 1
+        if used >= self.rules.per_slot:
+            self.full[target].add(index)
+        insort(self.sent, at)
+        return "slot", key
 
     def _clear(self, line: _Line) -> None:
         """No slot is left for the line's members: they stay waiting."""
@@ -518,16 +528,9 @@ class _PlatformPlan:
             return None
         within_limit = self._used(at) < limit
         if kind == _SLOT:
-            key = self.keys[index]
-            room = self.rules.per_slot - self.slot_used.get((key, post.target), 0)
+            room = self._room(index, post.target)
             if room > 0 and within_limit:
-                self.slot_used[(key, post.target)] = self.slot_used.get((key, post.target), 0) + 1
-                if room == 1:
-                    self.full[post.target].add(index)
-                insort(self.sent, at)
-                return "slot", key
-            if room <= 0:
-                self.full[post.target].add(index)
+                return self._take(index, post.target, at)
             if room > 0:
                 # The day's limit may free up while the slot is still open: then it goes late.
                 frees_at = self._frees_at(at, limit)
