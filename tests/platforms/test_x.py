@@ -245,8 +245,9 @@ def test_server_error_is_transient(x: XPublisher, fake: FakeX) -> None:
     assert "503" in str(caught.value)
 
 
-def test_slow_post_is_outcome_unknown(fake: FakeX) -> None:
-    slow = XPublisher(
+def impatient(fake: FakeX) -> XPublisher:
+    """A client on the fake that gives up on a call after 0.2 s (the "slow" fault waits longer)."""
+    return XPublisher(
         API_KEY,
         API_SECRET,
         ACCESS_TOKEN,
@@ -255,6 +256,10 @@ def test_slow_post_is_outcome_unknown(fake: FakeX) -> None:
         timeout=0.2,
         allow_private_addresses=True,
     )
+
+
+def test_slow_post_is_outcome_unknown(fake: FakeX) -> None:
+    slow = impatient(fake)
     fake.inject_named("slow")
     with pytest.raises(OutcomeUnknown):
         slow.publish(request())
@@ -262,15 +267,7 @@ def test_slow_post_is_outcome_unknown(fake: FakeX) -> None:
 
 def test_slow_read_is_only_transient(x: XPublisher, fake: FakeX) -> None:
     remote_id = x.publish(request()).remote_id
-    slow = XPublisher(
-        API_KEY,
-        API_SECRET,
-        ACCESS_TOKEN,
-        ACCESS_SECRET,
-        base_url=fake.url,
-        timeout=0.2,
-        allow_private_addresses=True,
-    )
+    slow = impatient(fake)
     fake.inject_named("slow")
     with pytest.raises(TransientError) as caught:
         slow.metrics(remote_id)
@@ -394,15 +391,7 @@ FAULTS = [
 
 @pytest.mark.parametrize("fault", FAULTS)
 def test_no_secret_in_any_error(fake: FakeX, fault: str) -> None:
-    x = XPublisher(
-        API_KEY,
-        API_SECRET,
-        ACCESS_TOKEN,
-        ACCESS_SECRET,
-        base_url=fake.url,
-        timeout=0.2,
-        allow_private_addresses=True,
-    )
+    x = impatient(fake)
     fake.inject_named(fault)
     with pytest.raises(PublishError) as caught:
         x.publish(request(f"fault {fault}"))
@@ -443,15 +432,7 @@ def test_a_photo_that_keeps_timing_out_does_not_hold_the_appeal_back(
     item = make_item(1, image_url=images + "/slow.png")
     store_item(db, item, ITEM_NOW)
     enqueue(db, item.id, plan_posts(item, settings, ITEM_NOW), ITEM_NOW)
-    slow = XPublisher(
-        API_KEY,
-        API_SECRET,
-        ACCESS_TOKEN,
-        ACCESS_SECRET,
-        base_url=fake.url,
-        timeout=0.2,
-        allow_private_addresses=True,
-    )
+    slow = impatient(fake)
     now = ITEM_NOW + timedelta(minutes=1)
     for _ in range(3):
         run_slot(db, {"x": slow}, settings, clock=lambda moment=now: moment)
