@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import unicodedata
@@ -168,6 +169,51 @@ def test_the_tld_prefilter_never_turns_away_a_url(text: str) -> None:
     # Text in which twitter-text's whole URL pattern finds anything has a ".tld" it knows.
     if twitter_text._EXTRACT_URL.search(text):
         assert twitter_text._DOT_TLD.search(text)
+
+
+# The prefilter as it was written before its TLD lists were folded into tries.
+FLAT_DOT_TLD = re.compile(
+    r"\.(?:"
+    + "|".join(p.pattern for p in (twitter_text._GTLD, twitter_text._CCTLD, twitter_text._PUNYCODE))
+    + ")",
+    twitter_text._EXTRACT_URL.flags,
+)
+LISTED_TLDS = [
+    word
+    for listed in (twitter_text._GTLD, twitter_text._CCTLD)
+    for word in re.findall(r"[^|():?]+", listed.pattern.split("(?=")[0])
+]
+TLD_TEXTS = st.builds(
+    lambda before, tld, case, after: before + "." + case(tld) + after,
+    st.sampled_from(["", "a", "x.co", "@", "日本"]),
+    st.sampled_from(LISTED_TLDS).map(lambda tld: tld[: max(1, len(tld) - 1)])
+    | st.sampled_from(LISTED_TLDS),
+    st.sampled_from([str, str.upper, str.title, str.swapcase]),
+    st.text(alphabet="a0@+-_ /.éあK\u017f\u212a", max_size=3),
+)
+
+
+def test_the_tries_are_built_from_twitter_texts_lists() -> None:
+    assert len(LISTED_TLDS) > 1500 and "com" in LISTED_TLDS and "uk" in LISTED_TLDS
+    assert twitter_text._DOT_TLD.pattern != FLAT_DOT_TLD.pattern
+    assert len(twitter_text._DOT_TLD.pattern) < 1.2 * len(FLAT_DOT_TLD.pattern)
+
+
+@settings(max_examples=1000)
+@given(PIECED | st.text(max_size=80) | st.lists(TLD_TEXTS, max_size=4).map(" ".join))
+def test_the_tld_tries_match_where_the_flat_lists_did(text: str) -> None:
+    found, flat = twitter_text._DOT_TLD.search(text), FLAT_DOT_TLD.search(text)
+    assert (found and found.start()) == (flat and flat.start())
+
+
+def test_every_listed_tld_matches_as_the_flat_lists_did() -> None:
+    for tld in LISTED_TLDS:
+        for case in (str, str.upper):
+            for after in ("", "/", "a", "0", "-", "é", " x"):
+                text = "a." + case(tld) + after
+                assert bool(twitter_text._DOT_TLD.search(text)) == bool(
+                    FLAT_DOT_TLD.search(text)
+                ), text
 
 
 def test_the_tld_prefilter_keeps_every_conformance_url() -> None:
