@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -139,6 +140,61 @@ def _item_row(item: Item) -> dict[str, Any]:
     }
 
 
+# A new item's columns: its feed fields, then what only a first sighting sets.
+_NEW_ITEM_COLUMNS = (*_ITEM_FIELDS, "id", "source", "first_seen_at", "last_seen_at", "feed_status")
+_INSERT_ITEM = (
+    f"INSERT INTO items ({', '.join(_NEW_ITEM_COLUMNS)})"
+    f" VALUES ({', '.join('?' * len(_NEW_ITEM_COLUMNS))})"
+)
+_INSERT_ITEM_OR_KEEP = f"{_INSERT_ITEM} ON CONFLICT (id) DO NOTHING"
+
+
+def _new_item_values(row: dict[str, Any], item: Item, seen: str, source: str) -> list[Any]:
+    """The values of :data:`_INSERT_ITEM` for ``item`` (``row``: its :func:`_item_row`) first
+    seen at ``seen`` (ISO text)."""
+    return [*(row[name] for name in _ITEM_FIELDS), item.id, source, seen, seen, item.status]
+
+
+_POST_COLUMNS = (
+    "item_id",
+    "platform",
+    "target",
+    "round",
+    "status",
+    "text",
+    "link",
+    "image_url",
+    "alt_text",
+    "scheduled_at",
+    "priority",
+    "created_at",
+    "pinned_at",
+)
+_INSERT_POST = (
+    f"INSERT INTO posts ({', '.join(_POST_COLUMNS)}) VALUES ({', '.join('?' * len(_POST_COLUMNS))})"
+)
+_INSERT_POST_OR_KEEP = _INSERT_POST.replace("INSERT", "INSERT OR IGNORE", 1)
+
+
+def _post_values(item_id: str, post: PlannedPost, now: datetime, created: str) -> tuple[Any, ...]:
+    """The values of :data:`_INSERT_POST` for ``post`` queued at ``now`` (``created``, as text)."""
+    return (
+        item_id,
+        post.platform,
+        post.target,
+        post.round,
+        str(post.status),
+        post.text,
+        post.link,
+        post.image_url,
+        post.alt_text,
+        created if post.scheduled_at == now else to_iso(post.scheduled_at),
+        post.priority,
+        created,
+        to_iso(post.pinned_at) if post.pinned_at else None,
+    )
+
+
 def store_item(
     db: sqlite_utils.Database, item: Item, now: datetime, source: str = "feed"
 ) -> StoreResult:
@@ -152,19 +208,7 @@ def store_item(
     seen = to_iso(now)
     # Plain SQL, not sqlite-utils' insert/update: a first poll of a big feed stores thousands,
     # and trying the insert first spares a new item (the common case then) a lookup.
-    new_row = {
-        **row,
-        "id": item.id,
-        "source": source,
-        "first_seen_at": seen,
-        "last_seen_at": seen,
-        "feed_status": item.status,
-    }
-    inserted = db.execute(
-        f"INSERT INTO items ({', '.join(new_row)}) VALUES ({', '.join('?' * len(new_row))})"
-        " ON CONFLICT (id) DO NOTHING",
-        list(new_row.values()),
-    )
+    inserted = db.execute(_INSERT_ITEM_OR_KEEP, _new_item_values(row, item, seen, source))
     if inserted.rowcount:
         return StoreResult(new=True, changed=False, previous_status=None)
     cursor = db.execute("SELECT * FROM items WHERE id = ?", [item.id])
@@ -186,6 +230,31 @@ def store_item(
         [*row.values(), item.id],
     )
     return StoreResult(new=False, changed=changed, previous_status=feed_said)
+
+
+def store_new_items(
+    db: sqlite_utils.Database,
+    entries: Sequence[tuple[Item, Sequence[PlannedPost]]],
+    now: datetime,
+    source: str = "feed",
+) -> None:
+    """Insert items the database does not hold yet, each with its planned posts: the rows that
+    :func:`store_item` then :func:`enqueue` give each in turn, in one statement per table
+    (a first poll of a big feed stores thousands; a statement a row costs more than the rows).
+
+    Raises :class:`sqlite3.IntegrityError` when an item is already stored or one of its posts
+    already queued, where those two would update the item or keep the post: the caller then
+    rolls its transaction back and stores the entries one at a time. Nothing is undone here.
+    """
+    seen = to_iso(now)
+    conn = db.conn
+    conn.executemany(
+        _INSERT_ITEM, [_new_item_values(_item_row(item), item, seen, source) for item, _ in entries]
+    )
+    conn.executemany(
+        _INSERT_POST,
+        [_post_values(item.id, post, now, seen) for item, planned in entries for post in planned],
+    )
 
 
 def get_item(db: sqlite_utils.Database, item_id: str) -> Item:
@@ -222,24 +291,8 @@ def enqueue(
     with immediate(db):
         for post in planned:
             cursor = db.execute(
-                "INSERT OR IGNORE INTO posts (item_id, platform, target, round, status, text, link,"
-                " image_url, alt_text, scheduled_at, priority, created_at, pinned_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    item_id,
-                    post.platform,
-                    post.target,
-                    post.round,
-                    str(post.status),
-                    post.text,
-                    post.link,
-                    post.image_url,
-                    post.alt_text,
-                    created if post.scheduled_at == now else to_iso(post.scheduled_at),
-                    post.priority,
-                    created,
-                    to_iso(post.pinned_at) if post.pinned_at else None,
-                ],
+                _INSERT_POST_OR_KEEP,
+                _post_values(item_id, post, now, created),
             )
             if cursor.rowcount:
                 ids.append(int(cursor.lastrowid or 0))
