@@ -22,7 +22,10 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import accumulate
+from itertools import count as count_up
+from operator import add
 from typing import NamedTuple
 
 import regex
@@ -30,7 +33,13 @@ import regex
 from bot.core.settings import Settings
 from bot.core.templates import parse_template, validate_template
 from bot.feeds.items import Item
-from bot.posts.twitter_text import MAX_WEIGHTED_LENGTH, find_emoji, find_urls, weighted_length
+from bot.posts.twitter_text import (
+    MAX_WEIGHTED_LENGTH,
+    find_emoji,
+    find_urls,
+    plain_weight,
+    weighted_length,
+)
 
 FACEBOOK_MAX_LENGTH = 63_206
 # Bluesky's app.bsky.feed.post lexicon: text is at most 300 graphemes and 3,000 UTF-8 bytes.
@@ -204,21 +213,37 @@ class _Fitter:
         fields: _Fields,
         measure: Callable[[str], int],
         limit: int,
+        plain_weight: Callable[[str], int | None] | None = None,
     ) -> None:
         self.parts = parts
         self.fields = fields
         self.measure = measure
         self.limit = limit
+        # What a run of words adds to ``measure`` wherever it stands apart, when that is simple
+        # (see twitter_text.plain_weight); None when the measure offers no such reckoning.
+        self.plain_weight = plain_weight
         self._weights: dict[str, int] = {}
         self._allowed_urls: set[str] | None = None
         self._full: str | None = None
+        self._frame: str | None = None
+        self._framed = False
 
     @property
     def full(self) -> str:
         """The post with every field whole."""
         if self._full is None:
-            self._full = self.render(self.fields)
+            self._full = self.with_summary(self.fields.summary)
         return self._full
+
+    def with_summary(self, summary: str) -> str:
+        """The post with ``summary`` (the first words of the summary, maybe with "…") for the
+        summary: the frame with the words put in, or a render where there is no frame."""
+        if not self._framed:
+            self._frame = _summary_frame(self.parts, self.fields)
+            self._framed = True
+        if self._frame is not None and summary:
+            return self._frame.replace(_SLOT, summary)
+        return self.render(self.fields._replace(summary=summary))
 
     def weight(self, text: str) -> int:
         """``measure(text)``, remembered: a search weighs the same candidate more than once."""
@@ -250,7 +275,11 @@ class _Fitter:
         return urls <= self._allowed_urls
 
     def longest(
-        self, count: int, build: Callable[[int], str], guess: int | None = None
+        self,
+        count: int,
+        build: Callable[[int], str],
+        guess: int | None = None,
+        reckon: Callable[[int], int | None] | None = None,
     ) -> str | None:
         """build(k) for the largest k < count that is acceptable, or None.
 
@@ -258,6 +287,11 @@ class _Fitter:
         out from ``guess`` when the caller can estimate it (two or three candidates instead of
         a dozen), else a binary search. Stepping down from there covers the rare candidate a
         URL check turns away.
+
+        ``reckon(k)``, when given, is the exact weight of build(k) worked out without building
+        it (None where it cannot say): the search then renders only the candidate it keeps. That
+        one is weighed all the same, and should the two ever differ the search is done again
+        weighing every candidate, so a wrong reckoning costs time, never a wrong post.
         """
         built: dict[int, str] = {}
 
@@ -266,9 +300,17 @@ class _Fitter:
                 built[k] = build(k)
             return built[k]
 
-        low = _last_fitting(lambda k: self.fits(build_once(k)), count, guess)
+        def fits(k: int) -> bool:
+            reckoned = reckon(k) if reckon is not None else None
+            if reckoned is None:
+                return self.fits(build_once(k))
+            return reckoned <= self.limit
+
+        low = _last_fitting(fits, count, guess)
         for k in range(low, -1, -1):
             text = build_once(k)
+            if reckon is not None and reckon(k) not in (None, self.weight(text)):
+                return self.longest(count, build, guess)
             if self.acceptable(text):
                 return text
         return None
@@ -340,9 +382,9 @@ def _word_ends(text: str) -> list[int]:
     words = text.split()
     if " ".join(words) != text:
         return [match.end() for match in _WORD_RE.finditer(text)]
-    # Single-spaced (as every one-line field is): each word ends one space before the next,
-    # so the ends are the running sum of (length + 1), less 1; map() keeps the loop in C.
-    return list(map((-1).__add__, accumulate(map((1).__add__, map(len, words)))))
+    # Single-spaced (as every one-line field is): word i ends after the lengths of words 0 to
+    # i and the i spaces between them; map() keeps the loop in C.
+    return list(map(add, accumulate(map(len, words)), count_up()))
 
 
 def _fit(fields: _Fields, fitter: _Fitter) -> str:
@@ -358,13 +400,14 @@ def _fit(fields: _Fields, fitter: _Fitter) -> str:
     summary_ends = _word_ends(fields.summary)
 
     def by_summary_words(k: int) -> str:
-        return fitter.render(fields._replace(summary=cut_words(fields.summary, summary_ends, k)))
+        return fitter.with_summary(cut_words(fields.summary, summary_ends, k))
 
     # A guess only where the summary stands apart (whitespace on both sides): glued to the
     # fields beside it, shorter is not always lighter, and bisection is the safe search.
-    apart = _stands_apart(fitter.parts, "summary")
+    apart = _stands_apart(tuple(fitter.parts), "summary")
     guess = _guess_words(fitter, full, fields.summary, summary_ends) if apart else None
-    found = fitter.longest(len(summary_ends), by_summary_words, guess)
+    reckon = _summary_reckoning(fields, fitter, summary_ends) if apart else None
+    found = fitter.longest(len(summary_ends), by_summary_words, guess, reckon)
     if found is not None:
         return found
     bare = fields._replace(summary="")
@@ -407,9 +450,35 @@ def _fit(fields: _Fields, fitter: _Fitter) -> str:
     return _hard_cut(fitter.render(_Fields(fields.prefix, "", "", "", ())), fitter)
 
 
-def _stands_apart(parts: Sequence[tuple[str, str | None]], name: str) -> bool:
+# Stands for the summary in a post rendered once (_summary_frame). A feed cannot send it (XML
+# forbids it); should a field hold it all the same, the frame is not used.
+_SLOT = "\x00"
+
+
+def _summary_frame(parts: Sequence[tuple[str, str | None]], fields: _Fields) -> str | None:
+    """The post rendered once with a stand-in for the summary, so that each shorter summary
+    is put in with str.replace instead of a render of its own; None where that could differ.
+
+    The same as rendering when the summary stands apart (_stands_apart) and is one line of
+    single-spaced words, as _fields makes a summary with no line break, and so is each run of
+    its first words, "…" or not: a field that is not empty leaves every separator as it was,
+    the whitespace around it collapses to the same single space or line break, and neither
+    NFC nor anything else in rendering reaches across that whitespace. An empty run changes
+    the separators, so it is always rendered.
+    """
+    summary = fields.summary
+    if not summary or "\n" in summary or not _stands_apart(tuple(parts), "summary"):
+        return None
+    frame = _render(parts, fields._replace(summary=_SLOT))
+    uses = sum(1 for _, name in parts if name == "summary")
+    return frame if frame.count(_SLOT) == uses else None
+
+
+@lru_cache(maxsize=64)
+def _stands_apart(parts: tuple[tuple[str, str | None], ...], name: str) -> bool:
     """Whether every use of field ``name`` in the template has whitespace (or an end) on both
-    sides, so its words can never join a neighbour's into one word or URL."""
+    sides, so its words can never join a neighbour's into one word or URL (cached: asked
+    twice a post, of the same few templates)."""
     for index, (literal, field_name) in enumerate(parts):
         if field_name != name:
             continue
@@ -421,6 +490,37 @@ def _stands_apart(parts: Sequence[tuple[str, str | None]], name: str) -> bool:
     return True
 
 
+def _summary_reckoning(
+    fields: _Fields, fitter: _Fitter, ends: list[int]
+) -> Callable[[int], int | None] | None:
+    """The weight of the post keeping k words of a summary that stands apart, reckoned from
+    the whole post's weight without rendering (None for k where it cannot be reckoned).
+
+    Where the summary and its first k words with "…" both weigh simply (the fitter's
+    plain_weight), each place the template puts the summary changes the post's weight by the
+    difference, whitespace stays as it was around it, and nothing else changes. Not for k = 0,
+    nor a cut left empty: with no summary the template's separators change too.
+    """
+    if fitter.plain_weight is None:
+        return None
+    whole = fitter.plain_weight(fields.summary)
+    if whole is None:
+        return None
+    uses = sum(1 for _, name in fitter.parts if name == "summary")
+    rest = fitter.weight(fitter.full) - uses * whole
+    plain_weight = fitter.plain_weight
+    reckoned: dict[int, int | None] = {}  # the search and its check ask about k twice
+
+    def reckon(k: int) -> int | None:
+        if k not in reckoned:
+            kept = _with_ellipsis(fields.summary[: ends[k - 1]]) if k else ""
+            weight = plain_weight(kept) if kept else None
+            reckoned[k] = None if weight is None else rest + uses * weight
+        return reckoned[k]
+
+    return reckon
+
+
 def _guess_words(fitter: _Fitter, full: str, field: str, ends: list[int]) -> int | None:
     """How many words of ``field`` should fit, reckoning its weight spread evenly over it.
 
@@ -430,7 +530,8 @@ def _guess_words(fitter: _Fitter, full: str, field: str, ends: list[int]) -> int
     """
     if not ends:
         return None
-    whole = fitter.weight(field)
+    plain = fitter.plain_weight(field) if fitter.plain_weight is not None else None
+    whole = fitter.weight(field) if plain is None else plain
     room = fitter.limit - (fitter.weight(full) - whole) - fitter.weight(ELLIPSIS)
     if room <= 0:
         return 0
@@ -474,7 +575,7 @@ def compose_x(item: Item, style: PostStyle, link: str | None = None) -> str:
     """
     parts = parse_template(style.template)
     fields = _fields(item, style, link, paragraphs=False)
-    fitter = _Fitter(parts, fields, weighted_length, MAX_WEIGHTED_LENGTH)
+    fitter = _Fitter(parts, fields, weighted_length, MAX_WEIGHTED_LENGTH, plain_weight)
     return _fit(fields, fitter)
 
 

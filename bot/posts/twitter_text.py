@@ -279,6 +279,23 @@ def weighted_length(text: str) -> int:
     return weighted_length_by_character(text)
 
 
+def plain_weight(text: str) -> int | None:
+    """What ``text`` adds to the weight of any post it stands in with whitespace (or an end) on
+    both sides, or None when that is not so simple.
+
+    Simple when every character is one of the light ones above (weight 1, the ellipsis 2),
+    none can begin or end an emoji, the text is NFC and it has no "." before a letter, so no
+    URL starts, ends or lies in it: neither its neighbours' URLs and emoji nor NFC can reach
+    across whitespace, and the weight of the post is the weight of the rest plus this (and
+    this is ``weighted_length(text)`` too). The composer reckons a shortened summary's post by
+    it without rendering it.
+    """
+    simple = _PLAIN.fullmatch(text) and not _DOT_LETTER.search(text)
+    if simple and (text.isascii() or unicodedata.is_normalized("NFC", text)):
+        return len(text) + text.count("\u2026")
+    return None
+
+
 def weighted_length_by_character(text: str) -> int:
     """The general count, a character (or emoji sequence, or URL) at a time."""
     text = unicodedata.normalize("NFC", text)
