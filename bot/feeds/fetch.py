@@ -718,9 +718,7 @@ def _image(
         if isinstance(link, Mapping) and _field(link, "rel") == "enclosure":
             kind = _text(_field(link, "type")).lower()
             href = _text(_field(link, "href"))
-            if kind.startswith("image/") or (
-                not kind and urlsplit(href).path.lower().endswith(_IMAGE_EXTENSIONS)
-            ):
+            if kind.startswith("image/") or (not kind and _names_image_file(href)):
                 size = number(_field(link, "length"))
                 offered.append(Picture(href, length=size, source="enclosure"))
     for media in _field(entry, "media_content") or ():
@@ -744,6 +742,15 @@ def _image(
         return None, None
     alt = chosen.alt if chosen.source == "html" else _alt_for(chosen.url, base, bodies)
     return chosen, alt or None
+
+
+def _names_image_file(url: str) -> bool:
+    """Whether ``url``'s path ends in an image file's extension. False for a URL urllib cannot
+    split (a broken IPv6 host): one bad enclosure must never stop a poll."""
+    try:
+        return urlsplit(url).path.lower().endswith(_IMAGE_EXTENSIONS)
+    except ValueError:
+        return False
 
 
 def _media_picture(media: Mapping[str, Any], source: str) -> Picture:

@@ -254,6 +254,30 @@ def test_a_link_urllib_cannot_read_is_dropped_and_the_poll_goes_on() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "picture",
+    [
+        '<enclosure url="http://[broken/sam.jpg" length="10"/>',  # no type: its path is read
+        '<enclosure url="http://[broken/sam.jpg" type="image/jpeg" length="10"/>',
+        '<enclosure url="https://ex\uff0fample.org/sam.jpg"/>',
+        '<media:content url="http://[broken/m.jpg" medium="image"/>',
+        '<media:thumbnail url="http://[broken/t.jpg"/>',
+        '<description>&lt;img src="http://[broken/i.jpg"&gt;</description>',
+    ],
+)
+def test_a_picture_urllib_cannot_read_is_dropped_and_the_poll_goes_on(picture: str) -> None:
+    body = rss(
+        f"<guid>a</guid><title>Sam Jones</title>{picture}",
+        "<guid>b</guid><title>Li Wei</title>"
+        '<enclosure url="https://charity.example/li.jpg" type="image/jpeg" length="10"/>',
+    )
+    items = parse_feed(body, FEED_URL, "appeal", RULES).items
+    assert [(i.id, i.image_url) for i in items] == [
+        ("a", None),
+        ("b", "https://charity.example/li.jpg"),
+    ]
+
+
 def test_non_http_link_dropped() -> None:
     item = parse_one("<title>T</title><link>javascript:alert(1)</link>")
     assert item.link is None
