@@ -85,7 +85,7 @@ def _has_clue(tail: str) -> bool:
     beyond ASCII, case folding has its surprises ("K", the kelvin sign), and the regex decides."""
     if tail.isascii():
         lowered = tail.lower()
-        return any(word in lowered for word in _CLUE_WORDS)
+        return any(map(lowered.__contains__, _CLUE_WORDS))
     return _CLUE.search(tail) is not None
 
 

@@ -406,7 +406,7 @@ def declares_entities(body: bytes) -> bool:
     with expat's declaration handlers, so a normal feed costs next to nothing; the byte scan
     covers encodings expat does not know, which feedparser would convert and then expand.
     """
-    if any(mark in body for mark in _ENTITY_MARKS):
+    if _contains_any(body, _ENTITY_MARKS):
         return True
     found: list[str] = []
 
@@ -481,7 +481,7 @@ def _entry_to_item(
         return None
 
     bodies = _bodies(entry, media_descriptions, atom)
-    html_bodies = [value for value, html in bodies if html]
+    html_bodies = [value for value, html, _ in bodies if html]
     photo, image_alt = _image(entry, base, html_bodies)
     if photo is not None and photo.source in ("media", "thumbnail") and media_descriptions:
         image_alt = html_to_text(media_descriptions[0]) or image_alt
@@ -489,7 +489,7 @@ def _entry_to_item(
         id=_entry_id(entry, link, title),
         kind=kind,
         title=title,
-        summary=strip_boilerplate(plain_text(*bodies[0])) if bodies else "",
+        summary=strip_boilerplate(bodies[0][2]) if bodies else "",
         link=link,
         image_url=photo.url if photo else None,
         image_alt=image_alt,
@@ -519,11 +519,18 @@ def _field(mapping: Mapping[str, Any], key: str) -> Any:
     return dict.get(mapping, key) if isinstance(mapping, dict) else mapping.get(key)
 
 
+def _is_mapping(value: object) -> bool:
+    """``isinstance(value, Mapping)``, answered for a dict (feedparser's all are) without a
+    trip through the ABC's ``__instancecheck__``, several times the cost, a dozen times an
+    entry."""
+    return isinstance(value, (dict, Mapping))
+
+
 def _is_html(detail: Any, atom: bool) -> bool:
     """Whether a text construct is HTML. Atom says so (``type="text"`` is the default and means
     plain text: "<Sammy>" is a name, not a tag); RSS never does, and its text is HTML in
     practice, so it is read as HTML whatever feedparser guessed."""
-    if not atom or not isinstance(detail, Mapping):
+    if not atom or not _is_mapping(detail):
         return True
     return _text(_field(detail, "type")).lower() != "text/plain"
 
@@ -533,7 +540,7 @@ def _entry_base(entry: Mapping[str, Any], url: str) -> str:
     with any outer ones) against the feed's URL; the feed's URL if that is not http(s)."""
     for key in ("title_detail", "summary_detail"):
         detail = _field(entry, key)
-        if isinstance(detail, Mapping) and _text(_field(detail, "base")):
+        if _is_mapping(detail) and _text(_field(detail, "base")):
             try:
                 base = urljoin(url, _text(_field(detail, "base")))
             except ValueError:
@@ -544,7 +551,26 @@ def _entry_base(entry: Mapping[str, Any], url: str) -> str:
 
 def _mentions(body: bytes, text: str) -> bool:
     """Whether the feed's bytes contain ``text`` in any encoding a feed is likely to use."""
-    return any(text.encode(codec) in body for codec in ("utf-8", "utf-16-le", "utf-16-be"))
+    return _contains_any(body, tuple(text.encode(codec) for codec in _CODECS))
+
+
+_CODECS = ("utf-8", "utf-16-le", "utf-16-be")
+
+
+def _contains_any(body: bytes, marks: Iterable[bytes]) -> bool:
+    """Whether ``body`` contains any of ``marks``. A mark with a NUL byte (ASCII text in
+    UTF-16) is looked for only if ``body`` has one: a UTF-8 feed is then read once, not three
+    times, for each mark."""
+    nul: bool | None = None
+    for mark in marks:
+        if b"\0" in mark:
+            if nul is None:
+                nul = b"\0" in body
+            if not nul:
+                continue
+        if mark in body:
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=1024)
@@ -604,7 +630,7 @@ def _digest(link: str | None, title: str) -> str:
 def _categories(entry: Mapping[str, Any]) -> tuple[str, ...]:
     terms: list[str] = []
     for tag in _field(entry, "tags") or ():
-        term = " ".join(_text(_field(tag, "term") if isinstance(tag, Mapping) else None).split())
+        term = " ".join(_text(_field(tag, "term") if _is_mapping(tag) else None).split())
         if term and term not in terms:
             terms.append(term)
     return tuple(terms)
@@ -685,27 +711,27 @@ def _region(categories: Sequence[str]) -> str | None:
 
 def _bodies(
     entry: Mapping[str, Any], media_descriptions: Sequence[str], atom: bool
-) -> list[tuple[str, bool]]:
-    """The entry's summary then its contents, each with whether it is HTML, minus
-    media:description texts.
+) -> list[tuple[str, bool, str]]:
+    """The entry's summary then its contents, each with whether it is HTML and its plain
+    text (:func:`plain_text`), minus media:description texts.
 
     feedparser files ``<media:description>`` (a caption) as a description, so it lands in the
     summary or content; each caption found in the XML takes out one matching value.
     """
     values = [(_text(_field(entry, "summary")), _is_html(_field(entry, "summary_detail"), atom))]
     for content in _field(entry, "content") or ():
-        if isinstance(content, Mapping):
+        if _is_mapping(content):
             values.append((_text(_field(content, "value")), _is_html(content, atom)))
-    captions = Counter(html_to_text(d) for d in media_descriptions)
-    kept: list[tuple[str, bool]] = []
+    captions = Counter(html_to_text(d) for d in media_descriptions) if media_descriptions else None
+    kept: list[tuple[str, bool, str]] = []
     for value, html in values:
         plain = plain_text(value, html)
         if not plain and not (html and find_images(value)):
             continue
-        if captions[plain] > 0:
+        if captions and captions[plain] > 0:
             captions[plain] -= 1
             continue
-        kept.append((value, html))
+        kept.append((value, html, plain))
     return kept
 
 
@@ -715,20 +741,20 @@ def _image(
     """The entry's photo (see :mod:`bot.feeds.photos`), its URL made absolute, and its alt."""
     offered: list[Picture] = []
     for link in _field(entry, "links") or ():
-        if isinstance(link, Mapping) and _field(link, "rel") == "enclosure":
+        if _is_mapping(link) and _field(link, "rel") == "enclosure":
             kind = _text(_field(link, "type")).lower()
             href = _text(_field(link, "href"))
             if kind.startswith("image/") or (not kind and _names_image_file(href)):
                 size = number(_field(link, "length"))
                 offered.append(Picture(href, length=size, source="enclosure"))
     for media in _field(entry, "media_content") or ():
-        if isinstance(media, Mapping):
+        if _is_mapping(media):
             medium = _text(_field(media, "medium")).lower()
             kind = _text(_field(media, "type")).lower()
             if medium == "image" or kind.startswith("image/"):
                 offered.append(_media_picture(media, "media"))
     for thumb in _field(entry, "media_thumbnail") or ():
-        if isinstance(thumb, Mapping):
+        if _is_mapping(thumb):
             offered.append(_media_picture(thumb, "thumbnail"))
     for body in bodies:
         offered.extend(pictures_from_html(find_images(body)))
@@ -736,7 +762,7 @@ def _image(
     for picture in offered:
         absolute = _http_url(picture.url, base)
         if absolute:
-            resolved.append(picture if absolute == picture.url else replace(picture, url=absolute))
+            resolved.append(picture if absolute == picture.url else picture.at(absolute))
     chosen = choose_photo(resolved)
     if chosen is None:
         return None, None

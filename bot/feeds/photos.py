@@ -31,6 +31,12 @@ _NOT_A_PHOTO = re.compile(
     r"|[?&/](?:avatar|gravatar)",
     re.IGNORECASE,
 )
+# A word every _NOT_A_PHOTO match contains, in lower case: a lower-cased ASCII URL with none
+# of them is spared the case-blind search, which tries each alternative at every position.
+_NOT_A_PHOTO_CLUES = ("avatar", "pixel.wp.com", "stats.wordpress.com", "feedburner", "emoji",
+                      "googleusercontent.com/tracker", "facebook.com/tr", "analytics",
+                      "smilies", "smileys", "icon", "badge", "share", "social", "button",
+                      ".gif", ".png")  # fmt: skip
 _NOT_A_PHOTO_CLASSES = frozenset(
     {"avatar", "wp-smiley", "emoji", "icon", "gravatar", "tracking-pixel", "share-icon"}
 )
@@ -51,6 +57,13 @@ class Picture:
     classes: tuple[str, ...] = ()
     source: str = "html"
 
+    def at(self, url: str) -> Picture:
+        """The same picture at ``url`` (made absolute, say); ``dataclasses.replace`` at a
+        third of its cost."""
+        return Picture(
+            url, self.alt, self.width, self.height, self.length, self.classes, self.source
+        )
+
     @property
     def pixels(self) -> int | None:
         """Declared area; one side known is taken as a 4:3 picture."""
@@ -67,11 +80,19 @@ def is_photo(picture: Picture) -> bool:
     """False for what is never an appeal's photo: avatars, pixels, icons, emoji, tiny images."""
     if not picture.url or picture.url.startswith("data:"):
         return False
-    if _NOT_A_PHOTO.search(picture.url):
+    if _may_not_be_a_photo(picture.url) and _NOT_A_PHOTO.search(picture.url):
         return False
     if any(c.lower() in _NOT_A_PHOTO_CLASSES or "avatar" in c.lower() for c in picture.classes):
         return False
     return not any(side is not None and side < MIN_SIDE for side in (picture.width, picture.height))
+
+
+def _may_not_be_a_photo(url: str) -> bool:
+    """False only where ``_NOT_A_PHOTO`` finds nothing in ``url``. Beyond ASCII, case-blind
+    matching has its surprises (the kelvin sign is a "k"), and the regex decides."""
+    if not url.isascii():
+        return True
+    return any(map(url.lower().__contains__, _NOT_A_PHOTO_CLUES))
 
 
 def choose_photo(pictures: Sequence[Picture]) -> Picture | None:
@@ -82,11 +103,12 @@ def choose_photo(pictures: Sequence[Picture]) -> Picture | None:
     candidates = [p for p in pictures if is_photo(p)]
     if not candidates:
         return None
-    ranked = sorted(
+    if len(candidates) == 1:
+        return candidates[0]
+    return min(
         enumerate(candidates),
         key=lambda pair: (-(pair[1].pixels or 0), -(pair[1].length or 0), pair[0]),
-    )
-    return ranked[0][1]
+    )[1]
 
 
 def largest_in_srcset(srcset: str) -> tuple[str, int | None] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import operator
 import re
 from dataclasses import dataclass
 from html import unescape
@@ -33,6 +34,7 @@ _BREAKS = frozenset(
 LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-orig-file", "data-lazyload",
                 "data-large-file", "data-full-url", "data-echo", "data-url")  # fmt: skip
 LAZY_SRCSETS = ("data-srcset", "data-lazy-srcset")
+_LAZY_NAMES = frozenset(LAZY_SOURCES + LAZY_SRCSETS)
 
 
 _IMAGE_FILES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic")
@@ -69,6 +71,41 @@ def _pixels(value: str | None) -> int | None:
     return int(digits) if digits.isdigit() and len(digits) < 7 else None
 
 
+def _link_to_image(attrs: list[tuple[str, str | None]]) -> str:
+    """The href of an ``<a>`` with ``attrs`` if it names an image file, else ""."""
+    href = (next((v for k, v in attrs if k == "href"), None) or "").strip()
+    path = href.split("?", 1)[0].split("#", 1)[0].lower()
+    return href if path.endswith(_IMAGE_FILES) else ""
+
+
+def _image_tag(attrs: dict[str, str | None], full_size: str) -> ImageTag | None:
+    """The visible ``<img>`` with ``attrs``, inside a link to ``full_size`` (or ""); None
+    when it names no usable source."""
+    # A lazy-load attribute names the real picture; src is then a placeholder (a data: URI,
+    # a spinner or a 1x1 GIF) whatever it looks like.
+    lazy = srcset = None
+    if not _LAZY_NAMES.isdisjoint(attrs):  # most <img> have none: spare the loops
+        lazy = next((attrs[k] for k in LAZY_SOURCES if (attrs.get(k) or "").strip()), None)
+        srcset = next((attrs[k] for k in LAZY_SRCSETS if (attrs.get(k) or "").strip()), None)
+    src = (lazy or attrs.get("src") or "").strip()
+    srcset = (srcset or attrs.get("srcset") or "").strip()
+    if src.startswith("data:"):
+        src = ""
+    if not src and not srcset:
+        return None
+    alt = attrs.get("alt")
+    return ImageTag(
+        src,
+        " ".join(alt.split()) if alt is not None else None,
+        # Blogger states the full picture's size beside the shown one's.
+        width=_pixels(attrs.get("data-original-width") or attrs.get("width")),
+        height=_pixels(attrs.get("data-original-height") or attrs.get("height")),
+        srcset=srcset,
+        classes=tuple((attrs.get("class") or "").split()),
+        full_size=full_size,
+    )
+
+
 class _Extractor(HTMLParser):
     """Collects visible text and ``<img>`` tags, skipping hidden elements and comments."""
 
@@ -97,11 +134,11 @@ class _Extractor(HTMLParser):
         if tag in _BREAKS:
             self.parts.append(" ")
         if tag == "a":
-            href = (next((v for k, v in attrs if k == "href"), None) or "").strip()
-            path = href.split("?", 1)[0].split("#", 1)[0].lower()
-            self._link_to_image = href if path.endswith(_IMAGE_FILES) else ""
+            self._link_to_image = _link_to_image(attrs)
         if tag == "img" and not self._hidden_depth:
-            self._image(dict(attrs))
+            image = _image_tag(dict(attrs), self._link_to_image)
+            if image is not None:
+                self.images.append(image)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         # <br/>, <img/>, and a self-closed <script/> or <div/> that opens nothing.
@@ -126,31 +163,6 @@ class _Extractor(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self._hidden_depth and self._boilerplate_tag is None:
             self.parts.append(data)
-
-    def _image(self, attrs: dict[str, str | None]) -> None:
-        # A lazy-load attribute names the real picture; src is then a placeholder (a data: URI,
-        # a spinner or a 1x1 GIF) whatever it looks like.
-        lazy = next((attrs[k] for k in LAZY_SOURCES if (attrs.get(k) or "").strip()), None)
-        src = (lazy or attrs.get("src") or "").strip()
-        srcset = next((attrs[k] for k in LAZY_SRCSETS if (attrs.get(k) or "").strip()), None)
-        srcset = (srcset or attrs.get("srcset") or "").strip()
-        if src.startswith("data:"):
-            src = ""
-        if not src and not srcset:
-            return
-        alt = attrs.get("alt")
-        self.images.append(
-            ImageTag(
-                src,
-                " ".join(alt.split()) if alt is not None else None,
-                # Blogger states the full picture's size beside the shown one's.
-                width=_pixels(attrs.get("data-original-width") or attrs.get("width")),
-                height=_pixels(attrs.get("data-original-height") or attrs.get("height")),
-                srcset=srcset,
-                classes=tuple((attrs.get("class") or "").split()),
-                full_size=self._link_to_image,
-            )
-        )
 
 
 # The plain HTML a CMS writes (tags with double- or single-quoted attributes, text between),
@@ -190,28 +202,83 @@ def _extract_simple(html: str, parser: _Extractor) -> bool:
         name = token[_START if kind == _CLOSED else _END].lower()
         if name in _RAW_TEXT:
             return False
-        if kind == _END:
-            parser.handle_endtag(name)
-            continue
-        attributes = token[_ATTRIBUTES]
-        attrs: list[tuple[str, str | None]] = (
-            [
-                (found[1].lower(), _attribute_value(found))
-                for found in _SIMPLE_ATTRIBUTE.finditer(attributes)
-            ]
-            if attributes
-            else []
-        )
-        if token[_CLOSED]:
-            parser.handle_startendtag(name, attrs)
-        else:
-            parser.handle_starttag(name, attrs)
+        _feed_tag(token, name, parser)
     return position == len(html)
+
+
+def _feed_tag(token: re.Match[str], name: str, parser: _Extractor) -> None:
+    """Call ``parser``'s handler for the simple tag ``token`` (named ``name``, lower case)."""
+    if token.lastindex == _END:
+        parser.handle_endtag(name)
+    elif token[_CLOSED]:
+        parser.handle_startendtag(name, _attributes(token[_ATTRIBUTES]))
+    else:
+        parser.handle_starttag(name, _attributes(token[_ATTRIBUTES]))
+
+
+def _attributes(attributes: str) -> list[tuple[str, str | None]]:
+    """A simple start tag's ``attributes`` (as written) as HTMLParser gives them: names lower
+    case, values unescaped (None for an attribute without a value)."""
+    if not attributes:
+        return []
+    return [
+        (found[1].lower(), _attribute_value(found))
+        for found in _SIMPLE_ATTRIBUTE.finditer(attributes)
+    ]
 
 
 def _attribute_value(found: re.Match[str]) -> str | None:
     value = found[2] if found[2] is not None else found[3]
     return unescape(value) if value else value
+
+
+# A document of simple tokens only, with no element whose content is hidden and no class
+# attribute (so no CMS boilerplate), never changes the extractor's state: its text is each text
+# token unescaped, with a space for each break tag, and only <a> and <img> tags bear on its
+# pictures. Such a document (most summaries) is read with a few whole-string operations
+# instead of a handler call per token. _PLAIN_TAG is a simple tag of that kind: splitting a
+# document by it leaves a "<" in its text only where a "<" opens no such tag. Names are
+# matched case-blind, as HTMLParser lower-cases them; a class attribute is spelt in ASCII
+# letters, the only ones str.lower turns into "class". Its groups: "/" for an end tag, the
+# name, and a start tag's attributes as _SIMPLE_TOKEN's "attributes" group reads them.
+_AFTER_NAME = r"(?=[ \t\n\r\f/>])"
+_HIDDEN_NAME = rf"(?i:{'|'.join(sorted(_HIDDEN))}){_AFTER_NAME}"
+_NOT_CLASS = r"(?![cC][lL][aA][sS][sS](?![-a-zA-Z0-9_:.]))"
+_PLAIN_TAG = re.compile(
+    rf"<(/)?(?!{_HIDDEN_NAME})({_NAME})(?(1){_SPACE}*|"
+    rf"""((?:{_SPACE}+{_NOT_CLASS}[a-zA-Z_:][-a-zA-Z0-9_:.]*"""
+    rf"""(?:{_SPACE}*={_SPACE}*(?:"[^"<>]*"|'[^'<>]*'))?)*){_SPACE}*/?)>"""
+)
+# A break tag's name gives the space it leaves; any other tag leaves nothing.
+_GAP = {name: " " for name in _BREAKS}
+_LINK_OR_IMAGE_TAG = re.compile(rf"<(?:[aA]|[iI][mM][gG]){_AFTER_NAME}")
+
+
+def _read_plain_document(html: str) -> tuple[str, tuple[ImageTag, ...]] | None:
+    """What :func:`_parsed` gives for ``html`` by the extractor, or None when ``html`` is not
+    a plain document (the extractor must then read it token by token)."""
+    pieces = _PLAIN_TAG.split(html)  # text, "/" or None, name, attributes or None, text...
+    texts = pieces[::4]
+    if "<" in "".join(texts):
+        return None
+    if "&" in html:
+        # One text at a time, as HTMLParser does: "&am<b>p;" is no ampersand.
+        texts = [unescape(words) for words in texts]
+    names = [name.lower() for name in pieces[2::4]]
+    gaps = [_GAP.get(name, "") for name in names]
+    gaps.append("")
+    text = "".join(map(operator.add, texts, gaps))
+    images: list[ImageTag] = []
+    if _LINK_OR_IMAGE_TAG.search(html):
+        link = ""
+        for name, attributes in zip(names, pieces[3::4], strict=True):
+            if name == "a":
+                link = "" if attributes is None else _link_to_image(_attributes(attributes))
+            elif name == "img" and attributes is not None:
+                image = _image_tag(dict(_attributes(attributes)), link)
+                if image is not None:
+                    images.append(image)
+    return " ".join(text.split()), tuple(images)
 
 
 def _extract(html: str) -> _Extractor:
@@ -236,6 +303,12 @@ def _parsed(html: str) -> tuple[str, tuple[ImageTag, ...]]:
     """Text and images of ``html``, parsed once: parsing a feed asks for both, often twice."""
     if "<" not in html and "&" not in html:
         return " ".join(html.split()), ()  # plain text already (most titles): nothing to parse
+    # A handler that raises (a width of "²" is a digit int() refuses) must end the same way
+    # as in HTMLParser: the full path below keeps what was read before it.
+    with contextlib.suppress(Exception):
+        read = _read_plain_document(html)
+        if read is not None:
+            return read
     parser = _extract(html)
     return " ".join("".join(parser.parts).split()), tuple(parser.images)
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.feeds import boilerplate, fetch, text
+from bot.feeds import boilerplate, fetch, photos, text
 
 # Clue words whole, cut and in other cases, beside the non-ASCII characters that case-blind
 # matching folds onto ASCII letters (the kelvin sign, the long s, dotted and dotless i).
@@ -129,3 +129,49 @@ _BASES = st.sampled_from(
 @given(_PATHS | _SEGMENTS, _BASES)
 def test_root_path_shortcut_resolves_as_urljoin(candidate: str, base: str) -> None:
     assert fetch._http_url.__wrapped__(candidate, base) == _http_url_by_urljoin(candidate, base)
+
+
+# URL pieces around every word _NOT_A_PHOTO looks for, in other cases, cut short, and beside
+# the non-ASCII letters case-blind matching folds onto ASCII ones (kelvin sign, long s).
+_PHOTO_URL_PIECES = st.lists(
+    st.sampled_from(
+        ["https://", "charity.example", "/", ".", "?", "&", "=", "Gravatar.com", "pixel.WP.com",
+         "stats.wordpress.com", "feeds.feedburner.com", "feedburner.google.com",
+         "s.w.org/images/core/emoji", "twemoji", "blogger.googleusercontent.com/tracker",
+         "www.facebook.com/tr", "analytics", "avatars", "Avatar", "emojis", "smilies",
+         "smileys", "icons", "badge", "share", "social", "buttons", "spacer", "blank", "pixel",
+         "transparent", "clear", "b", "1x1", "tracking", "beacon", ".GIF", ".png", ".jpg",
+         "avat", "emo", "\u212a", "\u017f", "\u0130", "é", "sam-jones", "/share/",
+         "/avatar/", "/Emoji/", "/smileys/", "/icon/", "/badges/", "/social/", "/button/",
+         "/spacer.gif", "/b.png", "/1x1.GIF", "/beacon.png", "?avatar", "&gravatar",
+         ".gravatar.com", "/pixel.wp.com", "/analytics", ".twemoji"]
+    ),
+    max_size=10,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=500)
+@given(_PHOTO_URL_PIECES | st.text(max_size=40))
+def test_photo_clue_test_never_hides_a_regex_match(url: str) -> None:
+    if photos._NOT_A_PHOTO.search(url):
+        assert photos._may_not_be_a_photo(url)
+
+
+def _contains_any_by_scanning(body: bytes, marks: tuple[bytes, ...]) -> bool:
+    """What fetch._mentions and declares_entities did before sparing UTF-8 the UTF-16 scans."""
+    return any(mark in body for mark in marks)
+
+
+_BODY_PIECES = st.lists(
+    st.sampled_from([b"<rss>", b"\x00", b"<\x00!\x00E\x00", b"xml:base", b"x\x00m\x00l\x00:",
+                     b"<!ENTITY", b"\xff\xfe", b"\xef\xbb\xbf", b"a", b"\x00<", b"E\x00N"]),
+    max_size=8,
+).map(b"".join)  # fmt: skip
+
+
+@settings(max_examples=300)
+@given(_BODY_PIECES, st.sampled_from(["xml:base", "<!ENTITY", fetch._MEDIA_NS, "é"]))
+def test_contains_any_answers_as_scanning_every_encoding(body: bytes, text: str) -> None:
+    marks = tuple(text.encode(codec) for codec in fetch._CODECS)
+    assert fetch._contains_any(body, marks) == _contains_any_by_scanning(body, marks)
+    assert fetch._mentions(body, text) == _contains_any_by_scanning(body, marks)
