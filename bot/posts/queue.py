@@ -121,23 +121,25 @@ _ITEM_FIELDS = (
 _FACTS_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 
 
-def _item_row(item: Item) -> dict[str, Any]:
-    return {
-        "kind": item.kind,
-        "feed_url": item.feed_url,
-        "title": item.title,
-        "summary": item.summary,
-        "link": item.link,
-        "image_url": item.image_url,
-        "image_alt": item.image_alt,
-        "published_at": to_iso(item.published_at) if item.published_at else None,
-        "updated_at": to_iso(item.updated_at) if item.updated_at else None,
-        "categories": json.dumps(list(item.categories)),
-        "status": item.status,
-        "urgent": int(item.urgent),
-        "region": item.region,
-        "facts": _FACTS_JSON(dict(item.facts)),
-    }
+def _item_values(item: Item) -> tuple[Any, ...]:
+    """``item``'s :data:`_ITEM_FIELDS` as stored, in that order."""
+    return (
+        item.kind,
+        item.feed_url,
+        item.title,
+        item.summary,
+        item.link,
+        item.image_url,
+        item.image_alt,
+        to_iso(item.published_at) if item.published_at else None,
+        to_iso(item.updated_at) if item.updated_at else None,
+        # What the encoders give for none, without their call (a first poll stores thousands).
+        json.dumps(list(item.categories)) if item.categories else "[]",
+        item.status,
+        int(item.urgent),
+        item.region,
+        _FACTS_JSON(dict(item.facts)) if item.facts else "{}",
+    )
 
 
 # A new item's columns: its feed fields, then what only a first sighting sets.
@@ -149,10 +151,12 @@ _INSERT_ITEM = (
 _INSERT_ITEM_OR_KEEP = f"{_INSERT_ITEM} ON CONFLICT (id) DO NOTHING"
 
 
-def _new_item_values(row: dict[str, Any], item: Item, seen: str, source: str) -> list[Any]:
-    """The values of :data:`_INSERT_ITEM` for ``item`` (``row``: its :func:`_item_row`) first
-    seen at ``seen`` (ISO text)."""
-    return [*(row[name] for name in _ITEM_FIELDS), item.id, source, seen, seen, item.status]
+def _new_item_values(
+    item: Item, values: tuple[Any, ...], seen: str, source: str
+) -> tuple[Any, ...]:
+    """The values of :data:`_INSERT_ITEM` for ``item`` (``values``: its :func:`_item_values`)
+    first seen at ``seen`` (ISO text)."""
+    return (*values, item.id, source, seen, seen, item.status)
 
 
 _POST_COLUMNS = (
@@ -204,13 +208,14 @@ def store_item(
     withdrew an appeal as found ahead of the site (which may take a day to catch up) is not
     overruled by the site still saying "missing", only by it saying something new.
     """
-    row = _item_row(item)
+    values = _item_values(item)
     seen = to_iso(now)
     # Plain SQL, not sqlite-utils' insert/update: a first poll of a big feed stores thousands,
     # and trying the insert first spares a new item (the common case then) a lookup.
-    inserted = db.execute(_INSERT_ITEM_OR_KEEP, _new_item_values(row, item, seen, source))
+    inserted = db.execute(_INSERT_ITEM_OR_KEEP, _new_item_values(item, values, seen, source))
     if inserted.rowcount:
         return StoreResult(new=True, changed=False, previous_status=None)
+    row = dict(zip(_ITEM_FIELDS, values, strict=True))
     cursor = db.execute("SELECT * FROM items WHERE id = ?", [item.id])
     existing = cursor.fetchone()
     old = dict(zip([d[0] for d in cursor.description], existing, strict=True))
@@ -249,7 +254,8 @@ def store_new_items(
     seen = to_iso(now)
     conn = db.conn
     conn.executemany(
-        _INSERT_ITEM, [_new_item_values(_item_row(item), item, seen, source) for item, _ in entries]
+        _INSERT_ITEM,
+        [_new_item_values(item, _item_values(item), seen, source) for item, _ in entries],
     )
     conn.executemany(
         _INSERT_POST,

@@ -87,6 +87,10 @@ def entries(draw: st.DrawFn, most: int = 14) -> list[Item]:
                 published_at=published,
                 image_url=draw(st.sampled_from([None, f"https://charity.example/{number}.jpg"])),
                 urgent=draw(st.booleans()),
+                categories=draw(st.sampled_from([(), ("child",), ("child", "Léeds")])),
+                facts=draw(
+                    st.sampled_from([(), (("age", "15"),), (("age", "15½"), ("height", "5ft"))])
+                ),
             )
         )
     return items

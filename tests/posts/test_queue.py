@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.db import open_db
 from bot.core.errors import NotFound
@@ -158,3 +161,21 @@ def test_the_budget_is_checked_inside_the_claim_so_two_senders_cannot_overspend(
     # Past the normal share only urgent appeals are claimed, and none is left.
     assert claim_next(db, "x", later, "slot", daily_limit=3, normal_limit=1) is None
     assert claim_next(db, "x", later, "slot", daily_limit=3, normal_limit=3) is not None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    categories=st.lists(st.text(max_size=6), max_size=3),
+    facts=st.dictionaries(st.sampled_from(["age", "height", "area"]), st.text(max_size=6)),
+)
+def test_an_items_categories_and_facts_are_stored_as_json(
+    categories: list[str], facts: dict[str, str]
+) -> None:
+    db = open_db(":memory:")
+    item = make_item(1, categories=tuple(categories), facts=tuple(facts.items()))
+    store_item(db, item, NOW)
+    stored = db.execute("SELECT categories, facts FROM items").fetchone()
+    assert stored == (
+        json.dumps(categories),
+        json.dumps(facts, sort_keys=True, ensure_ascii=False),
+    )
