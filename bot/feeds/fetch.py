@@ -540,9 +540,10 @@ def _entry_base(entry: Mapping[str, Any], url: str) -> str:
     with any outer ones) against the feed's URL; the feed's URL if that is not http(s)."""
     for key in ("title_detail", "summary_detail"):
         detail = _field(entry, key)
-        if _is_mapping(detail) and _text(_field(detail, "base")):
+        given = _text(_field(detail, "base")) if _is_mapping(detail) else ""
+        if given:
             try:
-                base = urljoin(url, _text(_field(detail, "base")))
+                base = urljoin(url, given)
             except ValueError:
                 return url
             return base if urlsplit(base).scheme.lower() in ("http", "https") else url

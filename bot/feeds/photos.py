@@ -82,9 +82,14 @@ def is_photo(picture: Picture) -> bool:
         return False
     if _may_not_be_a_photo(picture.url) and _NOT_A_PHOTO.search(picture.url):
         return False
-    if any(c.lower() in _NOT_A_PHOTO_CLASSES or "avatar" in c.lower() for c in picture.classes):
+    if picture.classes and any(
+        c.lower() in _NOT_A_PHOTO_CLASSES or "avatar" in c.lower() for c in picture.classes
+    ):
         return False
-    return not any(side is not None and side < MIN_SIDE for side in (picture.width, picture.height))
+    width, height = picture.width, picture.height
+    return not (
+        (width is not None and width < MIN_SIDE) or (height is not None and height < MIN_SIDE)
+    )
 
 
 def _may_not_be_a_photo(url: str) -> bool:
@@ -105,10 +110,8 @@ def choose_photo(pictures: Sequence[Picture]) -> Picture | None:
         return None
     if len(candidates) == 1:
         return candidates[0]
-    return min(
-        enumerate(candidates),
-        key=lambda pair: (-(pair[1].pixels or 0), -(pair[1].length or 0), pair[0]),
-    )[1]
+    # min keeps the first of equals: the one offered first.
+    return min(candidates, key=lambda p: (-(p.pixels or 0), -(p.length or 0)))
 
 
 def largest_in_srcset(srcset: str) -> tuple[str, int | None] | None:
