@@ -26,7 +26,7 @@ from functools import lru_cache
 from itertools import accumulate
 from itertools import count as count_up
 from operator import add
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import regex
 
@@ -83,7 +83,15 @@ def style_for(settings: Settings, platform: str, kind: str) -> PostStyle:
         raise ValueError(f"unknown platform {platform!r}; choose from {', '.join(PLATFORMS)}")
     if kind not in hashtags:
         raise ValueError(f"unknown item kind {kind!r}; choose from appeal, news")
-    return PostStyle(templates[platform], tuple(hashtags[kind]), settings.urgent_prefix)
+    return post_style(templates[platform], tuple(hashtags[kind]), settings.urgent_prefix)
+
+
+@lru_cache(maxsize=64)
+def post_style(template: str, hashtags: tuple[str, ...], urgent_prefix: str) -> PostStyle:
+    """``PostStyle(template, hashtags, urgent_prefix)``, one shared (frozen) object for each
+    (cached: every post of a poll asks for one of the same few, and checking the template
+    each time was a fair part of composing a short post)."""
+    return PostStyle(template, hashtags, urgent_prefix)
 
 
 # --- text helpers --------------------------------------------------------------------------
@@ -235,14 +243,20 @@ class _Fitter:
             self._full = self.with_summary(self.fields.summary)
         return self._full
 
-    def with_summary(self, summary: str) -> str:
-        """The post with ``summary`` (the first words of the summary, maybe with "…") for the
-        summary: the frame with the words put in, or a render where there is no frame."""
+    @property
+    def frame(self) -> str | None:
+        """The post with a stand-in for the summary (see :func:`_summary_frame`), or None."""
         if not self._framed:
             self._frame = _summary_frame(self.parts, self.fields)
             self._framed = True
-        if self._frame is not None and summary:
-            return self._frame.replace(_SLOT, summary)
+        return self._frame
+
+    def with_summary(self, summary: str) -> str:
+        """The post with ``summary`` (the first words of the summary, maybe with "…") for the
+        summary: the frame with the words put in, or a render where there is no frame."""
+        frame = self.frame
+        if frame is not None and summary:
+            return frame.replace(_SLOT, summary)
         return self.render(self.fields._replace(summary=summary))
 
     def weight(self, text: str) -> int:
@@ -377,6 +391,63 @@ def _gallop() -> Iterator[int]:
         step *= 2
 
 
+class _Ends(Protocol):
+    """Where each word of a text ends: a list, or a :class:`_SpacedWordEnds`."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int) -> int: ...
+
+
+class _SpacedWordEnds:
+    """``_word_ends(text)`` of a single-spaced text, each found only when asked for.
+
+    A search for where to cut a summary of hundreds of words asks about two or three, near a
+    guess that :meth:`count_within` gives: each is one str.find from a word already found.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.count = text.count(" ") + 1 if text else 0
+        self.found: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index: int) -> int:
+        if not 0 <= index < self.count:
+            raise IndexError(index)
+        if index == self.count - 1:
+            return len(self.text)
+        if index not in self.found:
+            self.found[index] = self._walk_to(index)
+        return self.found[index]
+
+    def _walk_to(self, index: int) -> int:
+        # Word i ends at the (i+1)th space: step space by space from the nearest word found,
+        # or, far from any, find them all at once.
+        nearest = min(self.found, key=lambda known: abs(known - index), default=None)
+        if nearest is None or abs(nearest - index) > 8:
+            self.found.update(enumerate(_word_ends(self.text)[:-1]))
+            return self.found[index]
+        position = self.found[nearest]
+        for _ in range(index - nearest):
+            position = self.text.find(" ", position + 1)
+        for _ in range(nearest - index):
+            position = self.text.rfind(" ", 0, position)
+        return position
+
+    def count_within(self, limit: float) -> int:
+        """How many words end at or before ``limit`` (bisect_right of the ends; limit >= 0)."""
+        last = int(limit)
+        if last >= len(self.text):
+            return self.count
+        spaces = self.text.count(" ", 0, last + 1)
+        if spaces:  # the last of them ends word spaces - 1: the search starts there
+            self.found[spaces - 1] = self.text.rfind(" ", 0, last + 1)
+        return spaces
+
+
 def _word_ends(text: str) -> list[int]:
     """Where each word of ``text`` ends."""
     words = text.split()
@@ -393,20 +464,23 @@ def _fit(fields: _Fields, fitter: _Fitter) -> str:
     if fitter.fits(full):  # its URLs are ours by definition
         return full
 
-    def cut_words(text: str, ends: list[int], k: int) -> str:
+    def cut_words(text: str, ends: _Ends, k: int) -> str:
         return _with_ellipsis(text[: ends[k - 1]]) if k else ""
 
-    # 1. The summary, a word at a time (k words kept; 0 drops it).
-    summary_ends = _word_ends(fields.summary)
+    # 1. The summary, a word at a time (k words kept; 0 drops it). With a frame it is one line
+    # of single-spaced words (see _summary_frame), whose ends are found as the search asks.
+    summary = fields.summary
+    summary_ends = _SpacedWordEnds(summary) if fitter.frame is not None else _word_ends(summary)
 
     def by_summary_words(k: int) -> str:
-        return fitter.with_summary(cut_words(fields.summary, summary_ends, k))
+        return fitter.with_summary(cut_words(summary, summary_ends, k))
 
     # A guess only where the summary stands apart (whitespace on both sides): glued to the
     # fields beside it, shorter is not always lighter, and bisection is the safe search.
     apart = _stands_apart(tuple(fitter.parts), "summary")
-    guess = _guess_words(fitter, full, fields.summary, summary_ends) if apart else None
-    reckon = _summary_reckoning(fields, fitter, summary_ends) if apart else None
+    plain = fitter.plain_weight(summary) if apart and fitter.plain_weight else None
+    guess = _guess_words(fitter, full, summary, summary_ends, plain) if apart else None
+    reckon = None if plain is None else _summary_reckoning(summary, fitter, summary_ends, plain)
     found = fitter.longest(len(summary_ends), by_summary_words, guess, reckon)
     if found is not None:
         return found
@@ -491,51 +565,56 @@ def _stands_apart(parts: tuple[tuple[str, str | None], ...], name: str) -> bool:
 
 
 def _summary_reckoning(
-    fields: _Fields, fitter: _Fitter, ends: list[int]
-) -> Callable[[int], int | None] | None:
-    """The weight of the post keeping k words of a summary that stands apart, reckoned from
-    the whole post's weight without rendering (None for k where it cannot be reckoned).
+    summary: str, fitter: _Fitter, ends: _Ends, whole: int
+) -> Callable[[int], int | None]:
+    """The weight of the post keeping k words of a summary that stands apart and weighs
+    ``whole`` simply (the fitter's plain_weight), reckoned from the whole post's weight without
+    rendering; None for k where it cannot be reckoned.
 
-    Where the summary and its first k words with "…" both weigh simply (the fitter's
-    plain_weight), each place the template puts the summary changes the post's weight by the
-    difference, whitespace stays as it was around it, and nothing else changes. Not for k = 0,
-    nor a cut left empty: with no summary the template's separators change too.
+    Where the first k words with "…" weigh simply too, each place the template puts the
+    summary changes the post's weight by the difference, whitespace stays as it was around
+    it, and nothing else changes. Not for k = 0, nor a cut left empty: with no summary the
+    template's separators change too.
     """
-    if fitter.plain_weight is None:
-        return None
-    whole = fitter.plain_weight(fields.summary)
-    if whole is None:
-        return None
     uses = sum(1 for _, name in fitter.parts if name == "summary")
     rest = fitter.weight(fitter.full) - uses * whole
     plain_weight = fitter.plain_weight
+    # The first words of an ASCII summary that weighs simply, with "…" (two), weigh simply.
+    ascii_summary = summary.isascii()
     reckoned: dict[int, int | None] = {}  # the search and its check ask about k twice
 
     def reckon(k: int) -> int | None:
         if k not in reckoned:
-            kept = _with_ellipsis(fields.summary[: ends[k - 1]]) if k else ""
-            weight = plain_weight(kept) if kept else None
+            kept = _with_ellipsis(summary[: ends[k - 1]]) if k else ""
+            if not kept or plain_weight is None:
+                weight = None
+            else:
+                weight = len(kept) + 1 if ascii_summary else plain_weight(kept)
             reckoned[k] = None if weight is None else rest + uses * weight
         return reckoned[k]
 
     return reckon
 
 
-def _guess_words(fitter: _Fitter, full: str, field: str, ends: list[int]) -> int | None:
+def _guess_words(
+    fitter: _Fitter, full: str, field: str, ends: _Ends, plain: int | None = None
+) -> int | None:
     """How many words of ``field`` should fit, reckoning its weight spread evenly over it.
 
-    ``full`` is the post with the whole field; the rest of it weighs what is left. Only a
-    guess (a separator or a URL across fields may shift it by a word): :func:`_last_fitting`
-    checks it.
+    ``full`` is the post with the whole field; the rest of it weighs what is left. ``plain``
+    is the field's weight if known. Only a guess (a separator or a URL across fields may shift
+    it by a word): :func:`_last_fitting` checks it.
     """
-    if not ends:
+    if not len(ends):
         return None
-    plain = fitter.plain_weight(field) if fitter.plain_weight is not None else None
     whole = fitter.weight(field) if plain is None else plain
     room = fitter.limit - (fitter.weight(full) - whole) - fitter.weight(ELLIPSIS)
     if room <= 0:
         return 0
-    return bisect_right(ends, room * len(field) / whole)
+    within = room * len(field) / whole
+    if isinstance(ends, _SpacedWordEnds):
+        return ends.count_within(within)
+    return bisect_right(ends, within)
 
 
 def _hard_cut(text: str, fitter: _Fitter) -> str:
@@ -554,8 +633,14 @@ def _fields(item: Item, style: PostStyle, link: str | None, *, paragraphs: bool)
         title=_one_line(item.title),
         summary=summary,
         link=_one_line(chosen or ""),
-        hashtags=tuple(_one_line(tag) for tag in style.hashtags if tag.strip()),
+        hashtags=_hashtags(style.hashtags),
     )
+
+
+@lru_cache(maxsize=64)
+def _hashtags(hashtags: tuple[str, ...]) -> tuple[str, ...]:
+    # Cached: every post of a poll has one of the same few lists.
+    return tuple(_one_line(tag) for tag in hashtags if tag.strip())
 
 
 def _utf16_length(text: str) -> int:

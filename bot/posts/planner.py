@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.core.settings import Settings
 from bot.feeds.items import Item
-from bot.posts.compose import PostStyle, alt_text, compose, style_for
+from bot.posts.compose import PostStyle, alt_text, compose, post_style, style_for
 from bot.posts.queue import PlannedPost, priority_of
 from bot.posts.regions import region_hashtags, regional_pages
 from bot.posts.states import PostStatus
@@ -35,7 +35,7 @@ def style_for_item(item: Item, settings: Settings, platform: str) -> PostStyle:
     if not extra:
         return style
     tags = tuple(dict.fromkeys((*style.hashtags, *extra)))
-    return replace(style, hashtags=tags)
+    return post_style(style.template, tags, style.urgent_prefix)
 
 
 def post_content(item: Item, settings: Settings, platform: str) -> tuple[str, str | None]:
@@ -69,6 +69,7 @@ def plan_posts(
     if item.is_closed:
         return []
     planned = []
+    alt = alt_text(item) if item.image_url else None  # the same photo on every platform
     for platform in platforms or settings.platforms:
         text, link = post_content(item, settings, platform)
         for target in targets_for(item, settings, platform):
@@ -79,7 +80,7 @@ def plan_posts(
                     text=text,
                     link=link,
                     image_url=item.image_url,
-                    alt_text=alt_text(item) if item.image_url else None,
+                    alt_text=alt,
                     scheduled_at=scheduled_at or now,
                     pinned_at=pinned_at,
                     priority=priority_of(item.kind, item.urgent),

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.core.settings import Settings
 
 _SEPARATORS = re.compile(r"[\s\-_.]+")
 
 
+@lru_cache(maxsize=256)
 def region_key(name: str | None) -> str:
-    """The comparison form of a region name: lower case, words joined by '-' ('' for none)."""
+    """The comparison form of a region name: lower case, words joined by '-' ('' for none).
+
+    Cached: planning an item's posts asks it of the same few names several times each.
+    """
     return _SEPARATORS.sub("-", (name or "").strip().lower()).strip("-")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import replace
 from typing import Any
 
@@ -22,6 +23,7 @@ from bot.posts.compose import (
     _fit,
     _Fitter,
     _last_fitting,
+    _SpacedWordEnds,
     _tidy,
     _word_ends,
     alt_text,
@@ -399,6 +401,27 @@ def test_tidy_collapses_whitespace_exactly_as_the_regular_expression_did(text: s
 @given(st.text(alphabet=" \t\u00a0ab…", max_size=40))
 def test_word_ends_agree_with_the_regular_expression(text: str) -> None:
     assert _word_ends(text) == [m.end() for m in re.finditer(r"\S+", text)]
+
+
+@given(
+    st.lists(st.text(alphabet="ab…", min_size=1, max_size=3), max_size=40).map(" ".join),
+    st.lists(st.integers(min_value=0, max_value=45), max_size=12),
+    st.one_of(st.none(), st.floats(min_value=0, max_value=200)),
+)
+def test_word_ends_found_as_asked_are_the_word_ends(
+    text: str, asked: list[int], limit: float | None
+) -> None:
+    ends = _word_ends(text)
+    lazy = _SpacedWordEnds(text)
+    assert len(lazy) == len(ends)
+    if limit is not None:
+        assert lazy.count_within(limit) == bisect_right(ends, limit)
+    for index in asked:
+        if index < len(ends):
+            assert lazy[index] == ends[index], index
+        else:
+            with pytest.raises(IndexError):
+                lazy[index]
 
 
 @pytest.mark.parametrize("words", [60, 400, 4000])
