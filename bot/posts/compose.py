@@ -302,10 +302,10 @@ class _Fitter:
         a dozen), else a binary search. Stepping down from there covers the rare candidate a
         URL check turns away.
 
-        ``reckon(k)``, when given, is the exact weight of build(k) worked out without building
-        it (None where it cannot say): the search then renders only the candidate it keeps. That
-        one is weighed all the same, and should the two ever differ the search is done again
-        weighing every candidate, so a wrong reckoning costs time, never a wrong post.
+        ``reckon(k)``, when given, must be the exact weight of build(k), worked out without
+        building it (None where it cannot say): the search then renders only the candidate it
+        keeps. That one is weighed all the same, as a tripwire: should the two differ, the
+        search is done again weighing every candidate.
         """
         built: dict[int, str] = {}
 
