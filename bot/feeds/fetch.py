@@ -550,12 +550,12 @@ def _entry_base(entry: Mapping[str, Any], url: str) -> str:
     return url
 
 
+_CODECS = ("utf-8", "utf-16-le", "utf-16-be")
+
+
 def _mentions(body: bytes, text: str) -> bool:
     """Whether the feed's bytes contain ``text`` in any encoding a feed is likely to use."""
     return _contains_any(body, tuple(text.encode(codec) for codec in _CODECS))
-
-
-_CODECS = ("utf-8", "utf-16-le", "utf-16-be")
 
 
 def _contains_any(body: bytes, marks: Iterable[bytes]) -> bool:
