@@ -544,8 +544,13 @@ def _summary_frame(parts: Sequence[tuple[str, str | None]], fields: _Fields) -> 
     if not summary or "\n" in summary or not _stands_apart(tuple(parts), "summary"):
         return None
     frame = _render(parts, fields._replace(summary=_SLOT))
-    uses = sum(1 for _, name in parts if name == "summary")
-    return frame if frame.count(_SLOT) == uses else None
+    return frame if frame.count(_SLOT) == _uses(tuple(parts), "summary") else None
+
+
+@lru_cache(maxsize=64)
+def _uses(parts: tuple[tuple[str, str | None], ...], name: str) -> int:
+    """How many times the template puts field ``name`` (cached, as _stands_apart)."""
+    return sum(1 for _, field_name in parts if field_name == name)
 
 
 @lru_cache(maxsize=64)
@@ -576,7 +581,7 @@ def _summary_reckoning(
     it, and nothing else changes. Not for k = 0, nor a cut left empty: with no summary the
     template's separators change too.
     """
-    uses = sum(1 for _, name in fitter.parts if name == "summary")
+    uses = _uses(tuple(fitter.parts), "summary")
     rest = fitter.weight(fitter.full) - uses * whole
     plain_weight = fitter.plain_weight
     # The first words of an ASCII summary that weighs simply, with "…" (two), weigh simply.
@@ -804,14 +809,16 @@ def shorten_for_mastodon(text: str, limits: MastodonLimits) -> str:
     return " ".join(words)
 
 
+_COMPOSERS: dict[str, Callable[[Item, PostStyle, str | None], str]] = {
+    "x": compose_x,
+    "facebook": compose_facebook,
+    "bluesky": compose_bluesky,
+    "mastodon": compose_mastodon,
+}
+
+
 def compose(item: Item, platform: str, style: PostStyle, link: str | None = None) -> str:
     """The post text for ``platform`` (one of :data:`PLATFORMS`)."""
-    composers = {
-        "x": compose_x,
-        "facebook": compose_facebook,
-        "bluesky": compose_bluesky,
-        "mastodon": compose_mastodon,
-    }
-    if platform not in composers:
+    if platform not in _COMPOSERS:
         raise ValueError(f"unknown platform {platform!r}; choose from {', '.join(PLATFORMS)}")
-    return composers[platform](item, style, link)
+    return _COMPOSERS[platform](item, style, link)

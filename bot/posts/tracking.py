@@ -29,17 +29,17 @@ def _bare(host: str) -> str:
 def own_domains(settings: Settings) -> tuple[str, ...]:
     """The charity's hosts: TRACKING_DOMAINS, else the hosts of the appeals and news feeds."""
     return _own_domains(
-        settings.tracking_domains, (*settings.appeals_feed_urls, *settings.news_feed_urls)
+        settings.tracking_domains, settings.appeals_feed_urls, settings.news_feed_urls
     )
 
 
 @lru_cache(maxsize=16)
-def _own_domains(tracking_domains: tuple[str, ...], feed_urls: tuple[str, ...]) -> tuple[str, ...]:
+def _own_domains(tracking_domains: tuple[str, ...], *feed_urls: tuple[str, ...]) -> tuple[str, ...]:
     # Cached: every post of a poll asks, with the same settings.
     if tracking_domains:
         hosts = [urlsplit(d).hostname or "" if "//" in d else d for d in tracking_domains]
     else:
-        hosts = [urlsplit(url).hostname or "" for url in feed_urls]
+        hosts = [urlsplit(url).hostname or "" for urls in feed_urls for url in urls]
     return tuple(dict.fromkeys(_bare(h) for h in hosts if h))
 
 

@@ -273,9 +273,12 @@ def weighted_length(text: str) -> int:
     if text.isascii() or (_PLAIN.fullmatch(text) and unicodedata.is_normalized("NFC", text)):
         # The common case, and composing weighs many candidate texts per post: only light
         # characters that cannot begin an emoji, plus the ellipsis (weight 2). Then only the
-        # URLs differ from one per character (their reported length is their span here).
-        url_extra = sum(URL_WEIGHT - (end - start) for start, end, _ in _urls(text))
-        return len(text) + text.count("\u2026") + url_extra
+        # URLs differ from one per character (their reported length is their span here), and
+        # with no "." there is none.
+        length = len(text) + text.count("\u2026")
+        if "." not in text:
+            return length
+        return length + sum(URL_WEIGHT - (end - start) for start, end, _ in _urls(text))
     return weighted_length_by_character(text)
 
 
