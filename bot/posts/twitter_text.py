@@ -22,8 +22,8 @@ import re
 import sys
 import types
 import unicodedata
-from collections.abc import Iterator
-from functools import lru_cache
+from collections.abc import Iterable, Iterator
+from functools import cache, lru_cache
 from typing import Any
 
 
@@ -50,7 +50,7 @@ def _stand_in_for_pkg_resources() -> types.ModuleType | None:
 _SHIM = _stand_in_for_pkg_resources()
 try:
     from twitter_text.config import config as _CONFIG
-    from twitter_text.extract_emojis import extract_emojis_with_indices
+    from twitter_text.regexp.emoji import emoji as _LISTED_EMOJI
     from twitter_text.regexp.extract_url import extract_url as _EXTRACT_URL
     from twitter_text.regexp.invalid_url_without_protocol_preceding_chars import (
         invalid_url_without_protocol_preceding_chars as _INVALID_BEFORE_BARE,
@@ -243,15 +243,69 @@ def find_emoji(text: str) -> list[tuple[int, int]]:
     if text.isascii():
         return []
     return [
-        (e["indices"][0], e["indices"][1])
-        for e in extract_emojis_with_indices(text)
+        found.span()
+        for found in _emoji().finditer(text)  # as twitter-text's extract_emojis_with_indices
         # twitter-text (twemoji) takes a bare © or ® for text, weight 1; only with U+FE0F
         # is it an emoji.
-        if e["emoji"] not in _TEXT_SYMBOLS
+        if found.group() not in _TEXT_SYMBOLS
     ]
 
 
 _TEXT_SYMBOLS = frozenset({"\u00a9", "\u00ae"})
+
+
+# twitter-text writes its emoji pattern as ~2,500 sequences of \U escapes, longest first, then
+# one class of single characters in \U escapes and ranges.
+_ESCAPED_SEQUENCE = re.compile(r"(?:\\U[0-9A-Fa-f]{8})+")
+_ESCAPED_RANGE = re.compile(r"\\U([0-9A-Fa-f]{8})(?:-\\U([0-9A-Fa-f]{8}))?")
+_ASTRAL = "\\U00010000-\\U0010ffff"
+
+
+def _emoji_pattern(listed: re.Pattern[str]) -> str:
+    """twitter-text's emoji pattern, rewritten to match exactly what it matches, ~100 times
+    faster (a post of 300 characters: ~1 ms, ~10 us), or as it is if not in the usual shape.
+
+    The sequences are folded into a trie (its longest match is the first of the sequences,
+    longest first, that matches) tried only at a character a sequence starts with, and the
+    class is split at U+FFFF: ``re`` tests a character of the Basic Multilingual Plane against
+    a bitmap, and ~100 ranges one by one only for the rarer characters beyond it.
+    """
+    *sequences, single = listed.pattern.split("|")
+    ranges = _ESCAPED_RANGE.findall(single[1:-1])
+    rebuilt = "".join(f"\\U{first}" + (f"-\\U{last}" if last else "") for first, last in ranges)
+    if f"[{rebuilt}]" != single or not all(map(_ESCAPED_SEQUENCE.fullmatch, sequences)):
+        return listed.pattern
+    trie: dict[str, Any] = {}
+    for sequence in sequences:
+        node = trie
+        for code in sequence.split("\\U")[1:]:
+            node = node.setdefault(chr(int(code, 16)), {})
+        node[""] = {}
+    firsts = [ord(char) for char in trie if char]
+    spans = [(int(first, 16), int(last or first, 16)) for first, last in ranges]
+    plane = [(first, min(last, 0xFFFF)) for first, last in spans if first <= 0xFFFF]
+    beyond = [(max(first, 0x10000), last) for first, last in spans if last > 0xFFFF]
+    sequence = _trie_pattern(trie)
+    return (
+        f"(?=[{_ASTRAL}])(?:(?={_class((c, c) for c in firsts if c > 0xFFFF)}){sequence}"
+        f"|{_class(beyond)})"
+        f"|(?={_class((c, c) for c in firsts if c <= 0xFFFF)}){sequence}|{_class(plane)}"
+    )
+
+
+def _class(spans: Iterable[tuple[int, int]]) -> str:
+    """A character class of code point ranges (first, last); one that matches nothing if none."""
+    inside = "".join(
+        re.escape(chr(first)) + (f"-{re.escape(chr(last))}" if last > first else "")
+        for first, last in spans
+    )
+    return f"[{inside}]" if inside else "(?!)"
+
+
+@cache
+def _emoji() -> re.Pattern[str]:
+    # Compiled when first needed (~25 ms): plain text, most posts, never needs it.
+    return re.compile(_emoji_pattern(_LISTED_EMOJI), _LISTED_EMOJI.flags)
 
 
 def _weight(char: str) -> int:

@@ -33,9 +33,9 @@ from bot.posts.twitter_text import (
     _EXTRACT_URL,
     _GTLD,
     _INVALID_BEFORE_BARE,
+    _LISTED_EMOJI,
     _PUNYCODE,
     _TCO_URL,
-    extract_emojis_with_indices,
 )
 
 # --- X's weighted length, as bot.posts.twitter_text counted it ------------------------------
@@ -133,10 +133,8 @@ def find_urls(text: str) -> list[tuple[int, int]]:
 def find_emoji(text: str) -> list[tuple[int, int]]:
     if text.isascii():
         return []
-    return [
-        (e["indices"][0], e["indices"][1])
-        for e in extract_emojis_with_indices(text)
-        if e["emoji"] not in _TEXT_SYMBOLS
+    return [  # twitter-text's extract_emojis_with_indices, spans only
+        match.span() for match in _LISTED_EMOJI.finditer(text) if match.group() not in _TEXT_SYMBOLS
     ]
 
 

@@ -216,6 +216,41 @@ def test_every_listed_tld_matches_as_the_flat_lists_did() -> None:
                 ), text
 
 
+EMOJI_PIECES = [
+    "😀", "👨‍👩‍👧", "👍🏽", "🇬🇧", "1️⃣", "#️⃣", "❤️", "❤", "©", "©️", "®", "™", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "🏴",
+    "\u200d", "\ufe0f", "\u20e3", "\U0001f3fb", "\U0001f1ec", "\U000e0067", "#", "1", "a", " ",
+    "あ", "é", "\u0301", "€", "•", "🫠", "🧑‍🦰", "👩🏾‍🤝‍👨🏻", "⌚", "\u2b50",
+]  # fmt: skip
+
+
+def listed_emoji(text: str) -> list[tuple[int, int]]:
+    return [found.span() for found in twitter_text._LISTED_EMOJI.finditer(text)]
+
+
+def rewritten_emoji(text: str) -> list[tuple[int, int]]:
+    return [found.span() for found in twitter_text._emoji().finditer(text)]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(EMOJI_PIECES), max_size=12).map("".join) | st.text(max_size=20))
+def test_the_rewritten_emoji_pattern_finds_what_twitter_texts_finds(text: str) -> None:
+    assert rewritten_emoji(text) == listed_emoji(text)
+
+
+def test_every_emoji_sequence_and_character_is_found_as_twitter_text_finds_it() -> None:
+    assert twitter_text._emoji().pattern != twitter_text._LISTED_EMOJI.pattern
+    sequences = twitter_text._LISTED_EMOJI.pattern.split("|")[:-1]
+    assert len(sequences) > 2000
+    for sequence in sequences:
+        text = "".join(chr(int(code, 16)) for code in sequence.split("\\U")[1:])
+        assert rewritten_emoji(text + "x\u200d") == listed_emoji(text + "x\u200d"), text
+    planes = [range(0x10000), range(0x1F000, 0x20000), range(0xE0000, 0xE0080)]
+    for code in (code for plane in planes for code in plane):
+        listed = twitter_text._LISTED_EMOJI.match(chr(code))
+        rewritten = twitter_text._emoji().match(chr(code))
+        assert (rewritten and rewritten.span()) == (listed and listed.span()), hex(code)
+
+
 def test_the_tld_prefilter_keeps_every_conformance_url() -> None:
     for text, _, urls in _conformance():
         if urls:
