@@ -22,6 +22,7 @@ from bot.posts.twitter_text import (
     weighted_length,
     weighted_length_by_character,
 )
+from tests.posts import compose_reference as reference
 
 DATA = Path(__file__).parent / "data"
 
@@ -249,6 +250,19 @@ def test_every_emoji_sequence_and_character_is_found_as_twitter_text_finds_it() 
         listed = twitter_text._LISTED_EMOJI.match(chr(code))
         rewritten = twitter_text._emoji().match(chr(code))
         assert (rewritten and rewritten.span()) == (listed and listed.span()), hex(code)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.sampled_from([*EMOJI_PIECES, *URL_PIECES, "漢字", "\u2028", "\u2033", "\u1100"]),
+        max_size=12,
+    ).map("".join)
+    | st.text(max_size=40)
+)
+def test_the_count_by_runs_is_the_count_a_character_at_a_time(text: str) -> None:
+    # The reference counts as this module did, a character at a time.
+    assert weighted_length_by_character(text) == reference.weighted_length(text)
 
 
 def test_the_tld_prefilter_keeps_every_conformance_url() -> None:
