@@ -102,13 +102,33 @@ def _nfc(text: str) -> str:
 
 
 def _one_line(text: str) -> str:
+    if _is_tidy_line(text):
+        return text
     return " ".join(_nfc(text).split())
 
 
 def _paragraphs(text: str) -> str:
     """Keep paragraph breaks, collapse every other run of whitespace."""
+    if _is_tidy_line(text):
+        return text
     lines = [" ".join(line.split()) for line in _nfc(text).replace("\r\n", "\n").split("\n")]
     return _one_blank_line("\n".join(lines)).strip()
+
+
+def _is_tidy_line(text: str) -> bool:
+    """Whether ``text`` is printable ASCII, its words one space apart with none at either end,
+    which _one_line and _paragraphs leave as it is (as a feed's text often is: a check in C
+    instead of splitting and joining it again).
+
+    Printable ASCII holds no whitespace but the space.
+    """
+    return (
+        text.isascii()
+        and text.isprintable()
+        and "  " not in text
+        and text[:1] != " "
+        and text[-1:] != " "
+    )
 
 
 def _one_blank_line(text: str) -> str:

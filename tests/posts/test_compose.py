@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.core.settings import load_settings
@@ -23,6 +23,8 @@ from bot.posts.compose import (
     _fit,
     _Fitter,
     _last_fitting,
+    _one_line,
+    _paragraphs,
     _SpacedWordEnds,
     _tidy,
     _word_ends,
@@ -35,6 +37,7 @@ from bot.posts.compose import (
     validate_template,
 )
 from bot.posts.twitter_text import MAX_WEIGHTED_LENGTH, find_urls, weighted_length
+from tests.posts import compose_reference as reference
 
 X_TEMPLATE = "{prefix}{title}. {summary} {link} {hashtags}"
 FACEBOOK_TEMPLATE = "{prefix}{title}\n\n{summary}\n\n{link}\n\n{hashtags}"
@@ -396,6 +399,21 @@ def test_tidy_collapses_whitespace_exactly_as_the_regular_expression_did(text: s
     lines = [re.sub(r"[^\S\n]+", " ", line).strip() for line in text.split("\n")]
     expected = unicodedata.normalize("NFC", re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip())
     assert _tidy(text) == expected
+
+
+@given(
+    st.text(alphabet=" ab.", max_size=12)
+    | st.text(alphabet=" \t\n\r\x0b\x0c\x1c\x7f\u00a0\u2028ab.…e\u0301", max_size=40)
+)
+@example("a ")
+@example(" a")
+@example("a  b")
+@example("a\tb")
+@example("a\nb")
+@example("")
+def test_lines_and_paragraphs_are_tidied_as_before(text: str) -> None:
+    assert _one_line(text) == reference._one_line(text)
+    assert _paragraphs(text) == reference._paragraphs(text)
 
 
 @given(st.text(alphabet=" \t\u00a0ab…", max_size=40))
