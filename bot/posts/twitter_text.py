@@ -152,6 +152,7 @@ _DOT_TLD = re.compile(
 )
 _MAX_URL_LENGTH = 4096
 _MAX_TCO_SLUG_LENGTH = 40
+_MAX_LABEL_LENGTH = 63
 _LABEL_DOTS = re.compile("[.\u3002\uff0e\uff61]")
 
 
@@ -198,14 +199,27 @@ def extract_urls_with_indices(text: str) -> list[dict[str, Any]]:
 
 
 def _is_valid_url(url: str, protocol: str, domain: str) -> bool:
+    # twitter-text's idna.toAscii: an "xn--" host must hold an ASCII domain, and each label
+    # (split on "." alone) punycoded must be 1 to 63 characters (RFC 1035), or it is no link.
+    if domain.startswith("xn--") and not _ASCII_DOMAIN.search(domain):
+        return False
     try:
-        ascii_domain = ".".join(
-            label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
-            for label in _LABEL_DOTS.split(domain)
-        )
+        if not all(1 <= len(_punycoded(label)) <= _MAX_LABEL_LENGTH for label in domain.split(".")):
+            return False
+        ascii_domain = _punycoded(domain)
     except UnicodeError:
         return False
     return len(protocol) + len(url) + len(ascii_domain) - len(domain) <= _MAX_URL_LENGTH
+
+
+def _punycoded(domain: str) -> str:
+    """``domain`` as punycode.toASCII gives it: each label between dots ("." or its CJK
+    forms) kept if ASCII, else "xn--" and its punycode; the labels joined by ".".
+    Raises UnicodeError for what punycode cannot encode."""
+    return ".".join(
+        label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
+        for label in _LABEL_DOTS.split(domain)
+    )
 
 
 def _non_space_end(text: str, start: int) -> int:

@@ -67,6 +67,17 @@ def test_short_appeal_is_posted_whole() -> None:
     )
 
 
+def test_a_long_word_glued_to_a_domain_is_weighed_as_x_weighs_it() -> None:
+    # Hosts with a label over 63 characters are no links on X (twitter-text's idna check), so
+    # each of these words counts 68, not 23: whole, the post would be ~420 and refused.
+    summary = " ".join(f"{letter * 64}.org" for letter in "bcdefg")
+    text = compose_x(appeal(summary=summary, link=None), PostStyle(X_TEMPLATE, ()))
+    assert not find_urls(text)
+    # No link, ASCII but for "…" (2): 1 a character.
+    assert text.replace(ELLIPSIS, "").isascii()
+    assert len(text) + text.count(ELLIPSIS) <= MAX_WEIGHTED_LENGTH
+
+
 def test_urgent_appeal_gets_the_prefix() -> None:
     text = compose_x(appeal(urgent=True), X_STYLE)
     assert text.startswith("URGENT: Sam Jones, 15")

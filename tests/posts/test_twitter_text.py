@@ -100,6 +100,35 @@ def test_find_urls(text: str, spans: list[tuple[int, int]]) -> None:
     assert find_urls(text) == spans
 
 
+# twitter-text 3.1.0's own answers (npm, parseTweet(text).weightedLength and the URLs of
+# extractUrlsWithIndices), recorded: its idna.toAscii refuses a host with a label over 63
+# characters once punycoded (RFC 1035), split on "." alone, and an "xn--" host with no ASCII
+# domain in it; such a host is no link, and its text counts character by character.
+@pytest.mark.parametrize(
+    ("text", "official_length", "official_urls"),
+    [
+        ("see " + "b" * 63 + ".org now", 31, ["b" * 63 + ".org"]),  # 63: still a link
+        ("see " + "b" * 64 + ".org now", 76, []),
+        ("https://" + "b" * 64 + ".org/a", 78, []),
+        ("see www." + "c" * 64 + ".example.org/x", 86, []),  # a middle label
+        ("see " + "b" * 64 + ".org/appeal/1 now", 85, []),
+        ("see 日本" + "b" * 62 + ".jp", 73, []),  # the label with its CJK, punycoded, is long
+        ("see " + "ü" * 50 + ".de", 27, ["ü" * 50 + ".de"]),  # xn--… is 56 characters
+        ("see " + "é" * 55 + ".fr", 27, ["é" * 55 + ".fr"]),  # 61
+        ("see " + "ü" * 60 + ".de", 67, []),  # 66
+        ("see " + "b" * 30 + "。" + "c" * 40 + ".org", 80, []),  # one label to "." alone
+        ("https://xn--日本.jp/" + "p" * 40, 60, []),
+        ("see xn--bcher-kva.de", 27, ["xn--bcher-kva.de"]),
+    ],
+)
+def test_a_host_twitter_text_finds_invalid_is_no_link(
+    text: str, official_length: int, official_urls: list[str]
+) -> None:
+    assert [text[a:b] for a, b in find_urls(text)] == official_urls
+    assert weighted_length(text) == official_length
+    assert weighted_length_by_character(text) == official_length
+
+
 def test_composed_and_decomposed_count_the_same() -> None:
     composed = "Zoë, café"
     decomposed = unicodedata.normalize("NFD", composed)
