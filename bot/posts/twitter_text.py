@@ -322,7 +322,34 @@ def _class(spans: Iterable[tuple[int, int]], *, negated: bool = False) -> str:
 @cache
 def _emoji() -> re.Pattern[str]:
     # Compiled when first needed (~25 ms): plain text, most posts, never needs it.
-    return re.compile(_emoji_pattern(_LISTED_EMOJI), _LISTED_EMOJI.flags)
+    official = _without_split_sequences(_LISTED_EMOJI)
+    return re.compile(_emoji_pattern(official), official.flags)
+
+
+def _listed_sequences(listed: re.Pattern[str]) -> list[str]:
+    """The sequences (two or more characters) of twitter-text-parser's emoji pattern."""
+    *sequences, _ = listed.pattern.split("|")
+    return [
+        "".join(chr(int(code, 16)) for code in sequence.split("\\U")[1:])
+        for sequence in sequences
+        if _ESCAPED_SEQUENCE.fullmatch(sequence)
+    ]
+
+
+def _without_split_sequences(listed: re.Pattern[str]) -> re.Pattern[str]:
+    """twitter-text-parser's emoji pattern less the sequences the official twitter-text 3.1.0
+    does not take for one emoji (bot/data/twitter_text_split_emoji.txt: a gendered ZWJ
+    sequence without its U+FE0F, Emoji 12's people holding hands...), so that, as there, each
+    part counts: "👱🏻‍♂" is 5, not 2. The parser's list is newer than the official one's,
+    and X refuses a post the official count puts over 280."""
+    lines = importlib.resources.files("bot").joinpath("data/twitter_text_split_emoji.txt")
+    split = {
+        "".join(f"\\U{int(code, 16):08X}" for code in line.split())
+        for line in lines.read_text("utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    kept = [part for part in listed.pattern.split("|") if part.upper() not in split]
+    return re.compile("|".join(kept), listed.flags)
 
 
 def _weight(char: str) -> int:

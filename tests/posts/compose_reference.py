@@ -36,6 +36,7 @@ from bot.posts.twitter_text import (
     _LISTED_EMOJI,
     _PUNYCODE,
     _TCO_URL,
+    _without_split_sequences,
 )
 
 # --- X's weighted length, as bot.posts.twitter_text counted it ------------------------------
@@ -140,11 +141,18 @@ def find_urls(text: str) -> list[tuple[int, int]]:
     return [(start, end) for start, end, _ in _urls(text)]
 
 
+# The listed sequences the official twitter-text takes for one emoji (added to the count this
+# copy froze, which took every listed one for an emoji: posts over 280 went out).
+_OFFICIAL_EMOJI = _without_split_sequences(_LISTED_EMOJI)
+
+
 def find_emoji(text: str) -> list[tuple[int, int]]:
     if text.isascii():
         return []
     return [  # twitter-text's extract_emojis_with_indices, spans only
-        match.span() for match in _LISTED_EMOJI.finditer(text) if match.group() not in _TEXT_SYMBOLS
+        match.span()
+        for match in _OFFICIAL_EMOJI.finditer(text)
+        if match.group() not in _TEXT_SYMBOLS
     ]
 
 
