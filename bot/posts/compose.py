@@ -445,7 +445,10 @@ class _SpacedWordEnds:
 
     def _walk_to(self, index: int) -> int:
         # Word i ends at the (i+1)th space: step space by space from the nearest word found,
-        # or, far from any, find them all at once.
+        # or, far from any, find them all at once. Mostly the search asks for the word after
+        # the one it asked for last.
+        if index - 1 in self.found:
+            return self.text.find(" ", self.found[index - 1] + 1)
         nearest = min(self.found, key=lambda known: abs(known - index), default=None)
         if nearest is None or abs(nearest - index) > 8:
             self.found.update(enumerate(_word_ends(self.text)[:-1]))
