@@ -382,8 +382,10 @@ def _read_body(
     policy: NetPolicy,
     dog: _Watchdog,
 ) -> bytes:
-    declared = (response.headers.get("Content-Length") or "").strip()
-    if declared.isdigit() and int(declared) > policy.max_bytes:
+    given = (response.headers.get("Content-Length") or "").strip()
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses (then no length).
+    declared = int(given) if given.isascii() and given.isdigit() else None
+    if declared is not None and declared > policy.max_bytes:
         raise TooBig(url, f"is larger than {policy.max_bytes} bytes")
     chunks: list[bytes] = []
     size = 0
@@ -394,7 +396,7 @@ def _read_body(
         if dog.fired or dog.remaining() <= 0:
             raise TimedOut(url, _late(policy))
         if not chunk:
-            if declared.isdigit() and size < int(declared):
+            if declared is not None and size < declared:
                 raise Unreachable(url, "the connection dropped before the whole answer arrived")
             break
         size += len(chunk)

@@ -135,7 +135,7 @@ def largest_in_srcset(srcset: str) -> tuple[str, int | None] | None:
 def number(value: object) -> int | None:
     """A declared size as a positive int ("1200", "1200px", 1200), else None."""
     text = str(value).strip().lower().removesuffix("px") if value is not None else ""
-    return int(text) if text.isdigit() and 0 < len(text) < 10 and int(text) > 0 else None
+    return int(text) if text.isdecimal() and 0 < len(text) < 10 and int(text) > 0 else None
 
 
 def pictures_from_html(images: Iterable[ImageTag]) -> list[Picture]:

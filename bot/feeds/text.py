@@ -68,7 +68,7 @@ def _boilerplate(attrs: list[tuple[str, str | None]]) -> bool:
 
 def _pixels(value: str | None) -> int | None:
     digits = (value or "").strip().removesuffix("px")
-    return int(digits) if digits.isdigit() and len(digits) < 7 else None
+    return int(digits) if digits.isdecimal() and len(digits) < 7 else None
 
 
 def _link_to_image(attrs: list[tuple[str, str | None]]) -> str:
@@ -299,9 +299,9 @@ def _parsed(html: str) -> tuple[str, tuple[ImageTag, ...]]:
     """Text and images of ``html``, parsed once: parsing a feed asks for both, often twice."""
     if "<" not in html and "&" not in html:
         return " ".join(html.split()), ()  # plain text already (most titles): nothing to parse
-    # A handler that raises (a width of "²" is a digit int() refuses) must end the same way
-    # as in HTMLParser: the full path below keeps what was read before it. (try, not
-    # contextlib.suppress: this runs for every summary, and suppress costs a third as much.)
+    # A handler that raises must end the same way as in HTMLParser: the full path below keeps
+    # what was read before it. (try, not contextlib.suppress: this runs for every summary,
+    # and suppress costs a third as much.)
     try:
         read = _read_plain_document(html)
     except Exception:

@@ -188,6 +188,16 @@ def test_a_body_over_the_cap_is_refused(feed_server: FeedServer) -> None:
             fetch(url, NetPolicy(2, 1000, allow_private=True))
 
 
+@pytest.mark.parametrize("declared", ["\u00b2", "1\u00b9", "\u00b3\u00b3\u00b3"])
+def test_a_content_length_in_digits_int_refuses_is_no_length(
+    feed_server: FeedServer, declared: str
+) -> None:
+    # str.isdigit() takes a superscript for a digit, int() does not: the answer is read as
+    # one with no length given (http.client does the same), not a crash of the poll.
+    url = feed_server.serve("/odd.xml", BODY, declared_length=declared)
+    assert fetch(url, NetPolicy(2, 1000, allow_private=True)).body == BODY
+
+
 def test_a_slow_resolver_counts_against_the_deadline() -> None:
     def hanging(host: str, port: int) -> Sequence[str]:
         time.sleep(3)

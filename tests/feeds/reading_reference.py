@@ -58,7 +58,7 @@ def _boilerplate(attrs: list[tuple[str, str | None]]) -> bool:
 
 def _pixels(value: str | None) -> int | None:
     digits = (value or "").strip().removesuffix("px")
-    return int(digits) if digits.isdigit() and len(digits) < 7 else None
+    return int(digits) if digits.isdecimal() and len(digits) < 7 else None
 
 
 class _Extractor(HTMLParser):

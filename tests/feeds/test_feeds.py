@@ -278,6 +278,42 @@ def test_a_picture_urllib_cannot_read_is_dropped_and_the_poll_goes_on(picture: s
     ]
 
 
+# Digits int() refuses though str.isdigit() accepts them: superscripts, circled, other scripts'
+# digits that are no decimals. Such a size is no size; it must not stop the feed's poll (every
+# entry lost, a found appeal left up) nor cut the summary short after its <img>.
+ODD_DIGITS = ["\u00b2", "\u00b3", "1\u00b9", "\u2460", "\u2081"]
+
+
+@pytest.mark.parametrize("digit", ODD_DIGITS)
+@pytest.mark.parametrize(
+    "picture",
+    [
+        '<enclosure url="https://charity.example/sam.jpg" type="image/jpeg" length="{}"/>',
+        '<media:content url="https://charity.example/sam.jpg" medium="image" width="{}"/>',
+        '<media:content url="https://charity.example/sam.jpg" medium="image" height="{}px"/>',
+        '<media:content url="https://charity.example/sam.jpg" medium="image" fileSize="{}"/>',
+        '<media:thumbnail url="https://charity.example/sam.jpg" width="{}"/>',
+        '<description>&lt;p&gt;Seen in Leeds.&lt;/p&gt;&lt;img src="https://charity.example/'
+        'sam.jpg" width="{}"&gt;&lt;p&gt;Wearing a red coat.&lt;/p&gt;</description>',
+        '<description>&lt;p class="x"&gt;Seen in Leeds.&lt;/p&gt;&lt;img src="https://charity.'
+        'example/sam.jpg" data-original-height="{}"&gt;&lt;p&gt;Wearing a red coat.&lt;/p&gt;'
+        "</description>",
+    ],
+)
+def test_a_size_in_odd_digits_is_no_size_and_the_poll_goes_on(picture: str, digit: str) -> None:
+    body = rss(
+        f"<guid>a</guid><title>Sam Jones</title>{picture.format(digit)}",
+        "<guid>b</guid><title>Jo Bloggs found</title><description>Found.</description>",
+    )
+    items = parse_feed(body, FEED_URL, "appeal", RULES).items
+    assert [(i.id, i.image_url) for i in items] == [
+        ("a", "https://charity.example/sam.jpg"),
+        ("b", None),
+    ]
+    if "red coat" in picture:
+        assert items[0].summary == "Seen in Leeds. Wearing a red coat."
+
+
 def test_non_http_link_dropped() -> None:
     item = parse_one("<title>T</title><link>javascript:alert(1)</link>")
     assert item.link is None

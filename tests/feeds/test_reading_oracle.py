@@ -337,7 +337,7 @@ def test_parsed_html_reads_as_htmlparser(html: str) -> None:
     assert text._parsed.__wrapped__(html) == expected
     try:
         plain = text._read_plain_document(html)
-    except ValueError:  # a size int() refuses ("²"): _parsed hands the document to HTMLParser
+    except ValueError:  # a handler that raises: _parsed hands the document to HTMLParser
         plain = None
     assert plain is None or plain == expected
 
