@@ -624,7 +624,7 @@ def _durations(name: str, text: str) -> tuple[timedelta, ...]:
     durations = []
     for part in _split(text):
         number, unit = part[:-1], part[-1:].lower()
-        if unit not in units or not number.isdigit():
+        if unit not in units or not (number.isascii() and number.isdigit()):
             raise ConfigError(name, f"{part!r} is not a duration like 15m, 6h or 3d")
         durations.append(timedelta(**{units[unit]: int(number)}))
     return tuple(sorted(durations))
@@ -730,7 +730,8 @@ def load_settings(
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("LOG_LEVEL", f"expected DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
     version = get("FACEBOOK_API_VERSION")
-    if not (version.startswith("v") and version[1:].replace(".", "").isdigit()):
+    digits = version[1:].replace(".", "")
+    if not (version.startswith("v") and digits.isascii() and digits.isdigit()):
         raise ConfigError("FACEBOOK_API_VERSION", f"expected a version like v24.0, got {version!r}")
 
     return Settings(

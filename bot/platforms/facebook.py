@@ -79,8 +79,8 @@ def rate_limit_retry_at(headers: Mapping[str, str], now: datetime) -> datetime:
         minutes = 0.0
     if minutes > 0:
         return now + timedelta(minutes=minutes)
-    retry_after = lowered.get("retry-after", "")
-    if retry_after.strip().isdigit():
+    retry_after = lowered.get("retry-after", "").strip()
+    if retry_after.isascii() and retry_after.isdigit():  # isdigit alone takes "²", int() does not
         return now + timedelta(seconds=int(retry_after))
     try:
         app = json.loads(lowered.get("x-app-usage", "") or "{}")

@@ -371,9 +371,14 @@ def _messages(errors: list[Any]) -> str:
 
 
 def _epoch(value: str | None) -> datetime | None:
-    if value and value.strip().isdigit():
+    """A reset header's Unix time; None unless it is ASCII digits a datetime can hold."""
+    value = (value or "").strip()
+    if not (value.isascii() and value.isdigit()):  # isdigit alone takes "²", int() does not
+        return None
+    try:
         return datetime.fromtimestamp(int(value), UTC)
-    return None
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def error_from_response(
@@ -401,7 +406,8 @@ def error_from_response(
     problem = str(body.get("type") or "") or next(
         (str(e.get("type")) for e in errors if e.get("type")), ""
     )
-    code = next((int(e["code"]) for e in errors if str(e.get("code", "")).isdigit()), None)
+    codes = (str(e.get("code", "")) for e in errors)
+    code = next((int(c) for c in codes if c.isascii() and c.isdigit()), None)
     words = " ".join([message, str(body.get("detail") or "")])
     rule = find_rule(PLATFORM, status, code=code, problem=problem, message=words, call=call)
     now = datetime.now(UTC)

@@ -22,6 +22,13 @@ from bot.posts.states import PostStatus
 S = PostStatus
 
 
+def is_queue_number(ref: str) -> bool:
+    """Whether ``ref`` (stripped) is written as a queue id: ASCII digits only. str.isdigit()
+    alone also takes "²" and "①", which int() refuses."""
+    ref = ref.strip()
+    return ref.isascii() and ref.isdigit()
+
+
 def resolve(db: sqlite_utils.Database, ref: str) -> list[int]:
     """The queue ids ``ref`` names: a queue id (a number) or an item id (all its posts).
 
@@ -35,7 +42,10 @@ def resolve(db: sqlite_utils.Database, ref: str) -> list[int]:
     if ref.startswith("item:"):
         candidates = [ref[len("item:") :], ref]
     else:
-        if ref.isdigit() and db.execute("SELECT 1 FROM posts WHERE id = ?", [int(ref)]).fetchone():
+        if (
+            is_queue_number(ref)
+            and db.execute("SELECT 1 FROM posts WHERE id = ?", [int(ref)]).fetchone()
+        ):
             return [int(ref)]
         candidates = [ref]
     for item_id in candidates:

@@ -63,9 +63,10 @@ def find_posts(db: sqlite_utils.Database, query: PostQuery, zone: tzinfo) -> Pos
             " OR p.text LIKE ? ESCAPE '\\'"
         )
         params += [like, like, like]
-        if text.lstrip("#").isdigit():
+        number = text.lstrip("#")
+        if number.isascii() and number.isdigit():  # isdigit alone takes "²", int() does not
             match += " OR p.id = ?"
-            params.append(int(text.lstrip("#")))
+            params.append(int(number))
         clauses.append(f"({match})")
     if query.statuses:
         clauses.append(f"p.status IN ({', '.join('?' * len(query.statuses))})")

@@ -22,7 +22,7 @@ from bot.core.clock import Clock, local_text, utcnow
 from bot.core.errors import AppealBotError
 from bot.core.settings import Settings
 from bot.platforms.base import Publisher
-from bot.posts.approval import resolve
+from bot.posts.approval import is_queue_number, resolve
 from bot.posts.queue import PRIORITY_URGENT, SlotRoom, budget_used, claim, get_post, process_owner
 from bot.posts.schedule import normal_budget
 from bot.posts.states import PostStatus
@@ -179,7 +179,7 @@ def named_posts(db: sqlite_utils.Database, refs: Iterable[str]) -> list[int]:
     ids: list[int] = []
     for ref in refs:
         found = resolve(db, ref)
-        if len(found) > 1 or not ref.strip().isdigit():
+        if len(found) > 1 or not is_queue_number(ref):
             waiting = [i for i in found if get_post(db, i).status in (S.QUEUED, S.DRAFT)]
             if not waiting:
                 raise AppealBotError(f"{ref}: none of its posts is waiting to go out")

@@ -487,7 +487,7 @@ def _pid_alive(owner: str | None) -> bool:
     if not owner:
         return False
     host, _, pid = owner.rpartition(":")
-    if host != process_owner().rpartition(":")[0] or not pid.isdigit():
+    if host != process_owner().rpartition(":")[0] or not (pid.isascii() and pid.isdigit()):
         return False
     if int(pid) == os.getpid():
         return True

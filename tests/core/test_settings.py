@@ -227,3 +227,13 @@ def test_every_empty_meaning_is_documented_in_all_three_places() -> None:
         row = next(line for line in readme.splitlines() if line.startswith(f"| `{variable.name}`"))
         assert says in row, variable.name
         assert f"# {variable.help}" in example, variable.name
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("METRICS_SCHEDULE", "1h,²d"), ("METRICS_SCHEDULE", "①h"), ("FACEBOOK_API_VERSION", "v²⁴.0")],
+)
+def test_a_number_in_digits_int_refuses_is_a_config_error(name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({name: value}, env_file=None)
+    assert name in str(caught.value)

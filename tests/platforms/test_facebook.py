@@ -430,3 +430,8 @@ def test_retry_at_from_headers() -> None:
     full = {"x-app-usage": json.dumps({"call_count": 100, "total_time": 5})}
     assert rate_limit_retry_at(full, NOW) == NOW + timedelta(minutes=15)
     assert rate_limit_retry_at({"x-app-usage": "not json"}, NOW) == NOW + timedelta(minutes=5)
+
+
+@pytest.mark.parametrize("value", ["²", "①", "³⁰"])
+def test_a_retry_after_in_digits_int_refuses_waits_the_default(value: str) -> None:
+    assert rate_limit_retry_at({"Retry-After": value}, NOW) == NOW + timedelta(minutes=5)

@@ -28,7 +28,7 @@ from bot.fakes.base import FakeResponse, Fault
 from bot.fakes.images import png
 from bot.fakes.x_server import FakeX, about_blank, public_metrics
 from bot.platforms.base import Metrics, PostRequest, Published
-from bot.platforms.x import XPublisher, expanded_text
+from bot.platforms.x import XPublisher, error_from_response, expanded_text
 from bot.posts.planner import plan_posts
 from bot.posts.queue import enqueue, list_posts, store_item
 from bot.sending.publishing import run_slot
@@ -486,3 +486,32 @@ def test_expanded_text_is_the_text_we_sent() -> None:
         },
     }
     assert " ".join(expanded_text(tweet).split()) == "Ann & Bea missing https://police.example/x"
+
+
+class _Answer:
+    """What error_from_response reads of a requests.Response."""
+
+    def __init__(self, status: int, body: Any, headers: dict[str, str]) -> None:
+        self.status_code, self.headers, self.reason, self._body = status, headers, "", body
+
+    def json(self) -> Any:
+        return self._body
+
+
+@pytest.mark.parametrize("digits", ["²", "①", "₁₇₀₀₀₀₀₀₀₀", "99999999999999999999"])
+def test_numbers_in_digits_int_refuses_are_read_as_absent(digits: str) -> None:
+    # str.isdigit() takes them and int() refuses them: a header or error code written so must
+    # still give the error it stands for, never a ValueError out of the publisher.
+    limited = error_from_response(
+        _Answer(429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": digits}), True
+    )
+    assert isinstance(limited, RateLimited)
+    capped = error_from_response(
+        _Answer(
+            429,
+            {"errors": [{"code": digits, "message": "Too Many Requests"}]},
+            {"x-user-limit-24hour-remaining": "0", "x-user-limit-24hour-reset": digits},
+        ),
+        True,
+    )
+    assert isinstance(capped, RateLimited)

@@ -57,3 +57,12 @@ def test_an_unknown_id_is_not_found(tmp_path: Path) -> None:
     db = queue_items(tmp_path, "sam-1")
     with pytest.raises(NotFound, match="no queue entry or item item:9"):
         resolve(db, "item:9")
+
+
+@pytest.mark.parametrize("ref", ["²", "①", "₁₂", " ³ "])
+def test_a_ref_in_digits_int_refuses_is_not_found_not_a_crash(tmp_path: Path, ref: str) -> None:
+    # str.isdigit() takes superscripts and circled numbers, which int() refuses: a comms
+    # officer pasting "①" must get "no such post", never a traceback.
+    db = queue_items(tmp_path, "appeal-1")
+    with pytest.raises(NotFound):
+        resolve(db, ref)

@@ -158,3 +158,14 @@ def test_search_filters_are_links_and_pages_keep_them(
     assert "is not a date like 2026-11-20" in bad.get_data(as_text=True)
     empty = client.get("/appeals?q=nobody").get_data(as_text=True)
     assert "No appeal matches this search" in empty
+
+
+@pytest.mark.parametrize("query", ["²", "#①", "₁₂"])
+def test_a_queue_search_in_digits_int_refuses_finds_nothing_instead_of_failing(
+    app: Flask, db: sqlite_utils.Database, query: str
+) -> None:
+    # A number search also looks for that queue id; "²" passes str.isdigit() but not int().
+    client = app.test_client()
+    login(client, "alice")
+    response = client.get("/queue", query_string={"q": query})
+    assert response.status_code == 200
