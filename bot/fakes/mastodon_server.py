@@ -35,9 +35,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import regex
-
 from bot.fakes.base import Clock, FakeRequest, FakeResponse, FakeServer, Fault
+from bot.posts.mastodon_text import countable_length
 
 SPEC_PATH = Path(__file__).parent / "specs" / "mastodon" / "openapi.json"
 # The scopes the README tells the charity to give appeal-bot's token, and no more.
@@ -51,7 +50,9 @@ FAVOURITE_EVERY = 60.0
 REBLOG_EVERY = 180.0
 REPLY_EVERY = 600.0
 QUOTE_EVERY = 1200.0
-_URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)  # what the rendered status links
+
+
 _MAGIC = {
     b"\x89PNG\r\n\x1a\n": "image/png",
     b"\xff\xd8\xff": "image/jpeg",
@@ -163,11 +164,6 @@ def match_route(path: str) -> tuple[str, dict[str, Any], dict[str, str]] | None:
         if found:
             return template, item, {k: unquote(v) for k, v in found.groupdict().items()}
     return None
-
-
-def countable_length(text: str, url_weight: int) -> int:
-    """A status's length as Mastodon counts it: graphemes, each URL as ``url_weight``."""
-    return len(regex.findall(r"\X", _URL.sub("x" * url_weight, text)))
 
 
 def mastodon_error(status: int, message: str, **headers: str) -> FakeResponse:

@@ -28,11 +28,10 @@ from itertools import count as count_up
 from operator import add
 from typing import NamedTuple, Protocol
 
-import regex
-
 from bot.core.settings import Settings
 from bot.core.templates import parse_template, validate_template
 from bot.feeds.items import Item
+from bot.posts.mastodon_text import countable_length, graphemes
 from bot.posts.twitter_text import (
     MAX_WEIGHTED_LENGTH,
     find_emoji,
@@ -747,12 +746,6 @@ def fit_around(fill: Callable[[str], str], value: str, platform: str) -> str:
 # --- Bluesky and Mastodon ------------------------------------------------------------------
 
 
-def graphemes(text: str) -> int:
-    """User-perceived characters (Unicode extended grapheme clusters, UAX #29): a family emoji
-    or a flag is one, as Bluesky and Mastodon count them."""
-    return len(regex.findall(r"\X", text)) if not text.isascii() else len(text)
-
-
 def bluesky_length(text: str) -> int:
     """Graphemes, or more than the limit when the text is over Bluesky's 3,000 bytes."""
     if len(text.encode("utf-8")) > BLUESKY_MAX_BYTES:
@@ -769,13 +762,14 @@ class MastodonLimits:
 
 
 MASTODON_LIMITS = MastodonLimits()
-# Mastodon counts only URLs with a scheme as links (twitter-text without protocol-less URLs).
+# Where a status's first link begins (shorten_for_mastodon keeps it and what follows whole).
 _SCHEMED_URL = re.compile(r"https?://\S+", re.IGNORECASE)
 
 
 def mastodon_length(text: str, limits: MastodonLimits = MASTODON_LIMITS) -> int:
-    """A status's length as Mastodon counts it: graphemes, each URL as ``url_weight``."""
-    return graphemes(_SCHEMED_URL.sub("x" * limits.url_weight, text))
+    """A status's length as Mastodon counts it (:mod:`bot.posts.mastodon_text`): graphemes,
+    each link with a scheme as ``url_weight``; a full stop or bracket after a link counts."""
+    return countable_length(text, limits.url_weight)
 
 
 MEASURES: dict[str, tuple[Callable[[str], int], int]] = {

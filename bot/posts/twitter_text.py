@@ -57,9 +57,14 @@ try:
     )
     from twitter_text.regexp.valid_ascii_domain import valid_ascii_domain as _ASCII_DOMAIN
     from twitter_text.regexp.valid_cctld import valid_cctld as _CCTLD
+    from twitter_text.regexp.valid_domain import valid_domain as _DOMAIN
     from twitter_text.regexp.valid_gtld import valid_gtld as _GTLD
+    from twitter_text.regexp.valid_port_number import valid_port_number as _PORT_NUMBER
     from twitter_text.regexp.valid_punycode import valid_punycode as _PUNYCODE
     from twitter_text.regexp.valid_tco_url import valid_tco_url as _TCO_URL
+    from twitter_text.regexp.valid_url_preceding_chars import (
+        valid_url_preceding_chars as _URL_PRECEDING_CHARS,
+    )
 finally:
     # Anything importing pkg_resources later gets the real module, not the stand-in.
     if _SHIM is not None and sys.modules.get("pkg_resources") is _SHIM:
@@ -67,6 +72,12 @@ finally:
 
 MAX_WEIGHTED_LENGTH = 280
 URL_WEIGHT = 23
+
+# twitter-text's own parts of a link, which Mastodon's link grammar is built from too
+# (bot.posts.mastodon_text): the character allowed before a link, a domain, a port.
+VALID_URL_PRECEDING_CHARS: re.Pattern[str] = _URL_PRECEDING_CHARS
+VALID_DOMAIN: re.Pattern[str] = _DOMAIN
+VALID_PORT_NUMBER: re.Pattern[str] = _PORT_NUMBER
 
 _DEFAULTS = _CONFIG["defaults"]
 _SCALE: int = _DEFAULTS["scale"]

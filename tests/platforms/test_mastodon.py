@@ -22,7 +22,8 @@ from bot.platforms.mastodon import MastodonPublisher, idempotency_key
 from bot.posts.compose import MastodonLimits, mastodon_length, shorten_for_mastodon
 from tests.live_fakes import MASTODON_TOKEN, Clock, wait_for
 
-LINK = "https://charity.example/appeals/42?utm_source=mastodon"
+# A real top-level domain: Mastodon counts only a link it recognises (charity.example is none).
+LINK = "https://charity.org.uk/appeals/42?utm_source=mastodon"
 
 
 class Sleeps:

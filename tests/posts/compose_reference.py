@@ -22,6 +22,7 @@ from bot.core.settings import Settings
 from bot.core.templates import parse_template
 from bot.feeds.items import Item
 from bot.posts.compose import PostStyle
+from bot.posts.mastodon_text import countable_length
 from bot.posts.regions import region_hashtags
 from bot.posts.tracking import tracked_link
 
@@ -650,13 +651,14 @@ class MastodonLimits:
 
 
 MASTODON_LIMITS = MastodonLimits()
-# Mastodon counts only URLs with a scheme as links (twitter-text without protocol-less URLs).
-_SCHEMED_URL = re.compile(r"https?://\S+", re.IGNORECASE)
 
 
 def mastodon_length(text: str, limits: MastodonLimits = MASTODON_LIMITS) -> int:
-    """A status's length as Mastodon counts it: graphemes, each URL as ``url_weight``."""
-    return graphemes(_SCHEMED_URL.sub("x" * limits.url_weight, text))
+    """A status's length as Mastodon counts it. Counted as the composer counts it since
+    Mastodon's own link grammar replaced ``https?://\\S+`` (which took a full stop or a
+    bracket after a link for part of it, so a status could be over 500): this copy keeps
+    the composer's search, not its count."""
+    return countable_length(text, limits.url_weight)
 
 
 def compose_bluesky(item: Item, style: PostStyle, link: str | None = None) -> str:
