@@ -80,8 +80,14 @@ def test_malformed_statuses_are_refused(
 
 
 def test_urls_count_as_23_characters(fake: FakeMastodon) -> None:
-    url = "https://charity.example/" + "a" * 600
+    url = "https://charity.org.uk/" + "a" * 600
     assert status(fake, status="x" * 476 + " " + url).status_code == 200
+    # A full stop after the link is no part of it, and a domain Mastodon does not know is no
+    # link at all: each counts as the characters it is.
+    assert status(fake, status="x" * 476 + " " + url + ".").status_code == 422
+    assert (
+        status(fake, status="x" * 400 + " https://charity.example/" + "a" * 80).status_code == 422
+    )
 
 
 def test_media_needs_a_description_and_finished_processing(fake: FakeMastodon) -> None:
