@@ -144,7 +144,7 @@ def find_urls(text: str) -> list[tuple[int, int]]:
 
 # The listed sequences the official twitter-text takes for one emoji (added to the count this
 # copy froze, which took every listed one for an emoji: posts over 280 went out).
-_OFFICIAL_EMOJI = _without_split_sequences(_LISTED_EMOJI)
+_OFFICIAL_EMOJI = re.compile(_without_split_sequences(_LISTED_EMOJI), _LISTED_EMOJI.flags)
 
 
 def find_emoji(text: str) -> list[tuple[int, int]]:

@@ -254,7 +254,10 @@ EMOJI_PIECES = [
 
 
 # twitter-text-parser's pattern less the sequences the official library splits (below).
-OFFICIAL_EMOJI = twitter_text._without_split_sequences(twitter_text._LISTED_EMOJI)
+OFFICIAL_EMOJI = re.compile(
+    twitter_text._without_split_sequences(twitter_text._LISTED_EMOJI),
+    twitter_text._LISTED_EMOJI.flags,
+)
 
 
 def listed_emoji(text: str) -> list[tuple[int, int]]:
