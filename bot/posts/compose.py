@@ -22,7 +22,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import accumulate
 from itertools import count as count_up
 from operator import add
@@ -251,24 +251,16 @@ class _Fitter:
         self.plain_weight = plain_weight
         self._weights: dict[str, int] = {}
         self._allowed_urls: set[str] | None = None
-        self._full: str | None = None
-        self._frame: str | None = None
-        self._framed = False
 
-    @property
+    @cached_property
     def full(self) -> str:
         """The post with every field whole."""
-        if self._full is None:
-            self._full = self.with_summary(self.fields.summary)
-        return self._full
+        return self.with_summary(self.fields.summary)
 
-    @property
+    @cached_property
     def frame(self) -> str | None:
         """The post with a stand-in for the summary (see :func:`_summary_frame`), or None."""
-        if not self._framed:
-            self._frame = _summary_frame(self.parts, self.fields)
-            self._framed = True
-        return self._frame
+        return _summary_frame(self.parts, self.fields)
 
     def with_summary(self, summary: str) -> str:
         """The post with ``summary`` (the first words of the summary, maybe with "…") for the
