@@ -173,7 +173,8 @@ class _Extractor(HTMLParser):
 _SPACE = r"[ \t\n\r\f]"
 _NAME = r"[a-zA-Z][a-zA-Z0-9]*"
 _VALUE = r"""(?:"([^"<>]*)"|'([^'<>]*)')"""
-_ATTRIBUTE = rf"{_SPACE}+([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:{_SPACE}*={_SPACE}*{_VALUE})?"
+_ATTRIBUTE_NAME = r"([a-zA-Z_:][-a-zA-Z0-9_:.]*)"
+_ATTRIBUTE = rf"{_SPACE}+{_ATTRIBUTE_NAME}(?:{_SPACE}*={_SPACE}*{_VALUE})?"
 _SIMPLE_TOKEN = re.compile(
     rf"(?P<text>[^<]+)"
     rf"|<(?P<start>{_NAME})(?P<attributes>(?:{_ATTRIBUTE})*){_SPACE}*(?P<closed>/?)>"
@@ -181,9 +182,7 @@ _SIMPLE_TOKEN = re.compile(
 )
 # An attribute's name, "=" if it has a value, and the value in double or single quotes: a
 # findall gives "" for a group that took no part, so "=" tells a missing value from "".
-_SIMPLE_ATTRIBUTE = re.compile(
-    rf"""{_SPACE}+([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:{_SPACE}*(=){_SPACE}*(?:"([^"<>]*)"|'([^'<>]*)'))?"""
-)
+_SIMPLE_ATTRIBUTE = re.compile(rf"{_SPACE}+{_ATTRIBUTE_NAME}(?:{_SPACE}*(=){_SPACE}*{_VALUE})?")
 _TEXT, _START, _ATTRIBUTES, _CLOSED, _END = (
     _SIMPLE_TOKEN.groupindex[name] for name in ("text", "start", "attributes", "closed", "end")
 )
