@@ -465,7 +465,7 @@ def _entry_to_item(
     atom: bool,
 ) -> Item | None:
     base = _entry_base(entry, base_url)
-    title = plain_text(_text(_field(entry, "title")), _is_html(_field(entry, "title_detail"), atom))
+    title = plain_text(_field_text(entry, "title"), _is_html(_field(entry, "title_detail"), atom))
     categories = _categories(entry)
 
     status: AppealStatus | None = None
@@ -476,7 +476,7 @@ def _entry_to_item(
             status = _field_status(entry, rules) or status
         urgent = any(c.lower() in rules.urgent_categories for c in categories)
 
-    link = _http_url(_text(_field(entry, "link")), base)
+    link = _http_url(_field_text(entry, "link"), base)
     if not title and not link:
         return None
 
@@ -508,6 +508,13 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _field_text(mapping: Mapping[str, Any], key: str) -> str:
+    """``_text(_field(mapping, key))``: the field's text, stripped; "" when it is absent or not
+    a string. One call instead of two, a dozen times an entry."""
+    value = dict.get(mapping, key) if isinstance(mapping, dict) else mapping.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _field(mapping: Mapping[str, Any], key: str) -> Any:
     """``mapping.get(key)``, read straight from the dict when it is one (feedparser's are).
 
@@ -532,7 +539,7 @@ def _is_html(detail: Any, atom: bool) -> bool:
     practice, so it is read as HTML whatever feedparser guessed."""
     if not atom or not _is_mapping(detail):
         return True
-    return _text(_field(detail, "type")).lower() != "text/plain"
+    return _field_text(detail, "type").lower() != "text/plain"
 
 
 def _entry_base(entry: Mapping[str, Any], url: str) -> str:
@@ -540,7 +547,7 @@ def _entry_base(entry: Mapping[str, Any], url: str) -> str:
     with any outer ones) against the feed's URL; the feed's URL if that is not http(s)."""
     for key in ("title_detail", "summary_detail"):
         detail = _field(entry, key)
-        given = _text(_field(detail, "base")) if _is_mapping(detail) else ""
+        given = _field_text(detail, "base") if _is_mapping(detail) else ""
         if given:
             try:
                 base = urljoin(url, given)
@@ -618,7 +625,7 @@ def _entry_id(entry: Mapping[str, Any], link: str | None, title: str) -> str:
     The title is hashed after a FOUND:/withdrawn prefix is removed, so an appeal whose title
     gains "FOUND:" keeps its id and the bot sees it close instead of a brand-new item.
     """
-    given = _text(_field(entry, "id"))
+    given = _field_text(entry, "id")
     if given:
         return given
     return f"sha256:{_digest(link, title)}"
@@ -631,7 +638,9 @@ def _digest(link: str | None, title: str) -> str:
 def _categories(entry: Mapping[str, Any]) -> tuple[str, ...]:
     terms: list[str] = []
     for tag in _field(entry, "tags") or ():
-        term = " ".join(_text(_field(tag, "term") if _is_mapping(tag) else None).split())
+        # split() drops the ends' whitespace as _text's strip() would.
+        term = _field(tag, "term") if _is_mapping(tag) else None
+        term = " ".join(term.split()) if isinstance(term, str) else ""
         if term and term not in terms:
             terms.append(term)
     return tuple(terms)
@@ -719,10 +728,10 @@ def _bodies(
     feedparser files ``<media:description>`` (a caption) as a description, so it lands in the
     summary or content; each caption found in the XML takes out one matching value.
     """
-    values = [(_text(_field(entry, "summary")), _is_html(_field(entry, "summary_detail"), atom))]
+    values = [(_field_text(entry, "summary"), _is_html(_field(entry, "summary_detail"), atom))]
     for content in _field(entry, "content") or ():
         if _is_mapping(content):
-            values.append((_text(_field(content, "value")), _is_html(content, atom)))
+            values.append((_field_text(content, "value"), _is_html(content, atom)))
     captions = Counter(html_to_text(d) for d in media_descriptions) if media_descriptions else None
     kept: list[tuple[str, bool, str]] = []
     for value, html in values:
@@ -743,15 +752,15 @@ def _image(
     offered: list[Picture] = []
     for link in _field(entry, "links") or ():
         if _is_mapping(link) and _field(link, "rel") == "enclosure":
-            kind = _text(_field(link, "type")).lower()
-            href = _text(_field(link, "href"))
+            kind = _field_text(link, "type").lower()
+            href = _field_text(link, "href")
             if kind.startswith("image/") or (not kind and _names_image_file(href)):
                 size = number(_field(link, "length"))
                 offered.append(Picture(href, length=size, source="enclosure"))
     for media in _field(entry, "media_content") or ():
         if _is_mapping(media):
-            medium = _text(_field(media, "medium")).lower()
-            kind = _text(_field(media, "type")).lower()
+            medium = _field_text(media, "medium").lower()
+            kind = _field_text(media, "type").lower()
             if medium == "image" or kind.startswith("image/"):
                 offered.append(_media_picture(media, "media"))
     for thumb in _field(entry, "media_thumbnail") or ():

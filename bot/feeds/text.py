@@ -11,9 +11,9 @@ import contextlib
 import functools
 import operator
 import re
-from dataclasses import dataclass
 from html import unescape
 from html.parser import HTMLParser
+from typing import NamedTuple
 
 from bot.feeds.boilerplate import HIDDEN_CLASS_NAMES
 
@@ -42,12 +42,13 @@ _IMAGE_FILES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic")
 _VOID = frozenset({"img", "br", "hr", "input", "meta", "link", "source", "wbr", "area", "col"})
 
 
-@dataclass(frozen=True)
-class ImageTag:
+class ImageTag(NamedTuple):
     """One ``<img>`` as written in the HTML: ``src`` unresolved, ``alt`` None when absent.
 
     ``width``/``height`` are the declared pixel sizes (None when absent or not a number);
-    ``srcset`` the raw srcset attribute ("" when absent); ``classes`` the class names.
+    ``srcset`` the raw srcset attribute ("" when absent); ``classes`` the class names. A
+    NamedTuple, immutable like a frozen dataclass (parsed documents are cached and shared)
+    and built in a quarter of the time.
     """
 
     src: str
@@ -318,9 +319,10 @@ def html_to_text(html: str) -> str:
     so hostile markup in a feed can never end up in a post. Breaks (``<br>``, ``<p>``,
     ``<li>``...) become single spaces: posts are one paragraph.
     """
-    if not html:
-        return ""
-    # str.split() also splits on no-break spaces, so &nbsp; collapses like any space.
+    if "<" not in html and "&" not in html:
+        # Plain text already (most titles): nothing to parse, and nothing worth caching.
+        # str.split() also splits on no-break spaces, so &nbsp; collapses like any space.
+        return " ".join(html.split())
     return _parsed(html)[0]
 
 

@@ -435,9 +435,10 @@ def _image(
         offered.extend(pictures_from_html(find_images(body)))
     resolved = []
     for picture in offered:
+        # (picture._replace: Picture is a NamedTuple since; dataclasses.replace before)
         absolute = _http_url(picture.url, base)
         if absolute:
-            resolved.append(picture if absolute == picture.url else replace(picture, url=absolute))
+            resolved.append(picture if absolute == picture.url else picture._replace(url=absolute))
     chosen = choose_photo(resolved)
     if chosen is None:
         return None, None
