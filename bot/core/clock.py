@@ -19,6 +19,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
 @lru_cache(maxsize=256)
 def to_iso(moment: datetime) -> str:
     """Fixed-width UTC text, so string order in SQLite is time order.
@@ -28,11 +31,16 @@ def to_iso(moment: datetime) -> str:
     """
     if moment.tzinfo is None:
         raise ValueError("naive datetime: pass an aware one")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    moment = moment.astimezone(UTC)
+    if moment.year < 1000:
+        return moment.strftime(_ISO_FORMAT)  # strftime's year is not zero-padded: kept as it was
+    # The same text as strftime(_ISO_FORMAT) ("...+00:00" cut to "Z"), in a third of the time:
+    # a first poll of a big feed writes thousands of distinct dates, which the cache misses.
+    return moment.isoformat(timespec="microseconds")[:26] + "Z"
 
 
 def from_iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return datetime.strptime(text, _ISO_FORMAT).replace(tzinfo=UTC)
 
 
 def local_text(text: str | None, zone: tzinfo) -> str:

@@ -53,8 +53,9 @@ def keep_stored_ids(
     stored, or whose key matches none (or two items of this poll), is left as it is.
     """
     stored = set(stored_ids)
-    new_ids = [item.id for item in items if item.id not in stored]
-    if not new_ids:
+    # Nothing stored (a feed's first poll) or nothing new (most polls): nothing to rename, and
+    # no key to work out for each of thousands of ids.
+    if not stored or all(item.id in stored for item in items):
         return list(items), []
     by_key: dict[str, str] = {}
     for stored_id in stored:

@@ -12,6 +12,7 @@ import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import sqlite_utils
@@ -121,6 +122,13 @@ _ITEM_FIELDS = (
 _FACTS_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 
 
+@lru_cache(maxsize=1024)
+def _categories_json(categories: tuple[str, ...]) -> str:
+    """``json.dumps(list(categories))``, cached: a feed's entries share a few sets of
+    categories, and a first poll of a big feed encodes thousands."""
+    return json.dumps(list(categories))
+
+
 def _item_values(item: Item) -> tuple[Any, ...]:
     """``item``'s :data:`_ITEM_FIELDS` as stored, in that order."""
     return (
@@ -133,8 +141,7 @@ def _item_values(item: Item) -> tuple[Any, ...]:
         item.image_alt,
         to_iso(item.published_at) if item.published_at else None,
         to_iso(item.updated_at) if item.updated_at else None,
-        # What the encoders give for none, without their call (a first poll stores thousands).
-        json.dumps(list(item.categories)) if item.categories else "[]",
+        _categories_json(item.categories),
         item.status,
         int(item.urgent),
         item.region,
