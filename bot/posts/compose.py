@@ -71,18 +71,24 @@ class PostStyle:
 
 def style_for(settings: Settings, platform: str, kind: str) -> PostStyle:
     """The style the settings give posts of ``kind`` ("appeal"/"news") on ``platform``."""
-    templates = {
-        "x": settings.x_template,
-        "facebook": settings.facebook_template,
-        "bluesky": settings.bluesky_template,
-        "mastodon": settings.mastodon_template,
-    }
-    hashtags = {"appeal": settings.appeal_hashtags, "news": settings.news_hashtags}
-    if platform not in templates:
+    # Plain branches, not a table built on each call: every post of a poll asks.
+    if platform == "x":
+        template = settings.x_template
+    elif platform == "facebook":
+        template = settings.facebook_template
+    elif platform == "bluesky":
+        template = settings.bluesky_template
+    elif platform == "mastodon":
+        template = settings.mastodon_template
+    else:
         raise ValueError(f"unknown platform {platform!r}; choose from {', '.join(PLATFORMS)}")
-    if kind not in hashtags:
+    if kind == "appeal":
+        hashtags = settings.appeal_hashtags
+    elif kind == "news":
+        hashtags = settings.news_hashtags
+    else:
         raise ValueError(f"unknown item kind {kind!r}; choose from appeal, news")
-    return post_style(templates[platform], tuple(hashtags[kind]), settings.urgent_prefix)
+    return post_style(template, tuple(hashtags), settings.urgent_prefix)
 
 
 @lru_cache(maxsize=64)
@@ -664,6 +670,8 @@ def _hashtags(hashtags: tuple[str, ...]) -> tuple[str, ...]:
 
 def _utf16_length(text: str) -> int:
     # Facebook counts UTF-16 units; that is never fewer than code points, so it is the safe count.
+    if text.isascii():  # one unit a character, as nearly every post is: no copy to count
+        return len(text)
     return len(text.encode("utf-16-le")) // 2
 
 

@@ -69,7 +69,12 @@ def plan_posts(
     if item.is_closed:
         return []
     planned = []
-    alt = alt_text(item) if item.image_url else None  # the same photo on every platform
+    # The same for every post of the item: the photo, its alt text, the time, the urgency.
+    image_url = item.image_url
+    alt = alt_text(item) if image_url else None
+    when = scheduled_at or now
+    priority = priority_of(item.kind, item.urgent)
+    status = PostStatus.DRAFT if draft else PostStatus.QUEUED
     for platform in platforms or settings.platforms:
         text, link = post_content(item, settings, platform)
         for target in targets_for(item, settings, platform):
@@ -79,13 +84,13 @@ def plan_posts(
                     target=target,
                     text=text,
                     link=link,
-                    image_url=item.image_url,
+                    image_url=image_url,
                     alt_text=alt,
-                    scheduled_at=scheduled_at or now,
+                    scheduled_at=when,
                     pinned_at=pinned_at,
-                    priority=priority_of(item.kind, item.urgent),
+                    priority=priority,
                     round=round,
-                    status=PostStatus.DRAFT if draft else PostStatus.QUEUED,
+                    status=status,
                 )
             )
     return planned

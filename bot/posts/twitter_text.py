@@ -22,7 +22,7 @@ import re
 import sys
 import types
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import cache, lru_cache
 from typing import Any
 
@@ -94,21 +94,27 @@ _DOT_LETTER = re.compile(r"\.[^\W\d_]")
 _NON_SPACE = re.compile(r"\S*")
 
 
-def _url_matches(text: str) -> Iterator[tuple[int, int, int]]:
+def _url_matches(text: str) -> list[tuple[int, int, int]]:
+    found: list[tuple[int, int, int]] = []
     backwards = None
     word_end = 0
+    size = len(text)
     for dot in _DOT_LETTER.finditer(text):
-        if dot.start() < word_end:
+        at = dot.start()
+        if at < word_end:
             continue  # another dot of a word already searched
         if backwards is None:
             backwards = text[::-1]
-        word_start = len(text) - _non_space_end(backwards, len(text) - dot.start())
-        word_end = _non_space_end(text, dot.start())
+        # The word holding the dot: the run of non-space around it (\S* always matches, if
+        # only the empty string), its start found by reading the text backwards.
+        word_start = size - _NON_SPACE.match(backwards, size - at).end()  # type: ignore[union-attr]
+        word_end = _NON_SPACE.match(text, at).end()  # type: ignore[union-attr]
         # One character either side: twitter-text looks at the character before a URL (an
         # "@" or a letter there means it is no URL) and at the one after its TLD.
         start = max(0, word_start - 1)
         for first, last, length in _window_urls(text[start : word_end + 1]):
-            yield start + first, start + last, length
+            found.append((start + first, start + last, length))
+    return found
 
 
 @lru_cache(maxsize=1024)
@@ -231,11 +237,6 @@ def _punycoded(domain: str) -> str:
         label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
         for label in _LABEL_DOTS.split(domain)
     )
-
-
-def _non_space_end(text: str, start: int) -> int:
-    match = _NON_SPACE.match(text, start)  # \S* always matches, if only the empty string
-    return match.end() if match else start
 
 
 @lru_cache(maxsize=256)
@@ -381,11 +382,17 @@ _PLAIN = re.compile(
 
 def weighted_length(text: str) -> int:
     """The length X gives ``text``; X refuses a post when this is over MAX_WEIGHTED_LENGTH."""
-    if text.isascii() or (_PLAIN.fullmatch(text) and unicodedata.is_normalized("NFC", text)):
+    if (
+        text.isascii()
+        or text.replace("\u2026", "").isascii()
+        or (_PLAIN.fullmatch(text) and unicodedata.is_normalized("NFC", text))
+    ):
         # The common case, and composing weighs many candidate texts per post: only light
         # characters that cannot begin an emoji, plus the ellipsis (weight 2). Then only the
         # URLs differ from one per character (their reported length is their span here), and
-        # with no "." there is none.
+        # with no "." there is none. ASCII with the composer's "…" is the commonest of all,
+        # and a copy without the "…" tells it faster than the pattern: both are in _PLAIN and
+        # NFC leaves them as they are (no canonical decomposition, combining class 0).
         length = len(text) + text.count("\u2026")
         if "." not in text:
             return length
@@ -404,10 +411,12 @@ def plain_weight(text: str) -> int | None:
     this is ``weighted_length(text)`` too). The composer reckons a shortened summary's post by
     it without rendering it.
     """
-    simple = _PLAIN.fullmatch(text) and not _DOT_LETTER.search(text)
-    if simple and (text.isascii() or unicodedata.is_normalized("NFC", text)):
-        return len(text) + text.count("\u2026")
-    return None
+    if text.isascii():  # all of ASCII is light, and NFC
+        simple = not _DOT_LETTER.search(text)
+    else:
+        simple = bool(_PLAIN.fullmatch(text)) and not _DOT_LETTER.search(text)
+        simple = simple and unicodedata.is_normalized("NFC", text)
+    return len(text) + text.count("\u2026") if simple else None
 
 
 def weighted_length_by_character(text: str) -> int:

@@ -173,6 +173,39 @@ def test_the_fast_path_agrees_with_the_character_by_character_count(text: str, u
     assert weighted_length(text) == weighted_length_by_character(text)
 
 
+# What composing weighs most: ASCII with its own "…", links and dots among the words.
+ASCII_WITH_ELLIPSIS = st.lists(
+    st.sampled_from(
+        ["Sam", "seen", "e.g.", "Hull.Then", "5ft", "…", "...", "charity.org.uk/a", "#missing",
+         "https://charity.example/appeals/42", "example.org", "\x00", "\t", "~"]
+    ),
+    max_size=40,
+).map(" ".join)  # fmt: skip
+
+
+@settings(max_examples=300)
+@given(ASCII_WITH_ELLIPSIS | PLAIN_AND_HEAVY)
+def test_ascii_with_the_ellipsis_counts_as_the_old_count_and_by_character(text: str) -> None:
+    assert weighted_length(text) == reference.weighted_length(text)
+    assert weighted_length(text) == weighted_length_by_character(text)
+
+
+@settings(max_examples=300)
+@given(ASCII_WITH_ELLIPSIS | PLAIN_AND_HEAVY | st.text(max_size=40))
+def test_a_plain_weight_is_what_the_text_weighs_on_its_own(text: str) -> None:
+    # plain_weight promises weighted_length(text) where it answers, and answers for every text
+    # of light, NFC characters with no "." before a letter (so no URL).
+    weight = twitter_text.plain_weight(text)
+    simple = (
+        twitter_text._PLAIN.fullmatch(text) is not None
+        and not re.search(r"\.[^\W\d_]", text)
+        and unicodedata.is_normalized("NFC", text)
+    )
+    assert (weight is not None) == simple
+    if weight is not None:
+        assert weight == weighted_length(text) == reference.weighted_length(text)
+
+
 URL_PIECES = [
     "see", "example.org", "bit.ly/x", "https://a.b.co/x?y=1", "a.b", "x.y.z.com", "Hull.",
     "U.K.", "e.g.", "www.charity.org.uk/appeal.", "(charity.org)", "foo@bar.com", "1.5km",
