@@ -143,6 +143,10 @@ def largest_in_srcset(srcset: str) -> tuple[str, int | None] | None:
 
 def number(value: object) -> int | None:
     """A declared size as a positive int ("1200", "1200px", 1200), else None."""
+    if isinstance(value, str) and value.isdecimal() and len(value) < 10:
+        # Most sizes, as feeds write them: nothing to strip (a decimal digit is neither space
+        # nor a letter of "px") and nothing to lower-case.
+        return int(value) or None
     text = str(value).strip().lower().removesuffix("px") if value is not None else ""
     return int(text) if text.isdecimal() and 0 < len(text) < 10 and int(text) > 0 else None
 

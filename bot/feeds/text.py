@@ -12,6 +12,7 @@ import functools
 import operator
 import re
 from html import unescape
+from itertools import compress
 from html.parser import HTMLParser
 from typing import NamedTuple
 
@@ -95,15 +96,18 @@ def _image_tag(attrs: dict[str, str | None], full_size: str) -> ImageTag | None:
     if not src and not srcset:
         return None
     alt = attrs.get("alt")
+    # Blogger states the full picture's size beside the shown one's.
+    width = attrs.get("data-original-width") or attrs.get("width")
+    height = attrs.get("data-original-height") or attrs.get("height")
+    classes = attrs.get("class")
     return ImageTag(
         src,
         " ".join(alt.split()) if alt is not None else None,
-        # Blogger states the full picture's size beside the shown one's.
-        width=_pixels(attrs.get("data-original-width") or attrs.get("width")),
-        height=_pixels(attrs.get("data-original-height") or attrs.get("height")),
-        srcset=srcset,
-        classes=tuple((attrs.get("class") or "").split()),
-        full_size=full_size,
+        _pixels(width) if width else None,
+        _pixels(height) if height else None,
+        srcset,
+        tuple(classes.split()) if classes else (),
+        full_size,
     )
 
 
@@ -248,6 +252,8 @@ _PLAIN_TAG = re.compile(
 )
 # A break tag's name gives the space it leaves; any other tag leaves nothing.
 _GAP = {name: " " for name in _BREAKS}
+# The tags that bear on a plain document's pictures: links (to the full size) and images.
+_PICTURE_TAGS = frozenset({"a", "img"})
 
 
 def _read_plain_document(html: str) -> tuple[str, tuple[ImageTag, ...]] | None:
@@ -255,7 +261,7 @@ def _read_plain_document(html: str) -> tuple[str, tuple[ImageTag, ...]] | None:
     a plain document (the extractor must then read it token by token)."""
     pieces = _PLAIN_TAG.split(html)  # text, "/" or None, name, attributes or None, text...
     texts = pieces[::4]
-    names = [name.lower() for name in pieces[2::4]]
+    names = list(map(str.lower, pieces[2::4]))
     if "<" in "".join(texts) or not _HIDDEN.isdisjoint(names):
         return None
     if "&" in html:
@@ -267,10 +273,12 @@ def _read_plain_document(html: str) -> tuple[str, tuple[ImageTag, ...]] | None:
     images: list[ImageTag] = []
     if "img" in names:
         link = ""
-        for name, attributes in zip(names, pieces[3::4], strict=True):
+        # Only <a> and <img> tags, picked out without a Python step for each of the others.
+        tags = zip(names, pieces[3::4], strict=True)
+        for name, attributes in compress(tags, map(_PICTURE_TAGS.__contains__, names)):
             if name == "a":
                 link = "" if attributes is None else _link_to_image(_attributes(attributes))
-            elif name == "img" and attributes is not None:
+            elif attributes is not None:
                 image = _image_tag(dict(_attributes(attributes)), link)
                 if image is not None:
                     images.append(image)

@@ -37,7 +37,6 @@ from bot.feeds.photos import (
     _NOT_A_PHOTO_CLASSES,
     MIN_SIDE,
     Picture,
-    number,
     pictures_from_html,
 )
 from bot.feeds.text import (
@@ -49,6 +48,12 @@ from bot.feeds.text import (
     LAZY_SRCSETS,
     ImageTag,
 )
+
+
+def number(value: object) -> int | None:
+    """bot.feeds.photos.number before its fast path for plain digits."""
+    text = str(value).strip().lower().removesuffix("px") if value is not None else ""
+    return int(text) if text.isdecimal() and 0 < len(text) < 10 and int(text) > 0 else None
 
 
 def _boilerplate(attrs: list[tuple[str, str | None]]) -> bool:

@@ -23,7 +23,7 @@ from bot.core.errors import FeedError
 from bot.feeds import fetch, text
 from bot.feeds.fetch import FeedRules, feedparser_options, parse_feed
 from bot.feeds.items import Item, Kind
-from bot.feeds.photos import Picture, choose_photo
+from bot.feeds.photos import Picture, choose_photo, number
 from tests.feeds import reading_reference as reference
 from tests.feeds.test_fast_paths import HTML_PIECES
 
@@ -400,3 +400,12 @@ _PICTURES = st.lists(
 def test_photo_chosen_as_the_reference_chooses_it(pictures: list[Picture]) -> None:
     # The very picture, not an equal one: of two equal pictures the first offered is chosen.
     assert choose_photo(pictures) is reference.choose_photo(pictures)
+
+
+_DIGITS = st.text(st.sampled_from("0123456789\u0663\uff11\u00b2 pxPX\t-+._e"), max_size=12)
+
+
+@settings(max_examples=300)
+@given(_DIGITS | st.text(max_size=12) | st.integers() | st.none() | st.floats())
+def test_sizes_read_as_the_reference_reads_them(value: object) -> None:
+    assert number(value) == reference.number(value)
