@@ -39,7 +39,7 @@ from bot.core.net import NetError, NetPolicy, Refused, Response, fetch
 from bot.feeds.boilerplate import strip_boilerplate
 from bot.feeds.items import KINDS, AppealStatus, Item, Kind
 from bot.feeds.photos import Picture, choose_photo, number, pictures_from_html
-from bot.feeds.text import find_images, html_to_text, plain_text
+from bot.feeds.text import ImageTag, html_to_text, plain_text, read_html
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -481,15 +481,15 @@ def _entry_to_item(
         return None
 
     bodies = _bodies(entry, media_descriptions, atom)
-    html_bodies = [value for value, html, _ in bodies if html]
-    photo, image_alt = _image(entry, base, html_bodies)
+    images = [image for _, found in bodies for image in found]
+    photo, image_alt = _image(entry, base, images)
     if photo is not None and photo.source in ("media", "thumbnail") and media_descriptions:
         image_alt = html_to_text(media_descriptions[0]) or image_alt
     return Item(
         id=_entry_id(entry, link, title),
         kind=kind,
         title=title,
-        summary=strip_boilerplate(bodies[0][2]) if bodies else "",
+        summary=strip_boilerplate(bodies[0][0]) if bodies else "",
         link=link,
         image_url=photo.url if photo else None,
         image_alt=image_alt,
@@ -721,9 +721,10 @@ def _region(categories: Sequence[str]) -> str | None:
 
 def _bodies(
     entry: Mapping[str, Any], media_descriptions: Sequence[str], atom: bool
-) -> list[tuple[str, bool, str]]:
-    """The entry's summary then its contents, each with whether it is HTML and its plain
-    text (:func:`plain_text`), minus media:description texts.
+) -> list[tuple[str, tuple[ImageTag, ...]]]:
+    """The entry's summary then its contents, each as its plain text (:func:`plain_text`) and
+    its HTML's pictures (:func:`find_images`; none in plain text), both from one read of it;
+    minus media:description texts and bodies with neither text nor picture.
 
     feedparser files ``<media:description>`` (a caption) as a description, so it lands in the
     summary or content; each caption found in the XML takes out one matching value.
@@ -733,22 +734,23 @@ def _bodies(
         if _is_mapping(content):
             values.append((_field_text(content, "value"), _is_html(content, atom)))
     captions = Counter(html_to_text(d) for d in media_descriptions) if media_descriptions else None
-    kept: list[tuple[str, bool, str]] = []
+    kept: list[tuple[str, tuple[ImageTag, ...]]] = []
     for value, html in values:
-        plain = plain_text(value, html)
-        if not plain and not (html and find_images(value)):
+        plain, images = read_html(value) if html else (" ".join(value.split()), ())
+        if not plain and not images:
             continue
         if captions and captions[plain] > 0:
             captions[plain] -= 1
             continue
-        kept.append((value, html, plain))
+        kept.append((plain, images))
     return kept
 
 
 def _image(
-    entry: Mapping[str, Any], base: str, bodies: Sequence[str]
+    entry: Mapping[str, Any], base: str, images: Sequence[ImageTag]
 ) -> tuple[Picture | None, str | None]:
-    """The entry's photo (see :mod:`bot.feeds.photos`), its URL made absolute, and its alt."""
+    """The entry's photo (see :mod:`bot.feeds.photos`), its URL made absolute, and its alt;
+    ``images`` are the ``<img>`` tags of its HTML bodies, in order."""
     offered: list[Picture] = []
     for link in _field(entry, "links") or ():
         if _is_mapping(link) and _field(link, "rel") == "enclosure":
@@ -766,17 +768,11 @@ def _image(
     for thumb in _field(entry, "media_thumbnail") or ():
         if _is_mapping(thumb):
             offered.append(_media_picture(thumb, "thumbnail"))
-    for body in bodies:
-        offered.extend(pictures_from_html(find_images(body)))
-    resolved = []
-    for picture in offered:
-        absolute = _http_url(picture.url, base)
-        if absolute:
-            resolved.append(picture if absolute == picture.url else picture.at(absolute))
-    chosen = choose_photo(resolved)
+    offered.extend(pictures_from_html(images))
+    chosen = choose_photo(offered, resolve=lambda url: _http_url(url, base))
     if chosen is None:
         return None, None
-    alt = chosen.alt if chosen.source == "html" else _alt_for(chosen.url, base, bodies)
+    alt = chosen.alt if chosen.source == "html" else _alt_for(chosen.url, base, images)
     return chosen, alt or None
 
 
@@ -799,12 +795,11 @@ def _media_picture(media: Mapping[str, Any], source: str) -> Picture:
     )
 
 
-def _alt_for(image_url: str, base: str, bodies: Sequence[str]) -> str | None:
-    """The alt text of the same picture if the entry's HTML shows it too."""
-    for body in bodies:
-        for image in find_images(body):
-            if image.src and _http_url(image.src, base) == image_url and image.alt:
-                return image.alt
+def _alt_for(image_url: str, base: str, images: Sequence[ImageTag]) -> str | None:
+    """The alt text of the same picture if the entry's HTML (``images``) shows it too."""
+    for image in images:
+        if image.src and image.alt and _http_url(image.src, base) == image_url:
+            return image.alt
     return None
 
 

@@ -12,7 +12,7 @@ the order above. Pure: URLs stay as written, the caller resolves them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from bot.feeds.text import ImageTag
@@ -103,16 +103,27 @@ def _may_not_be_a_photo(url: str) -> bool:
     return any(map(url.lower().__contains__, _NOT_A_PHOTO_CLUES))
 
 
-def choose_photo(pictures: Sequence[Picture]) -> Picture | None:
+def choose_photo(
+    pictures: Sequence[Picture], resolve: Callable[[str], str | None] | None = None
+) -> Picture | None:
     """The appeal's photo among ``pictures`` (given in order of preference), or None.
 
     The largest declared area wins; then the largest declared file; then the first offered.
+    ``resolve`` gives the URL a picture is used at (made absolute, say), None for one that
+    cannot be used: the photo is then chosen among the pictures at those URLs, and given at
+    its own.
     """
     # Ranked first, then the first photo in that order: the same picture as ranking the photos
-    # alone (a stable sort keeps the first offered of equals), and the photo test, the costly
-    # part, is spared for pictures ranked below the one chosen.
+    # alone (a stable sort keeps the first offered of equals; a URL changes no rank), and the
+    # URL and photo tests, the costly part, are spared for pictures ranked below the one chosen.
     ranked = sorted(pictures, key=_rank) if len(pictures) > 1 else pictures
     for picture in ranked:
+        if resolve is not None:
+            url = resolve(picture.url)
+            if url is None:
+                continue
+            if url != picture.url:
+                picture = picture.at(url)
         if is_photo(picture):
             return picture
     return None

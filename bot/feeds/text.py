@@ -12,8 +12,8 @@ import functools
 import operator
 import re
 from html import unescape
-from itertools import compress
 from html.parser import HTMLParser
+from itertools import compress
 from typing import NamedTuple
 
 from bot.feeds.boilerplate import HIDDEN_CLASS_NAMES
@@ -257,7 +257,7 @@ _PICTURE_TAGS = frozenset({"a", "img"})
 
 
 def _read_plain_document(html: str) -> tuple[str, tuple[ImageTag, ...]] | None:
-    """What :func:`_parsed` gives for ``html`` by the extractor, or None when ``html`` is not
+    """What :func:`read_html` gives for ``html`` by the extractor, or None when ``html`` is not
     a plain document (the extractor must then read it token by token)."""
     pieces = _PLAIN_TAG.split(html)  # text, "/" or None, name, attributes or None, text...
     texts = pieces[::4]
@@ -303,8 +303,12 @@ def _extract(html: str) -> _Extractor:
 
 
 @functools.lru_cache(maxsize=32)
-def _parsed(html: str) -> tuple[str, tuple[ImageTag, ...]]:
-    """Text and images of ``html``, parsed once: parsing a feed asks for both, often twice."""
+def read_html(html: str) -> tuple[str, tuple[ImageTag, ...]]:
+    """``html``'s text (:func:`html_to_text`) and images (:func:`find_images`) from one read.
+
+    Cached: a feed often carries the same HTML twice in an entry (summary and content), and
+    a caption more than once.
+    """
     if "<" not in html and "&" not in html:
         return " ".join(html.split()), ()  # plain text already (most titles): nothing to parse
     # A handler that raises must end the same way as in HTMLParser: the full path below keeps
@@ -331,7 +335,7 @@ def html_to_text(html: str) -> str:
         # Plain text already (most titles): nothing to parse, and nothing worth caching.
         # str.split() also splits on no-break spaces, so &nbsp; collapses like any space.
         return " ".join(html.split())
-    return _parsed(html)[0]
+    return read_html(html)[0]
 
 
 def plain_text(text: str, html: bool = True) -> str:
@@ -345,7 +349,7 @@ def find_images(html: str) -> list[ImageTag]:
     """Every visible ``<img>`` with a usable source, in document order (none inside noscript)."""
     if not html:
         return []
-    return list(_parsed(html)[1])
+    return list(read_html(html)[1])
 
 
 def first_image_src(html: str) -> str | None:
