@@ -22,7 +22,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from itertools import accumulate
 from itertools import count as count_up
 from operator import add
@@ -51,6 +51,7 @@ PLATFORMS = ("x", "facebook", "bluesky", "mastodon")
 # Punctuation that would dangle before an ellipsis ("seen on Monday, …"). None of it can end a
 # URL or a hashtag, so stripping it never changes one.
 _DANGLING = ",;:.!?([{–—…"
+_DANGLING_OR_SPACE = _DANGLING + " "
 _SENTENCE_END = tuple(".!?…")
 _HASHTAG_RE = re.compile(r"[#＃]\w+")
 _WORD_RE = re.compile(r"\S+")
@@ -153,7 +154,7 @@ def _tidy(text: str) -> str:
 
 
 def _with_ellipsis(kept: str) -> str:
-    kept = kept.rstrip().rstrip(_DANGLING + " ").rstrip()
+    kept = kept.rstrip().rstrip(_DANGLING_OR_SPACE).rstrip()
     return kept + ELLIPSIS if kept else ""
 
 
@@ -205,6 +206,11 @@ class _Fields(NamedTuple):
     link: str
     hashtags: tuple[str, ...]
 
+    def with_summary(self, summary: str) -> _Fields:
+        """The same fields with another summary (``_replace(summary=...)``, at half the cost:
+        composing asks for one or two a post)."""
+        return _Fields(self.prefix, self.title, summary, self.link, self.hashtags)
+
 
 def _render(parts: Sequence[tuple[str, str | None]], fields: _Fields) -> str:
     """Fill the template, dropping a separator's punctuation when a field beside it is empty.
@@ -212,29 +218,44 @@ def _render(parts: Sequence[tuple[str, str | None]], fields: _Fields) -> str:
     "{title}. {summary} {link}" with no summary gives "Title link", not "Title. link" or
     "Title.  link"; a title that already ends a sentence does not get a second full stop.
     """
-    values = {
-        "prefix": fields.prefix,
-        "title": fields.title,
-        "summary": fields.summary,
-        "link": fields.link,
-        "hashtags": " ".join(fields.hashtags),
-    }
+    values = (*fields[:4], " ".join(fields.hashtags))  # in _Fields' order, as _steps numbers them
     out: list[str] = []
     previous_value: str | None = None  # the field just before this literal, if it is one
-    for literal, name in parts:
-        text = literal
-        between_fields = previous_value is not None and name is not None and text != ""
-        if between_fields and (not previous_value or not values[str(name)]):
-            text = "".join(c for c in text if c.isspace())
-        elif text[:1] == "." and previous_value and previous_value.rstrip().endswith(_SENTENCE_END):
-            text = text[1:]
-        out.append(text)
-        if name is None:
+    for literal, blank, field, between_fields, dot in _steps(tuple(parts)):
+        if between_fields and (not previous_value or not values[field]):  # type: ignore[index]
+            out.append(blank)
+        elif dot and previous_value and previous_value.rstrip().endswith(_SENTENCE_END):
+            out.append(literal[1:])
+        else:
+            out.append(literal)
+        if field is None:
             previous_value = None
         else:
-            previous_value = values[name]
+            previous_value = values[field]
             out.append(previous_value)
     return _tidy("".join(out))
+
+
+_FIELD_INDEX = {name: index for index, name in enumerate(_Fields._fields)}
+
+
+@lru_cache(maxsize=64)
+def _steps(
+    parts: tuple[tuple[str, str | None], ...],
+) -> tuple[tuple[str, str, int | None, bool, bool], ...]:
+    """What _render needs to know of each (literal, field) part of a template, worked out
+    once a template (cached: every post of a poll uses one of the same few): the literal, its
+    whitespace alone, the field's place in _Fields (None for none), whether the literal stands
+    between two fields, and whether it starts with a full stop."""
+    steps = []
+    after_field = False
+    for literal, name in parts:
+        blank = "".join(c for c in literal if c.isspace())
+        field = None if name is None else _FIELD_INDEX[name]
+        between_fields = after_field and name is not None and literal != ""
+        steps.append((literal, blank, field, between_fields, literal[:1] == "."))
+        after_field = name is not None
+    return tuple(steps)
 
 
 class _Fitter:
@@ -257,16 +278,12 @@ class _Fitter:
         self.plain_weight = plain_weight
         self._weights: dict[str, int] = {}
         self._allowed_urls: set[str] | None = None
-
-    @cached_property
-    def full(self) -> str:
-        """The post with every field whole."""
-        return self.with_summary(self.fields.summary)
-
-    @cached_property
-    def frame(self) -> str | None:
-        """The post with a stand-in for the summary (see :func:`_summary_frame`), or None."""
-        return _summary_frame(self.parts, self.fields)
+        # Worked out at once, as every fit starts from them (plain attributes: in Python 3.11
+        # a cached_property takes a lock on first use, a cost paid twice a post).
+        # The post with a stand-in for the summary (see :func:`_summary_frame`), or None.
+        self.frame: str | None = _summary_frame(parts, fields)
+        # The post with every field whole.
+        self.full: str = self.with_summary(fields.summary)
 
     def with_summary(self, summary: str) -> str:
         """The post with ``summary`` (the first words of the summary, maybe with "…") for the
@@ -274,7 +291,7 @@ class _Fitter:
         frame = self.frame
         if frame is not None and summary:
             return frame.replace(_SLOT, summary)
-        return self.render(self.fields._replace(summary=summary))
+        return self.render(self.fields.with_summary(summary))
 
     def weight(self, text: str) -> int:
         """``measure(text)``, remembered: a search weighs the same candidate more than once."""
@@ -295,6 +312,8 @@ class _Fitter:
         if not self.fits(text):
             return False
         urls = {text[a:b] for a, b in find_urls(text)}
+        if not urls:  # as most cuts of a post: nothing to check against the allowed ones
+            return True
         if self._allowed_urls is None:
             full = self.full
             self._allowed_urls = {full[a:b] for a, b in find_urls(full)}
@@ -563,7 +582,7 @@ def _summary_frame(parts: Sequence[tuple[str, str | None]], fields: _Fields) -> 
     summary = fields.summary
     if not summary or "\n" in summary or not _stands_apart(tuple(parts), "summary"):
         return None
-    frame = _render(parts, fields._replace(summary=_SLOT))
+    frame = _render(parts, fields.with_summary(_SLOT))
     return frame if frame.count(_SLOT) == _uses(tuple(parts), "summary") else None
 
 
@@ -653,12 +672,12 @@ def _fields(item: Item, style: PostStyle, link: str | None, *, paragraphs: bool)
     urgent = item.kind == "appeal" and item.urgent
     summary = _paragraphs(item.summary) if paragraphs else _one_line(item.summary)
     chosen = link if link is not None else item.link
-    return _Fields(
-        prefix=_nfc(style.urgent_prefix) if urgent else "",
-        title=_one_line(item.title),
-        summary=summary,
-        link=_one_line(chosen or ""),
-        hashtags=_hashtags(style.hashtags),
+    return _Fields(  # prefix, title, summary, link, hashtags (by place: half the cost)
+        _nfc(style.urgent_prefix) if urgent else "",
+        _one_line(item.title),
+        summary,
+        _one_line(chosen or ""),
+        _hashtags(style.hashtags),
     )
 
 

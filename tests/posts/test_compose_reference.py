@@ -249,3 +249,34 @@ def test_the_reference_is_the_old_composer_and_not_the_new_one() -> None:
     assert reference.compose is not composer.compose
     assert reference._fit is not composer._fit
     assert reference.weighted_length is not composer.weighted_length
+
+
+# Templates with every placement rule in play: fields glued, separators of punctuation and of
+# whitespace alone, a full stop after a field, a field twice, literals only.
+RENDER_TEMPLATES = [
+    *TEMPLATES,
+    "{title}.{link}",
+    ". {title}. {summary}. {hashtags}.",
+    "{prefix}{prefix}{title}",
+    "no fields at all",
+    "",
+    "{link}",
+    "{title} – {summary} – {link}",
+    "{summary}\t.\n{title}",
+]
+field_texts = st.one_of(st.just(""), texts(6), st.sampled_from(["Seen.", "Why?", "Found!", "a…"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    template=st.sampled_from(RENDER_TEMPLATES),
+    values=st.tuples(field_texts, field_texts, field_texts, field_texts),
+    hashtags=tag_lists.map(tuple),
+)
+def test_rendering_fills_a_template_as_before(
+    template: str, values: tuple[str, str, str, str], hashtags: tuple[str, ...]
+) -> None:
+    # Any field may be empty: each separator beside an empty field loses its punctuation.
+    parts = composer.parse_template(template)
+    rendered = composer._render(parts, composer._Fields(*values, hashtags))
+    assert rendered == reference._render(parts, reference._Fields(*values, hashtags))
