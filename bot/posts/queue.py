@@ -90,6 +90,37 @@ class PlannedPost:
     # A person's exact minute (``add --at``): it goes then, outside the slots.
     pinned_at: datetime | None = None
 
+    def __init__(
+        self,
+        platform: str,
+        text: str,
+        scheduled_at: datetime,
+        priority: int,
+        target: str = "",
+        link: str | None = None,
+        image_url: str | None = None,
+        alt_text: str | None = None,
+        round: int = 0,
+        status: PostStatus = S.QUEUED,
+        pinned_at: datetime | None = None,
+    ) -> None:
+        # The fields above, set at once: a frozen dataclass's own __init__ sets each through
+        # object.__setattr__, which cost twice as much (a first poll plans thousands). Setting
+        # the instance dict is how a frozen object may be built; after this it refuses changes.
+        self.__dict__.update(
+            platform=platform,
+            text=text,
+            scheduled_at=scheduled_at,
+            priority=priority,
+            target=target,
+            link=link,
+            image_url=image_url,
+            alt_text=alt_text,
+            round=round,
+            status=status,
+            pinned_at=pinned_at,
+        )
+
 
 @dataclass(frozen=True)
 class StoreResult:
