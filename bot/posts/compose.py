@@ -511,15 +511,25 @@ def _fit(fields: _Fields, fitter: _Fitter) -> str:
     summary = fields.summary
     summary_ends = _SpacedWordEnds(summary) if fitter.frame is not None else _word_ends(summary)
 
+    cuts: dict[int, str] = {}
+
+    def summary_cut(k: int) -> str:
+        # Each made once: the search reckons with a cut, then builds the post around it.
+        if k not in cuts:
+            cuts[k] = cut_words(summary, summary_ends, k)
+        return cuts[k]
+
     def by_summary_words(k: int) -> str:
-        return fitter.with_summary(cut_words(summary, summary_ends, k))
+        return fitter.with_summary(summary_cut(k))
 
     # A guess only where the summary stands apart (whitespace on both sides): glued to the
     # fields beside it, shorter is not always lighter, and bisection is the safe search.
     apart = _stands_apart(tuple(fitter.parts), "summary")
     plain = fitter.plain_weight(summary) if apart and fitter.plain_weight else None
     guess = _guess_words(fitter, full, summary, summary_ends, plain) if apart else None
-    reckon = None if plain is None else _summary_reckoning(summary, fitter, summary_ends, plain)
+    reckon = (
+        None if plain is None else _summary_reckoning(summary_cut, summary.isascii(), fitter, plain)
+    )
     found = fitter.longest(len(summary_ends), by_summary_words, guess, reckon)
     if found is not None:
         return found
@@ -609,11 +619,12 @@ def _stands_apart(parts: tuple[tuple[str, str | None], ...], name: str) -> bool:
 
 
 def _summary_reckoning(
-    summary: str, fitter: _Fitter, ends: _Ends, whole: int
+    cut: Callable[[int], str], ascii_summary: bool, fitter: _Fitter, whole: int
 ) -> Callable[[int], int | None]:
     """The weight of the post keeping k words of a summary that stands apart and weighs
     ``whole`` simply (the fitter's plain_weight), reckoned from the whole post's weight without
-    rendering; None for k where it cannot be reckoned.
+    rendering; None for k where it cannot be reckoned. ``cut(k)`` is the summary's first k
+    words with "…" ("" for none); ``ascii_summary`` whether the summary is ASCII.
 
     Where the first k words with "…" weigh simply too, each place the template puts the
     summary changes the post's weight by the difference, whitespace stays as it was around
@@ -624,12 +635,11 @@ def _summary_reckoning(
     rest = fitter.weight(fitter.full) - uses * whole
     plain_weight = fitter.plain_weight
     # The first words of an ASCII summary that weighs simply, with "…" (two), weigh simply.
-    ascii_summary = summary.isascii()
     reckoned: dict[int, int | None] = {}  # the search and its check ask about k twice
 
     def reckon(k: int) -> int | None:
         if k not in reckoned:
-            kept = _with_ellipsis(summary[: ends[k - 1]]) if k else ""
+            kept = cut(k)
             if not kept or plain_weight is None:
                 weight = None
             else:
