@@ -23,6 +23,7 @@ import xml.parsers.expat
 import xml.sax
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -471,10 +472,11 @@ def _entry_to_item(
     status: AppealStatus | None = None
     urgent = False
     if kind == "appeal":
-        status, title = _appeal_status(title, categories, rules)
+        lowered = {category.lower() for category in categories}
+        status, title = _appeal_status(title, lowered, rules)
         if status == "missing" and rules.status_field:
             status = _field_status(entry, rules) or status
-        urgent = any(c.lower() in rules.urgent_categories for c in categories)
+        urgent = not lowered.isdisjoint(rules.urgent_categories)
 
     link = _http_url(_field_text(entry, "link"), base)
     if not title and not link:
@@ -511,7 +513,10 @@ def _text(value: Any) -> str:
 def _field_text(mapping: Mapping[str, Any], key: str) -> str:
     """``_text(_field(mapping, key))``: the field's text, stripped; "" when it is absent or not
     a string. One call instead of two, a dozen times an entry."""
-    value = dict.get(mapping, key) if isinstance(mapping, dict) else mapping.get(key)
+    try:
+        value = dict.get(mapping, key)  # type: ignore[call-overload]
+    except TypeError:  # as in _field
+        value = mapping.get(key)
     return value.strip() if isinstance(value, str) else ""
 
 
@@ -523,7 +528,10 @@ def _field(mapping: Mapping[str, Any], key: str) -> Any:
     never maps are read through here (never "url"). For "updated_parsed" the dict's own
     answer is the one wanted: feedparser's get would answer with "published_parsed".
     """
-    return dict.get(mapping, key) if isinstance(mapping, dict) else mapping.get(key)
+    try:
+        return dict.get(mapping, key)  # type: ignore[call-overload]
+    except TypeError:  # not a dict (dict.get refuses it): a Mapping of another kind
+        return mapping.get(key)
 
 
 def _is_mapping(value: object) -> bool:
@@ -647,10 +655,10 @@ def _categories(entry: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _appeal_status(
-    title: str, categories: Sequence[str], rules: FeedRules
+    title: str, lowered: AbstractSet[str], rules: FeedRules
 ) -> tuple[AppealStatus, str]:
-    """Found beats withdrawn beats missing; a status prefix is taken off the title."""
-    lowered = {c.lower() for c in categories}
+    """Found beats withdrawn beats missing; a status prefix is taken off the title.
+    ``lowered`` are the entry's categories in lower case."""
     checks: tuple[tuple[AppealStatus, tuple[str, ...]], ...] = (
         ("found", rules.found_words),
         ("withdrawn", rules.withdrawn_words),
@@ -659,7 +667,7 @@ def _appeal_status(
         stripped = _strip_prefix(title, words)
         if stripped is not None:
             return status, stripped or title
-        if lowered.intersection(words):
+        if not lowered.isdisjoint(words):
             return status, title
     return "missing", title
 
