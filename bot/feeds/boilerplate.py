@@ -73,9 +73,10 @@ HIDDEN_CLASS_NAMES = frozenset(name for _, name in HIDDEN_CLASSES)
 # The longest text a trailer can span: only the end of a summary is searched, so a long
 # summary costs no more than a short one.
 _TAIL = 800
-# A word (or bracket) every trailer has: a cheap test that spares most texts the search.
-_CLUE_WORDS = ("appeared", "continue", "read", "[", "share", "like", "comment", "medium",
-               "register", "post")  # fmt: skip
+# A word (or bracket) every trailer has, as written in its pattern: a cheap test that spares
+# most texts the search. The fewer the faster: "Continue reading" has "read", "The post ...
+# appeared" has "post", and both of Drupal's comment links have "comment".
+_CLUE_WORDS = ("read", "post", "[", "share", "like", "comment", "medium")
 _CLUE = re.compile("|".join(map(re.escape, _CLUE_WORDS)), re.IGNORECASE)
 
 

@@ -175,3 +175,39 @@ def test_contains_any_answers_as_scanning_every_encoding(body: bytes, text: str)
     marks = tuple(text.encode(codec) for codec in fetch._CODECS)
     assert fetch._contains_any(body, marks) == _contains_any_by_scanning(body, marks)
     assert fetch._mentions(body, text) == _contains_any_by_scanning(body, marks)
+
+
+def _strip_without_clue_test(text: str) -> str:
+    """What boilerplate.strip_boilerplate does with no clue test before its search."""
+    current = text.strip()
+    for _ in range(len(boilerplate.TRAILING) + 1):
+        match = boilerplate._TRAILING_RE.match(current, max(0, len(current) - boilerplate._TAIL))
+        if match is None:
+            break
+        kept = current[: match.end("keep")].rstrip(" \t|·-–—:")
+        if not kept:
+            break
+        current = kept
+    return current
+
+
+# Every CMS's phrases whole, in other cases and cut short, among appeal words.
+_TRAILER_PIECES = st.lists(
+    st.sampled_from(
+        ["Ada was seen.", " ", "The post Ada appeared first on Charity.", "Continue reading →",
+         "CONTINUE READING “Ada”", "[&hellip;]", "[…]", "[...]", "Share this: Facebook",
+         "Like this: Like Loading...", "Like Loading...", "Read more: Ada", "read more about Ada",
+         "Add new comment", "Log in or register to post comments", "[Read more of this post...]",
+         "Read More »", "Read the full story", "Continue Reading", "Ada was seen. Appeal was "
+         "originally published in Appeals on Medium, where people talk.", "Share on: Twitter, "
+         "Email", "appeared first on", "continue", "register", "rea", "Shar", "\u017fhare this:",
+         "\u212a", "…", "|", ":", "x"]
+    ),
+    max_size=8,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=400)
+@given(_TRAILER_PIECES)
+def test_clue_test_never_hides_a_trailer(text: str) -> None:
+    assert boilerplate.strip_boilerplate(text) == _strip_without_clue_test(text)
