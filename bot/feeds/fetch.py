@@ -510,18 +510,21 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _field_text(mapping: Mapping[str, Any], key: str) -> str:
+def _field_text(mapping: object, key: str) -> str:
     """``_text(_field(mapping, key))``: the field's text, stripped; "" when it is absent or not
-    a string. One call instead of two, a dozen times an entry."""
+    a string, or ``mapping`` is not a mapping. One call instead of two, a dozen times an
+    entry."""
     try:
         value = dict.get(mapping, key)  # type: ignore[call-overload]
     except TypeError:  # as in _field
-        value = mapping.get(key)
+        value = mapping.get(key) if isinstance(mapping, Mapping) else None
     return value.strip() if isinstance(value, str) else ""
 
 
-def _field(mapping: Mapping[str, Any], key: str) -> Any:
-    """``mapping.get(key)``, read straight from the dict when it is one (feedparser's are).
+def _field(mapping: object, key: str) -> Any:
+    """``mapping.get(key)``, read straight from the dict when it is one (feedparser's are);
+    None when ``mapping`` is not a mapping at all (a feed element where feedparser put
+    something odd), so a caller needs no test of its own.
 
     FeedParserDict.get maps old element names to new ones ("guid" to "id", "url" to "href")
     at ten times a dict's cost, a few hundred thousand times in a big feed: only names it
@@ -530,8 +533,8 @@ def _field(mapping: Mapping[str, Any], key: str) -> Any:
     """
     try:
         return dict.get(mapping, key)  # type: ignore[call-overload]
-    except TypeError:  # not a dict (dict.get refuses it): a Mapping of another kind
-        return mapping.get(key)
+    except TypeError:  # not a dict (dict.get refuses it): a Mapping of another kind, or none
+        return mapping.get(key) if isinstance(mapping, Mapping) else None
 
 
 def _is_mapping(value: object) -> bool:
@@ -555,7 +558,7 @@ def _entry_base(entry: Mapping[str, Any], url: str) -> str:
     with any outer ones) against the feed's URL; the feed's URL if that is not http(s)."""
     for key in ("title_detail", "summary_detail"):
         detail = _field(entry, key)
-        given = _field_text(detail, "base") if _is_mapping(detail) else ""
+        given = _field_text(detail, "base")
         if given:
             try:
                 base = urljoin(url, given)
@@ -647,7 +650,7 @@ def _categories(entry: Mapping[str, Any]) -> tuple[str, ...]:
     terms: list[str] = []
     for tag in _field(entry, "tags") or ():
         # split() drops the ends' whitespace as _text's strip() would.
-        term = _field(tag, "term") if _is_mapping(tag) else None
+        term = _field(tag, "term")
         term = " ".join(term.split()) if isinstance(term, str) else ""
         if term and term not in terms:
             terms.append(term)
@@ -761,7 +764,7 @@ def _image(
     ``images`` are the ``<img>`` tags of its HTML bodies, in order."""
     offered: list[Picture] = []
     for link in _field(entry, "links") or ():
-        if _is_mapping(link) and _field(link, "rel") == "enclosure":
+        if _field(link, "rel") == "enclosure":
             kind = _field_text(link, "type").lower()
             href = _field_text(link, "href")
             if kind.startswith("image/") or (not kind and _names_image_file(href)):

@@ -211,3 +211,16 @@ _TRAILER_PIECES = st.lists(
 @given(_TRAILER_PIECES)
 def test_clue_test_never_hides_a_trailer(text: str) -> None:
     assert boilerplate.strip_boilerplate(text) == _strip_without_clue_test(text)
+
+
+def test_field_of_what_is_not_a_dict() -> None:
+    # feedparser gives dicts; anything else a feed element may hold reads as an absent field,
+    # and a Mapping of another kind is read through its own get.
+    from types import MappingProxyType
+
+    for odd in (None, "enclosure", ["rel"], 3, ("rel", "enclosure")):
+        assert fetch._field(odd, "rel") is None
+        assert fetch._field_text(odd, "rel") == ""
+    proxy = MappingProxyType({"rel": " enclosure "})
+    assert fetch._field(proxy, "rel") == " enclosure "
+    assert fetch._field_text(proxy, "rel") == "enclosure"
