@@ -503,9 +503,10 @@ def budget_used(db: sqlite_utils.Database, platform: str, now: datetime) -> int:
     since = to_iso(now - timedelta(hours=24))
     statuses = list(map(str, BUDGET_STATUSES))
     placeholders = ",".join("?" for _ in statuses)
-    # Two ranges of the posts_budget index (platform, sent_at, claimed_at): the posts sent in
-    # the day, and those claimed in it but not sent yet. One COALESCE(sent_at, claimed_at) would
-    # read every post ever sent on the platform, twice a send.
+    # Two ranges of the posts_budget index (platform, sent_at, claimed_at, status; only posts
+    # claimed or sent, which each range's ">=" implies): the posts sent in the day, and those
+    # claimed in it but not sent yet. One COALESCE(sent_at, claimed_at) would read every post
+    # ever sent on the platform, twice a send.
     row = db.execute(
         f"SELECT (SELECT COUNT(*) FROM posts WHERE platform = ? AND sent_at >= ?"
         f" AND status IN ({placeholders})) + (SELECT COUNT(*) FROM posts WHERE platform = ?"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import sqlite3
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +17,14 @@ from bot.core.db import open_db
 from bot.core.errors import NotFound
 from bot.platforms.sandbox import SandboxPublisher
 from bot.posts.planner import plan_posts
-from bot.posts.queue import claim_next, enqueue, list_posts, store_item, transition
+from bot.posts.queue import (
+    budget_used,
+    claim_next,
+    enqueue,
+    list_posts,
+    store_item,
+    transition,
+)
 from bot.posts.states import PostStatus
 from bot.sending.publishing import run_slot
 from tests.factories import NOW, make_item, make_settings
@@ -144,6 +152,28 @@ def test_the_daily_budget_holds_across_a_restart(tmp_path: Path) -> None:
     assert run_slot(restarted, {"x": SandboxPublisher("x")}, settings, clock=tomorrow).sent == {
         "x": 3
     }
+
+
+def test_the_budget_is_read_from_its_index_which_holds_no_queued_post(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, PLATFORMS="x")
+    db = open_db(settings.database_path)
+    queue_items(db, settings, [make_item(n) for n in range(4)])
+    later = NOW + timedelta(minutes=1)
+    sent = claim_next(db, "x", later, "slot")
+    assert sent is not None
+    transition(db, sent.id, PostStatus.SENT, sent_at="2026-11-25T09:01:00.000000Z")
+    assert claim_next(db, "x", later, "slot") is not None  # claimed, not sent yet
+    ran: list[str] = []
+    db.conn.set_trace_callback(ran.append)
+    assert budget_used(db, "x", later) == 2
+    db.conn.set_trace_callback(None)
+    (statement,) = [sql for sql in ran if "COUNT(*)" in sql]
+    plan = [row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {statement}")]
+    # Both ranges (sent in the day; claimed in it, not sent) are searched in posts_budget...
+    assert sum("SEARCH posts USING COVERING INDEX posts_budget" in line for line in plan) == 2
+    # ...which holds only posts claimed or sent: SQLite cannot read the queued ones from it.
+    with pytest.raises(sqlite3.OperationalError, match="no query solution"):
+        db.execute("SELECT COUNT(*) FROM posts INDEXED BY posts_budget WHERE status = 'queued'")
 
 
 def test_the_budget_is_checked_inside_the_claim_so_two_senders_cannot_overspend(
