@@ -56,6 +56,7 @@ _SENTENCE_END = tuple(".!?…")
 _HASHTAG_RE = re.compile(r"[#＃]\w+")
 _WORD_RE = re.compile(r"\S+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_PRINTABLE_ASCII = re.compile("[ -~]*")
 
 
 @dataclass(frozen=True)
@@ -126,11 +127,13 @@ def _is_tidy_line(text: str) -> bool:
     which _one_line and _paragraphs leave as it is (as a feed's text often is: a check in C
     instead of splitting and joining it again).
 
-    Printable ASCII holds no whitespace but the space.
+    Printable ASCII holds no whitespace but the space. For ASCII, a pattern of its 95
+    printable characters tells it faster than str.isprintable() (a summary is asked about for
+    each platform).
     """
     return (
         text.isascii()
-        and text.isprintable()
+        and _PRINTABLE_ASCII.fullmatch(text) is not None
         and "  " not in text
         and text[:1] != " "
         and text[-1:] != " "

@@ -284,3 +284,21 @@ def test_rendering_fills_a_template_as_before(
     parts = composer.parse_template(template)
     rendered = composer._render(parts, composer._Fields(*values, hashtags))
     assert rendered == reference._render(parts, reference._Fields(*values, hashtags))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=40)
+    | st.text(max_size=20)
+    | st.lists(st.sampled_from(["a", "b", " ", "  ", "\t", "\x7f", "\x00", "~", "é"])).map("".join)
+)
+def test_a_tidy_line_is_printable_ascii_single_spaced(text: str) -> None:
+    # As the check read before its pattern: _one_line and _paragraphs return such text as it is.
+    expected = (
+        text.isascii()
+        and text.isprintable()
+        and "  " not in text
+        and text[:1] != " "
+        and text[-1:] != " "
+    )
+    assert composer._is_tidy_line(text) == expected
