@@ -592,13 +592,13 @@ def _contains_any(body: bytes, marks: Iterable[bytes]) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=1024)
 def _http_url(candidate: str, base: str) -> str | None:
     """``candidate`` made absolute against ``base``; None unless it is a usable http(s) URL.
 
     A URL urllib cannot read (a broken IPv6 host, a host that changes under NFKC) is None: one
-    bad link must never stop a poll. Cached: an entry's photo is resolved, then looked for
-    again among its HTML's pictures for its alt text.
+    bad link must never stop a poll. Not cached: an entry resolves each of its URLs about once
+    (its link, the photo chosen, its HTML's pictures for the alt text), and the shortcuts
+    below answer nearly all of them faster than a cache's bookkeeping.
     """
     if not candidate:
         return None

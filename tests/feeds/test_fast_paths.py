@@ -128,7 +128,7 @@ _BASES = st.sampled_from(
 @settings(max_examples=500)
 @given(_PATHS | _SEGMENTS, _BASES)
 def test_root_path_shortcut_resolves_as_urljoin(candidate: str, base: str) -> None:
-    assert fetch._http_url.__wrapped__(candidate, base) == _http_url_by_urljoin(candidate, base)
+    assert fetch._http_url(candidate, base) == _http_url_by_urljoin(candidate, base)
 
 
 # URL pieces around every word _NOT_A_PHOTO looks for, in other cases, cut short, and beside
