@@ -482,8 +482,7 @@ def _entry_to_item(
     if not title and not link:
         return None
 
-    bodies = _bodies(entry, media_descriptions, atom)
-    images = [image for _, found in bodies for image in found]
+    texts, images = _bodies(entry, media_descriptions, atom)
     photo, image_alt = _image(entry, base, images)
     if photo is not None and photo.source in ("media", "thumbnail") and media_descriptions:
         image_alt = html_to_text(media_descriptions[0]) or image_alt
@@ -491,7 +490,7 @@ def _entry_to_item(
         id=_entry_id(entry, link, title),
         kind=kind,
         title=title,
-        summary=strip_boilerplate(bodies[0][0]) if bodies else "",
+        summary=strip_boilerplate(texts[0]) if texts else "",
         link=link,
         image_url=photo.url if photo else None,
         image_alt=image_alt,
@@ -732,10 +731,10 @@ def _region(categories: Sequence[str]) -> str | None:
 
 def _bodies(
     entry: Mapping[str, Any], media_descriptions: Sequence[str], atom: bool
-) -> list[tuple[str, tuple[ImageTag, ...]]]:
-    """The entry's summary then its contents, each as its plain text (:func:`plain_text`) and
-    its HTML's pictures (:func:`find_images`; none in plain text), both from one read of it;
-    minus media:description texts and bodies with neither text nor picture.
+) -> tuple[list[str], list[ImageTag]]:
+    """The plain texts (:func:`plain_text`) of the entry's summary then its contents, and the
+    pictures of their HTML (:func:`find_images`) in the same order, both from one read of
+    each; minus media:description texts and bodies with neither text nor picture.
 
     feedparser files ``<media:description>`` (a caption) as a description, so it lands in the
     summary or content; each caption found in the XML takes out one matching value.
@@ -745,7 +744,8 @@ def _bodies(
         if _is_mapping(content):
             values.append((_field_text(content, "value"), _is_html(content, atom)))
     captions = Counter(html_to_text(d) for d in media_descriptions) if media_descriptions else None
-    kept: list[tuple[str, tuple[ImageTag, ...]]] = []
+    texts: list[str] = []
+    pictures: list[ImageTag] = []
     for value, html in values:
         plain, images = read_html(value) if html else (" ".join(value.split()), ())
         if not plain and not images:
@@ -753,8 +753,9 @@ def _bodies(
         if captions and captions[plain] > 0:
             captions[plain] -= 1
             continue
-        kept.append((plain, images))
-    return kept
+        texts.append(plain)
+        pictures.extend(images)
+    return texts, pictures
 
 
 def _image(

@@ -224,6 +224,15 @@ def _feed_tag(token: re.Match[str], name: str, parser: _Extractor) -> None:
         parser.handle_starttag(name, _attributes(token[_ATTRIBUTES]))
 
 
+def _unescape(text: str) -> str:
+    """``html.unescape(text)``. When every "&" in it begins "&amp;" (the commonest case by far)
+    that is each "&amp;" as "&", which str.replace does at a fraction of the cost: unescape's
+    regular expression reads "&amp;" whole at each "&", and nothing else in the text."""
+    if text.count("&") == text.count("&amp;"):
+        return text.replace("&amp;", "&")
+    return unescape(text)
+
+
 def _attributes(attributes: str) -> list[tuple[str, str | None]]:
     """A simple start tag's ``attributes`` (as written) as HTMLParser gives them: names lower
     case, values unescaped (None for an attribute without a value)."""
@@ -232,7 +241,7 @@ def _attributes(attributes: str) -> list[tuple[str, str | None]]:
     found: list[tuple[str, str | None]] = []
     for name, equals, double, single in _SIMPLE_ATTRIBUTE.findall(attributes):
         value = (double or single) if equals else None
-        found.append((name.lower(), unescape(value) if value and "&" in value else value))
+        found.append((name.lower(), _unescape(value) if value and "&" in value else value))
     return found
 
 
@@ -266,7 +275,7 @@ def _read_plain_document(html: str) -> tuple[str, tuple[ImageTag, ...]] | None:
         return None
     if "&" in html:
         # One text at a time, as HTMLParser does: "&am<b>p;" is no ampersand.
-        texts = [unescape(words) if "&" in words else words for words in texts]
+        texts = [_unescape(words) if "&" in words else words for words in texts]
     gaps = [_GAP.get(name, "") for name in names]
     gaps.append("")
     text = "".join(map(operator.add, texts, gaps))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import io
 from pathlib import Path
 from typing import Any
@@ -224,3 +225,16 @@ def test_field_of_what_is_not_a_dict() -> None:
     proxy = MappingProxyType({"rel": " enclosure "})
     assert fetch._field(proxy, "rel") == " enclosure "
     assert fetch._field_text(proxy, "rel") == "enclosure"
+
+
+_ENTITY_PIECES = st.lists(
+    st.sampled_from(["&amp;", "&amp", "&", "amp", ";", "&ampx", "&AMP;", "&lt;", "&#38;", "x",
+                     " ", "é", "&amp;amp;", "&&", "#"]),
+    max_size=10,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=400)
+@given(_ENTITY_PIECES | st.text(max_size=20))
+def test_unescape_shortcut_answers_as_html_unescape(words: str) -> None:
+    assert text._unescape(words) == html.unescape(words)
