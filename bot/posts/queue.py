@@ -291,13 +291,15 @@ def store_new_items(
     """
     seen = to_iso(now)
     conn = db.conn
+    # Each row is made as SQLite binds it and freed straight after: a list of them all would
+    # keep thousands of tuples alive, more memory and more for the garbage collector to walk.
     conn.executemany(
         _INSERT_ITEM,
-        [_new_item_values(item, _item_values(item), seen, source) for item, _ in entries],
+        (_new_item_values(item, _item_values(item), seen, source) for item, _ in entries),
     )
     conn.executemany(
         _INSERT_POST,
-        [_post_values(item.id, post, now, seen) for item, planned in entries for post in planned],
+        (_post_values(item.id, post, now, seen) for item, planned in entries for post in planned),
     )
 
 
