@@ -349,14 +349,15 @@ class _Fitter:
         built: dict[int, str] = {}
 
         def build_once(k: int) -> str:
-            if k not in built:
-                built[k] = build(k)
-            return built[k]
+            text = built.get(k)
+            if text is None:
+                text = built[k] = build(k)
+            return text
 
         def fits(k: int) -> bool:
             reckoned = reckon(k) if reckon is not None else None
             if reckoned is None:
-                return self.fits(build_once(k))
+                return self.weight(build_once(k)) <= self.limit
             return reckoned <= self.limit
 
         low = _last_fitting(fits, count, guess)
@@ -518,9 +519,10 @@ def _fit(fields: _Fields, fitter: _Fitter) -> str:
 
     def summary_cut(k: int) -> str:
         # Each made once: the search reckons with a cut, then builds the post around it.
-        if k not in cuts:
-            cuts[k] = cut_words(summary, summary_ends, k)
-        return cuts[k]
+        cut = cuts.get(k)
+        if cut is None:
+            cut = cuts[k] = cut_words(summary, summary_ends, k)
+        return cut
 
     def by_summary_words(k: int) -> str:
         return fitter.with_summary(summary_cut(k))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.core.settings import Settings
 from bot.posts.planner import plan_posts
-from bot.posts.tracking import http_hostname, own_domains, tracked_link
+from bot.posts.tracking import http_hostname, is_own_link, own_domains, tracked_link
 from tests.factories import NOW, make_item, make_settings
 
 FEEDS = {
@@ -194,3 +194,38 @@ _SHAPED_URLS = st.tuples(
 @given(_URL_PIECES | _SHAPED_URLS | st.text(max_size=40))
 def test_plain_url_host_is_what_urlsplit_reads(url: str) -> None:
     assert http_hostname(url) == _hostname_by_urlsplit(url)
+
+
+_HOSTS = st.lists(st.sampled_from(["charity", "org", "uk", "www", "a", "xcharity", "-", "."]),
+                  max_size=4).map(".".join)  # fmt: skip
+
+
+# A host with a tab, line break or space put in somewhere (urllib reads past some of them).
+_BROKEN_HOSTS = st.builds(
+    lambda host, at, char: host[:at] + char + host[at:],
+    st.sampled_from(["charity.org", "www.Charity.org", "a.charity.org", "charity.org."]),
+    st.integers(0, 14),
+    st.sampled_from(["\t", "\n", "\r", " ", "\x00", "\x7f"]),
+)
+
+
+@settings(max_examples=500)
+@given(
+    host=_HOSTS | _URL_PIECES | _BROKEN_HOSTS,
+    scheme=st.sampled_from(["https://", "http://", "HTTPS://", "ftp://", " https://", ""]),
+    domains=st.lists(
+        _HOSTS | st.sampled_from(["charity.org", "bücher.de", "a-b.org.uk"]), max_size=3
+    ).map(tuple),
+)
+@example(host="char\tity.org", scheme="https://", domains=("charity.org",))
+def test_own_links_are_the_domains_and_their_subdomains(
+    host: str, scheme: str, domains: tuple[str, ...]
+) -> None:
+    # Hosts as written, cased, with tabs, line breaks and spaces (urllib drops some of them).
+    url = f"{scheme}{host}/appeal"
+    hostname = _hostname_by_urlsplit(url)
+    bare = hostname.lower().rstrip(".") if hostname else ""
+    bare = bare[4:] if bare.startswith("www.") else bare
+    # As the check read before it took the domains' suffixes at once.
+    expected = bool(hostname) and any(bare == d or bare.endswith("." + d) for d in domains)
+    assert is_own_link(url, domains) == expected
