@@ -409,3 +409,20 @@ _DIGITS = st.text(st.sampled_from("0123456789\u0663\uff11\u00b2 pxPX\t-+._e"), m
 @given(_DIGITS | st.text(max_size=12) | st.integers() | st.none() | st.floats())
 def test_sizes_read_as_the_reference_reads_them(value: object) -> None:
     assert number(value) == reference.number(value)
+
+
+@settings(max_examples=300)
+@given(_PICTURES, st.sampled_from([FEED_URL, "https://charity.example/blog/", "ftp://x/y"]))
+def test_photo_chosen_among_resolved_urls_as_the_reference_chooses_it(
+    pictures: list[Picture], base: str
+) -> None:
+    # The reference resolves every picture first, drops those with no usable URL, then
+    # chooses; choose_photo resolves lazily, in rank order, only as far as it must.
+    resolved = []
+    for picture in pictures:
+        url = fetch._http_url(picture.url, base)
+        if url:
+            resolved.append(picture if url == picture.url else picture._replace(url=url))
+    expected = reference.choose_photo(resolved)
+    chosen = choose_photo(pictures, resolve=lambda url: fetch._http_url(url, base))
+    assert chosen == expected
