@@ -659,33 +659,26 @@ def _categories(entry: Mapping[str, Any]) -> tuple[str, ...]:
 def _appeal_status(
     title: str, lowered: AbstractSet[str], rules: FeedRules
 ) -> tuple[AppealStatus, str]:
-    """Found beats withdrawn beats missing; a status prefix is taken off the title.
-    ``lowered`` are the entry's categories in lower case."""
+    """Found beats withdrawn beats missing; a status prefix ("<word>:" or "<word> -") is taken
+    off the title. ``lowered`` are the entry's categories in lower case."""
     checks: tuple[tuple[AppealStatus, tuple[str, ...]], ...] = (
         ("found", rules.found_words),
         ("withdrawn", rules.withdrawn_words),
     )
     for status, words in checks:
-        stripped = _strip_prefix(title, words)
-        if stripped is not None:
-            return status, stripped or title
+        pattern = _prefix_pattern(words)
+        prefix = pattern.match(title) if pattern else None
+        if prefix:
+            return status, title[prefix.end() :].strip() or title
         if not lowered.isdisjoint(words):
             return status, title
     return "missing", title
 
 
-def _strip_prefix(title: str, words: Iterable[str]) -> str | None:
-    """The title without a leading "<word>:" or "<word> -"; None when it has no such prefix.
-
-    The prefix may chain several of ``words`` ("Found, safe and well:"), never anything else.
-    """
-    pattern = _prefix_pattern(tuple(words))
-    prefix = pattern.match(title) if pattern else None
-    return title[prefix.end() :].strip() if prefix else None
-
-
 @functools.lru_cache(maxsize=16)
 def _prefix_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A title's leading status prefix made of ``words``: it may chain several of them
+    ("Found, safe and well:"), never anything else; None for no words."""
     ordered = sorted(words, key=len, reverse=True)
     if not ordered:
         return None
