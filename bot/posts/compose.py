@@ -744,7 +744,7 @@ def alt_text(item: Item) -> str:
     appeal titles name the person ("Photo of Sam Jones, 15, missing from Manchester"). At most
     1,000 characters, X's limit, cut at a word.
     """
-    given = _one_line(item.image_alt or "")
+    given = _one_line(item.image_alt) if item.image_alt else ""
     title = _one_line(item.title)
     text = given or (f"Photo of {title}" if title else "Photo")
     if len(text) <= ALT_TEXT_MAX_LENGTH:

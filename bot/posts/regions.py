@@ -55,6 +55,8 @@ def configured_regions(settings: Settings) -> list[Region]:
 
 def region_hashtags(settings: Settings, region: str | None) -> tuple[str, ...]:
     """REGION_HASHTAGS for ``region`` under the matching rule; () for none."""
+    if not settings.region_hashtags:  # none configured, as often: every post asks
+        return ()
     key = region_key(region)
     if not key:
         return ()
