@@ -739,8 +739,15 @@ def _bodies(
     captions = Counter(html_to_text(d) for d in media_descriptions) if media_descriptions else None
     texts: list[str] = []
     pictures: list[ImageTag] = []
+    reads: dict[str, tuple[str, tuple[ImageTag, ...]]] = {}  # a CMS may repeat its summary
+    images: tuple[ImageTag, ...]
     for value, html in values:
-        plain, images = read_html(value) if html else (" ".join(value.split()), ())
+        if not html:
+            plain, images = " ".join(value.split()), ()
+        elif value in reads:
+            plain, images = reads[value]
+        else:
+            plain, images = reads[value] = read_html(value)
         if not plain and not images:
             continue
         if captions and captions[plain] > 0:

@@ -311,12 +311,11 @@ def _extract(html: str) -> _Extractor:
     return parser
 
 
-@functools.lru_cache(maxsize=32)
 def read_html(html: str) -> tuple[str, tuple[ImageTag, ...]]:
     """``html``'s text (:func:`html_to_text`) and images (:func:`find_images`) from one read.
 
-    Cached: a feed often carries the same HTML twice in an entry (summary and content), and
-    a caption more than once.
+    Not cached (those two are): a caller that reads each body once, and keeps both answers,
+    is spared the cache's hashing and bookkeeping.
     """
     if "<" not in html and "&" not in html:
         return " ".join(html.split()), ()  # plain text already (most titles): nothing to parse
@@ -333,6 +332,10 @@ def read_html(html: str) -> tuple[str, tuple[ImageTag, ...]]:
     return " ".join("".join(parser.parts).split()), tuple(parser.images)
 
 
+# A caption or field is often read more than once for one entry.
+_cached_read = functools.lru_cache(maxsize=32)(read_html)
+
+
 def html_to_text(html: str) -> str:
     """One paragraph of plain text: tags stripped, entities decoded, whitespace collapsed.
 
@@ -344,7 +347,7 @@ def html_to_text(html: str) -> str:
         # Plain text already (most titles): nothing to parse, and nothing worth caching.
         # str.split() also splits on no-break spaces, so &nbsp; collapses like any space.
         return " ".join(html.split())
-    return read_html(html)[0]
+    return _cached_read(html)[0]
 
 
 def plain_text(text: str, html: bool = True) -> str:
@@ -358,7 +361,7 @@ def find_images(html: str) -> list[ImageTag]:
     """Every visible ``<img>`` with a usable source, in document order (none inside noscript)."""
     if not html:
         return []
-    return list(read_html(html)[1])
+    return list(_cached_read(html)[1])
 
 
 def first_image_src(html: str) -> str | None:
