@@ -225,6 +225,7 @@ def _render(parts: Sequence[tuple[str, str | None]], fields: _Fields) -> str:
     out: list[str] = []
     previous_value: str | None = None  # the field just before this literal, if it is one
     for literal, blank, field, between_fields, dot in _steps(tuple(parts)):
+        # (Between two fields, ``field`` is one: it is None only for a literal after the last.)
         if between_fields and (not previous_value or not values[field]):  # type: ignore[index]
             out.append(blank)
         elif dot and previous_value and previous_value.rstrip().endswith(_SENTENCE_END):
@@ -281,11 +282,11 @@ class _Fitter:
         self.plain_weight = plain_weight
         self._weights: dict[str, int] = {}
         self._allowed_urls: set[str] | None = None
-        # Worked out at once, as every fit starts from them (plain attributes: in Python 3.11
-        # a cached_property takes a lock on first use, a cost paid twice a post).
-        # The post with a stand-in for the summary (see :func:`_summary_frame`), or None.
+        # Both made at once, as every fit starts from them (plain attributes: in Python 3.11 a
+        # cached_property takes a lock on its first use, twice a post).
+        # The post with a stand-in for the summary (see :func:`_summary_frame`), or None:
         self.frame: str | None = _summary_frame(parts, fields)
-        # The post with every field whole.
+        # The post with every field whole:
         self.full: str = self.with_summary(fields.summary)
 
     def with_summary(self, summary: str) -> str:
