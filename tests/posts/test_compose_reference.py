@@ -302,3 +302,11 @@ def test_a_tidy_line_is_printable_ascii_single_spaced(text: str) -> None:
         and text[-1:] != " "
     )
     assert composer._is_tidy_line(text) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60) | st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=60))
+def test_facebook_counts_utf16_units_as_before(text: str) -> None:
+    # ASCII is counted with len(); everything else by its UTF-16 encoding, as before.
+    assert composer._utf16_length(text) == reference._utf16_length(text)
+    assert composer._utf16_length(text) == len(text.encode("utf-16-le")) // 2
