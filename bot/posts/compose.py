@@ -152,8 +152,28 @@ def _tidy(text: str) -> str:
     """
     if "\n" not in text:
         return _nfc(" ".join(text.split()))
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    return _nfc(_one_blank_line("\n".join(lines)).strip())
+    if not _single_spaced_lines(text):
+        text = "\n".join([" ".join(line.split()) for line in text.split("\n")])
+    return _nfc(_one_blank_line(text).strip())
+
+
+# ASCII with no whitespace but spaces and line breaks (and the summary's stand-in, _SLOT).
+_SPACES_AND_LINES_ONLY = re.compile("[ -~\n\x00]*")
+
+
+def _single_spaced_lines(text: str) -> bool:
+    """Whether each line of ``text`` is already its words one space apart (no run of spaces,
+    no space at a line's start or end, no other whitespace), as a template's line breaks
+    between tidy fields leave them (every Facebook post): then collapsing each line would give
+    it back unchanged. Spaces at the very start or end go with the final strip().
+    """
+    return (
+        text.isascii()
+        and _SPACES_AND_LINES_ONLY.fullmatch(text) is not None
+        and "  " not in text
+        and " \n" not in text
+        and "\n " not in text
+    )
 
 
 def _with_ellipsis(kept: str) -> str:

@@ -310,3 +310,28 @@ def test_facebook_counts_utf16_units_as_before(text: str) -> None:
     # ASCII is counted with len(); everything else by its UTF-16 encoding, as before.
     assert composer._utf16_length(text) == reference._utf16_length(text)
     assert composer._utf16_length(text) == len(text.encode("utf-16-le")) // 2
+
+
+# Pieces of a rendered post: those of the lines that skip collapsing, then any whitespace.
+TIDY_PIECES = ["a", "bc", " ", "\n", "\n\n", "\n\n\n", "\x00", "#x", "."]
+UNTIDY_PIECES = [*TIDY_PIECES, "  ", "\t", "\r\n", "é", "\u00a0", "\x1f", "\x0b", "\x7f"]
+
+
+tidy_lines = st.lists(st.sampled_from(TIDY_PIECES), max_size=20).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    tidy_lines
+    | st.builds(  # tidy but for one piece
+        lambda before, piece, after: before + piece + after,
+        tidy_lines,
+        st.sampled_from(UNTIDY_PIECES),
+        tidy_lines,
+    )
+    | st.lists(st.sampled_from(UNTIDY_PIECES), max_size=20).map("".join)
+    | texts(10)
+)
+def test_tidying_lines_gives_what_it_gave_before(text: str) -> None:
+    # Lines already single-spaced skip the collapsing; every other text is collapsed as before.
+    assert composer._tidy(text) == reference._tidy(text)
