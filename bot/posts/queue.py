@@ -12,7 +12,6 @@ import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 import sqlite_utils
@@ -20,6 +19,7 @@ import sqlite_utils
 from bot.core.clock import from_iso, to_iso
 from bot.core.db import immediate
 from bot.core.errors import NotFound
+from bot.core.memo import small_lru_cache, total_length
 from bot.feeds.items import Item
 from bot.posts.states import BUDGET_STATUSES, PostStatus, can_move
 
@@ -153,10 +153,11 @@ _ITEM_FIELDS = (
 _FACTS_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 
 
-@lru_cache(maxsize=1024)
+@small_lru_cache(maxsize=1024, max_size=1000, size=total_length)
 def _categories_json(categories: tuple[str, ...]) -> str:
     """``json.dumps(list(categories))``, cached: a feed's entries share a few sets of
-    categories, and a first poll of a big feed encodes thousands."""
+    categories, and a first poll of a big feed encodes thousands (only sets of up to 1,000
+    characters are remembered, so a hostile feed's cannot fill memory)."""
     return json.dumps(list(categories))
 
 
