@@ -35,6 +35,46 @@ class Item:
     # (bot.posts.facts.FACT_KEYS); the rest are read from the title and summary when needed.
     facts: tuple[tuple[str, str], ...] = ()
 
+    def __init__(
+        self,
+        id: str,
+        kind: Kind,
+        title: str,
+        summary: str = "",
+        link: str | None = None,
+        image_url: str | None = None,
+        image_alt: str | None = None,
+        published_at: datetime | None = None,
+        updated_at: datetime | None = None,
+        categories: tuple[str, ...] = (),
+        status: AppealStatus | None = None,
+        urgent: bool = False,
+        region: str | None = None,
+        feed_url: str | None = None,
+        facts: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        # The fields above, set at once: a frozen dataclass's own __init__ sets each through
+        # object.__setattr__, at three times the cost (a first poll reads thousands of items).
+        # Setting the instance dict is how a frozen object may be built; after this it refuses
+        # changes. tests/feeds/test_item.py holds this to the fields, their order and defaults.
+        self.__dict__.update(
+            id=id,
+            kind=kind,
+            title=title,
+            summary=summary,
+            link=link,
+            image_url=image_url,
+            image_alt=image_alt,
+            published_at=published_at,
+            updated_at=updated_at,
+            categories=categories,
+            status=status,
+            urgent=urgent,
+            region=region,
+            feed_url=feed_url,
+            facts=facts,
+        )
+
     @property
     def is_closed(self) -> bool:
         """True once the person is found or the appeal withdrawn: it must not be posted."""
