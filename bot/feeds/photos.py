@@ -130,8 +130,11 @@ def choose_photo(
 
 
 def _rank(picture: Picture) -> tuple[int, int]:
-    """Sort key: the largest declared area first, then the largest declared file."""
-    return -(picture.pixels or 0), -(picture.length or 0)
+    """Sort key: the largest declared area first, then the largest declared file. (Most
+    pictures declare no size: they are spared the call to ``pixels``.)"""
+    if picture.width or picture.height:
+        return -(picture.pixels or 0), -(picture.length or 0)
+    return 0, -(picture.length or 0)
 
 
 def largest_in_srcset(srcset: str) -> tuple[str, int | None] | None:

@@ -270,7 +270,9 @@ def _read_plain_document(html: str) -> tuple[str, tuple[ImageTag, ...]] | None:
     a plain document (the extractor must then read it token by token)."""
     pieces = _PLAIN_TAG.split(html)  # text, "/" or None, name, attributes or None, text...
     texts = pieces[::4]
-    names = list(map(str.lower, pieces[2::4]))
+    names = pieces[2::4]
+    if not "".join(names).islower():  # most CMSs write their tags in lower case already
+        names = list(map(str.lower, names))
     if "<" in "".join(texts) or not _HIDDEN.isdisjoint(names):
         return None
     if "&" in html:
