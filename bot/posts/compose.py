@@ -122,6 +122,7 @@ def _paragraphs(text: str) -> str:
     return _one_blank_line("\n".join(lines)).strip()
 
 
+@lru_cache(maxsize=16)
 def _is_tidy_line(text: str) -> bool:
     """Whether ``text`` is printable ASCII, its words one space apart with none at either end,
     which _one_line and _paragraphs leave as it is (as a feed's text often is: a check in C
@@ -130,6 +131,10 @@ def _is_tidy_line(text: str) -> bool:
     Printable ASCII holds no whitespace but the space. For ASCII, a pattern of its 95
     printable characters tells it faster than str.isprintable() (a summary is asked about for
     each platform).
+
+    Cached, for the last few texts: planning an item asks about its title three times (X,
+    Facebook, the photo's alt text), its summary and link twice; the answer depends on the
+    text alone.
     """
     return (
         text.isascii()

@@ -47,7 +47,7 @@ def post_content(item: Item, settings: Settings, platform: str) -> tuple[str, st
     link = tracked_link(item.link, platform, item.id, settings) if item.link else None
     style = style_for_item(item, settings, platform)
     text = compose(item, platform, style, link=link)
-    if link and not text.strip():
+    if link and (not text or text.isspace()):  # as not text.strip(), without copying it
         # A link too long to fit at all (over X's 4,096-character URL limit, a link counts
         # character by character): the appeal goes out with its words, never as an empty post.
         return compose(replace(item, link=None), platform, style, link=None), None
