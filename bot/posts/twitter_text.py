@@ -103,16 +103,26 @@ def _url_matches(text: str) -> list[tuple[int, int, int]]:
         at = dot.start()
         if at < word_end:
             continue  # another dot of a word already searched
-        if backwards is None:
-            backwards = text[::-1]
-        # The word holding the dot: the run of non-space around it (\S* always matches, if
-        # only the empty string), its start found by reading the text backwards.
-        word_start = size - _NON_SPACE.match(backwards, size - at).end()  # type: ignore[union-attr]
-        word_end = _NON_SPACE.match(text, at).end()  # type: ignore[union-attr]
-        # One character either side: twitter-text looks at the character before a URL (an
-        # "@" or a letter there means it is no URL) and at the one after its TLD.
-        start = max(0, word_start - 1)
-        for first, last, length in _window_urls(text[start : word_end + 1]):
+        # The word holding the dot, with one character either side: twitter-text looks at
+        # the character before a URL (an "@" or a letter there means it is no URL) and at the
+        # one after its TLD. Mostly it lies between the spaces either side of the dot (or an
+        # end): that is so when all of it is printable, as every whitespace character but the
+        # space is unprintable.
+        start = max(0, text.rfind(" ", 0, at))
+        word_end = text.find(" ", at)
+        if word_end < 0:
+            word_end = size
+        window = text[start : word_end + 1]
+        if not window.isprintable():
+            if backwards is None:
+                backwards = text[::-1]
+            # The run of non-space around the dot (\S* always matches, if only the empty
+            # string), its start found by reading the text backwards.
+            word_start = size - _NON_SPACE.match(backwards, size - at).end()  # type: ignore[union-attr]
+            word_end = _NON_SPACE.match(text, at).end()  # type: ignore[union-attr]
+            start = max(0, word_start - 1)
+            window = text[start : word_end + 1]
+        for first, last, length in _window_urls(window):
             found.append((start + first, start + last, length))
     return found
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from bot.core.settings import Settings, load_settings
 from bot.feeds.items import Item
 from bot.posts import compose as composer
+from bot.posts import twitter_text
 from bot.posts.compose import PLATFORMS, PostStyle, alt_text, compose
 from bot.posts.planner import plan_posts, post_content
 from tests.posts import compose_reference as reference
@@ -335,3 +336,20 @@ tidy_lines = st.lists(st.sampled_from(TIDY_PIECES), max_size=20).map("".join)
 def test_tidying_lines_gives_what_it_gave_before(text: str) -> None:
     # Lines already single-spaced skip the collapsing; every other text is collapsed as before.
     assert composer._tidy(text) == reference._tidy(text)
+
+
+# Pieces of text around a link: words with dots before letters, links, and every kind of
+# character that may stand next to one (whitespace of all sorts, unprintable ones, "@").
+URL_PIECES = [
+    "a", "b.c", "e.g.", "example.org", "https://example.org/a", "bit.ly/x", "x.jp/", "日本",
+    "é", ".", "@", "#", " ", " ", "  ", "\t", "\n", "\r\n", "\u00a0", "\u3000", "\x1c",
+    "\x00", "\u200d", "…",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(URL_PIECES), max_size=16).map("".join) | texts(10))
+def test_urls_are_found_where_they_were_before(text: str) -> None:
+    # The word around a dot is read between the spaces beside it where it is printable, and
+    # as a run of non-whitespace otherwise: the same windows, so the same links.
+    assert twitter_text._url_matches(text) == reference._urls(text)
