@@ -13,7 +13,9 @@ from bot.feeds.items import Item
 from bot.posts import compose as composer
 from bot.posts import twitter_text
 from bot.posts.compose import PLATFORMS, PostStyle, alt_text, compose
-from bot.posts.planner import plan_posts, post_content
+from bot.posts.planner import plan_posts, post_content, targets_for
+from bot.posts.queue import priority_of
+from bot.posts.states import PostStatus
 from tests.posts import compose_reference as reference
 
 EMOJI = ["😀", "👨‍👩‍👧", "👍🏽", "🇬🇧", "1️⃣", "❤️", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "©", "®️", "#️⃣"]
@@ -190,11 +192,21 @@ SETTINGS = [
 def test_the_planner_gives_each_post_the_text_and_link_it_gave_before(
     item: Item, settings_: Settings
 ) -> None:
-    planned = plan_posts(item, settings_, datetime(2026, 1, 1, tzinfo=UTC))
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    planned = plan_posts(item, settings_, now)
     expected = {p: reference.post_content(item, settings_, p) for p in settings_.platforms}
     for post in planned:
         assert (post.text, post.link) == expected[post.platform]
         assert post.alt_text == (reference.alt_text(item) if item.image_url else None)
+        # Every other field in its place too (the planner builds posts by position).
+        assert (post.image_url, post.scheduled_at, post.pinned_at) == (item.image_url, now, None)
+        assert (post.priority, post.round) == (priority_of(item.kind, item.urgent), 0)
+        assert post.status == PostStatus.QUEUED
+    assert [(p.platform, p.target) for p in planned] == [
+        (platform, target)
+        for platform in settings_.platforms
+        for target in targets_for(item, settings_, platform)
+    ]
     for platform in settings_.platforms:
         assert post_content(item, settings_, platform) == expected[platform]
     assert alt_text(item) == reference.alt_text(item)
