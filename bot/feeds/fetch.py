@@ -107,6 +107,18 @@ class FeedRules:
             fact_fields=tuple(settings.fact_fields.items()),
         )
 
+    @functools.cached_property
+    def status_prefixes(
+        self,
+    ) -> tuple[tuple[AppealStatus, tuple[str, ...], re.Pattern[str] | None], ...]:
+        """(status, its words, the title prefix they make) for found then withdrawn: worked
+        out once for the rules, not once an entry. (Kept in the instance's own dict, so the
+        rules stay frozen, equal and hashable by their fields alone.)"""
+        return (
+            ("found", self.found_words, _prefix_pattern(self.found_words)),
+            ("withdrawn", self.withdrawn_words, _prefix_pattern(self.withdrawn_words)),
+        )
+
 
 def _lowered(words: Iterable[str]) -> tuple[str, ...]:
     return tuple(w.strip().lower() for w in words if w.strip())
@@ -668,12 +680,7 @@ def _appeal_status(
 ) -> tuple[AppealStatus, str]:
     """Found beats withdrawn beats missing; a status prefix ("<word>:" or "<word> -") is taken
     off the title. ``lowered`` are the entry's categories in lower case."""
-    checks: tuple[tuple[AppealStatus, tuple[str, ...]], ...] = (
-        ("found", rules.found_words),
-        ("withdrawn", rules.withdrawn_words),
-    )
-    for status, words in checks:
-        pattern = _prefix_pattern(words)
+    for status, words, pattern in rules.status_prefixes:
         prefix = pattern.match(title) if pattern else None
         if prefix:
             return status, title[prefix.end() :].strip() or title

@@ -238,3 +238,15 @@ _ENTITY_PIECES = st.lists(
 @given(_ENTITY_PIECES | st.text(max_size=20))
 def test_unescape_shortcut_answers_as_html_unescape(words: str) -> None:
     assert text._unescape(words) == html.unescape(words)
+
+
+def test_rules_stay_frozen_and_equal_once_their_status_prefixes_are_worked_out() -> None:
+    rules = fetch.FeedRules(found_words=("found", "safe and well"), withdrawn_words=())
+    fresh = fetch.FeedRules(found_words=("found", "safe and well"), withdrawn_words=())
+    (found, _, pattern), (withdrawn, _, none) = rules.status_prefixes
+    assert (found, withdrawn, none) == ("found", "withdrawn", None)
+    assert pattern is not None and pattern.match("Found, safe and well: Sam")
+    assert rules.status_prefixes is rules.status_prefixes  # worked out once
+    assert rules == fresh and hash(rules) == hash(fresh) and repr(rules) == repr(fresh)
+    with pytest.raises(AttributeError):  # dataclasses.FrozenInstanceError
+        rules.found_words = ()  # type: ignore[misc]
