@@ -36,6 +36,7 @@ import feedparser
 from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 
 from bot.core.errors import FeedError
+from bot.core.gc_pause import collector_paused
 from bot.core.net import NetError, NetPolicy, Refused, Response, fetch
 from bot.feeds.boilerplate import strip_boilerplate
 from bot.feeds.items import KINDS, AppealStatus, Item, Kind
@@ -332,21 +333,23 @@ def parse_feed(
     items: list[Item] = []
     seen: dict[str, Item] = {}
     shared: list[str] = []
-    for index, entry in enumerate(entries):
-        item = _entry_to_item(entry, url, base_url, kind, rules, media_descriptions[index], atom)
-        if item is None:
-            continue
-        first = seen.get(item.id)
-        if first is not None:
-            if (first.link, first.title) == (item.link, item.title):
-                continue  # the same entry twice: one is enough
-            if item.id not in shared:
-                shared.append(item.id)
-            item = replace(item, id=f"{item.id}#{_digest(item.link, item.title)[:16]}")
-            if item.id in seen:
+    with collector_paused():  # thousands of Items kept, no cycles among them
+        for index, entry in enumerate(entries):
+            descriptions = media_descriptions[index]
+            item = _entry_to_item(entry, url, base_url, kind, rules, descriptions, atom)
+            if item is None:
                 continue
-        seen[item.id] = item
-        items.append(item)
+            first = seen.get(item.id)
+            if first is not None:
+                if (first.link, first.title) == (item.link, item.title):
+                    continue  # the same entry twice: one is enough
+                if item.id not in shared:
+                    shared.append(item.id)
+                item = replace(item, id=f"{item.id}#{_digest(item.link, item.title)[:16]}")
+                if item.id in seen:
+                    continue
+            seen[item.id] = item
+            items.append(item)
     return ParsedFeed(tuple(items), complete=problem is None, note=note, shared_ids=tuple(shared))
 
 

@@ -27,6 +27,7 @@ from bot.core import events
 from bot.core.clock import to_iso
 from bot.core.db import immediate, is_busy
 from bot.core.errors import FeedError
+from bot.core.gc_pause import collector_paused
 from bot.core.net import NetPolicy
 from bot.core.settings import Settings
 from bot.feeds.fetch import FeedRules, FetchResult, ParsedFeed, fetch_feed, parse_feed
@@ -317,15 +318,16 @@ def store_entries(
     database ends exactly as :func:`store_entry` on each entry in turn leaves it.
     """
     counts: Counter[str | None] = Counter()
-    for start in range(0, len(items), batch_size):
-        batch = items[start : start + batch_size]
-        try:
-            with immediate(db):
-                counts.update(_store_in_bulk(db, settings, batch, now, changes, cutoff, note))
-        except _BulkFailed:
-            # The whole batch is undone; one entry at a time keeps those before the one that
-            # fails and raises its error (or stores them all, if the trouble has passed).
-            _store_one_at_a_time(db, settings, batch, now, changes, counts, cutoff, note)
+    with collector_paused():  # thousands of posts made and stored, no cycles among them
+        for start in range(0, len(items), batch_size):
+            batch = items[start : start + batch_size]
+            try:
+                with immediate(db):
+                    counts.update(_store_in_bulk(db, settings, batch, now, changes, cutoff, note))
+            except _BulkFailed:
+                # The whole batch is undone; one entry at a time keeps those before the one that
+                # fails and raises its error (or stores them all, if the trouble has passed).
+                _store_one_at_a_time(db, settings, batch, now, changes, counts, cutoff, note)
     return counts
 
 
