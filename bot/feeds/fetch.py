@@ -37,6 +37,7 @@ from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 
 from bot.core.errors import FeedError
 from bot.core.gc_pause import collector_paused
+from bot.core.memo import small_lru_cache
 from bot.core.net import NetError, NetPolicy, Refused, Response, fetch
 from bot.feeds.boilerplate import strip_boilerplate
 from bot.feeds.items import KINDS, AppealStatus, Item, Kind
@@ -638,7 +639,7 @@ def _http_url(candidate: str, base: str) -> str | None:
     return absolute
 
 
-@functools.lru_cache(maxsize=16)
+@small_lru_cache(maxsize=16, max_size=2_000)
 def _http_origin(base: str) -> str | None:
     """ "scheme://host" of an http(s) ``base`` as urljoin rebuilds it (scheme lower-cased),
     else None."""

@@ -8,7 +8,6 @@ with one bad paragraph must still produce a post, never crash the poll.
 from __future__ import annotations
 
 import contextlib
-import functools
 import operator
 import re
 from html import unescape
@@ -16,6 +15,7 @@ from html.parser import HTMLParser
 from itertools import compress
 from typing import NamedTuple
 
+from bot.core.memo import small_lru_cache
 from bot.feeds.boilerplate import HIDDEN_CLASS_NAMES
 
 # Elements whose content is code or a fallback, never words a reader should see in a post.
@@ -342,7 +342,7 @@ def read_html(html: str) -> tuple[str, tuple[ImageTag, ...]]:
 
 
 # A caption or field is often read more than once for one entry.
-_cached_read = functools.lru_cache(maxsize=32)(read_html)
+_cached_read = small_lru_cache(maxsize=32, max_size=64_000)(read_html)
 
 
 def html_to_text(html: str) -> str:

@@ -28,6 +28,7 @@ from itertools import count as count_up
 from operator import add
 from typing import NamedTuple, Protocol
 
+from bot.core.memo import small_lru_cache
 from bot.core.settings import Settings
 from bot.core.templates import parse_template, validate_template
 from bot.feeds.items import Item
@@ -122,7 +123,7 @@ def _paragraphs(text: str) -> str:
     return _one_blank_line("\n".join(lines)).strip()
 
 
-@lru_cache(maxsize=16)
+@small_lru_cache(maxsize=16, max_size=20_000)
 def _is_tidy_line(text: str) -> bool:
     """Whether ``text`` is printable ASCII, its words one space apart with none at either end,
     which _one_line and _paragraphs leave as it is (as a feed's text often is: a check in C

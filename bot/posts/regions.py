@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
+from bot.core.memo import small_lru_cache
 from bot.core.settings import Settings
 
 _SEPARATORS = re.compile(r"[\s\-_.]+")
 
 
-@lru_cache(maxsize=256)
+@small_lru_cache(maxsize=256, max_size=200, size=lambda name: len(name or ""))
 def region_key(name: str | None) -> str:
     """The comparison form of a region name: lower case, words joined by '-' ('' for none).
 

@@ -15,6 +15,7 @@ import re
 from functools import lru_cache
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
+from bot.core.memo import small_lru_cache
 from bot.core.settings import Settings
 
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign")
@@ -43,7 +44,7 @@ def _own_domains(tracking_domains: tuple[str, ...], *feed_urls: tuple[str, ...])
     return tuple(dict.fromkeys(_bare(h) for h in hosts if h))
 
 
-@lru_cache(maxsize=256)
+@small_lru_cache(maxsize=256, max_size=2_000)
 def is_own_link(url: str, domains: tuple[str, ...]) -> bool:
     """True for an http(s) link on one of ``domains`` or a subdomain of one (cached: an item's
     link is asked about once for each platform)."""

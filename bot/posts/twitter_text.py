@@ -23,8 +23,10 @@ import sys
 import types
 import unicodedata
 from collections.abc import Iterable
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
+
+from bot.core.memo import small_lru_cache
 
 
 def _stand_in_for_pkg_resources() -> types.ModuleType | None:
@@ -127,7 +129,7 @@ def _url_matches(text: str) -> list[tuple[int, int, int]]:
     return found
 
 
-@lru_cache(maxsize=1024)
+@small_lru_cache(maxsize=1024, max_size=2_048)
 def _window_urls(window: str) -> tuple[tuple[int, int, int], ...]:
     # Cached: the candidate posts composing weighs share most of their words (the link above all).
     return tuple(
@@ -249,7 +251,7 @@ def _punycoded(domain: str) -> str:
     )
 
 
-@lru_cache(maxsize=256)
+@small_lru_cache(maxsize=256, max_size=2_000)
 def _urls(text: str) -> tuple[tuple[int, int, int], ...]:
     """(start, end, length counted as the URL) of each URL. twitter-text skips the length of
     the URL *as it reports it*, which for a bare domain glued to an internationalised one

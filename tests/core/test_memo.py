@@ -68,3 +68,18 @@ def test_the_memo_keeps_the_function_name_and_the_plain_function() -> None:
     assert memo.__name__ == "shout"
     assert memo.__doc__ == "Upper case."
     assert memo.__wrapped__ is shout  # type: ignore[attr-defined]
+
+
+def test_only_the_first_argument_is_measured() -> None:
+    calls: list[str] = []
+
+    @small_lru_cache(maxsize=8, max_size=5)
+    def on_site(url: str, domains: tuple[str, ...]) -> bool:
+        calls.append(url)
+        return any(domain in url for domain in domains)
+
+    assert on_site("a.org", ("a.org",) * 100)  # the domains are long, the link short
+    assert on_site("a.org", ("a.org",) * 100)
+    assert not on_site("b.org/x", ("a.org",))
+    assert not on_site("b.org/x", ("a.org",))
+    assert calls == ["a.org", "b.org/x", "b.org/x"]
