@@ -14,19 +14,34 @@ as long as the step it wraps.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+# Pauses under way in this process, and whether the collector was on before the first began:
+# the first pause turns it off, the last to end turns it back on. Both are read and changed
+# under the lock, so no thread can see the collector off because of another thread's pause and
+# take that for the state to restore.
+_lock = threading.Lock()
+_pauses = 0
+_was_on = False
 
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Run the block with the cyclic garbage collector off; back on afterwards, even on error,
-    if it was on before (a caller that turned it off keeps it off). Another thread that pauses
-    it at the same time may turn it back on early, never leave it off."""
-    was_on = gc.isenabled()
-    gc.disable()
+    """Run the block with the cyclic garbage collector off. When the last pause under way in
+    the process ends (even on error), it is turned back on if it was on before the first
+    began; a caller that turned it off itself keeps it off."""
+    global _pauses, _was_on
+    with _lock:
+        if _pauses == 0:
+            _was_on = gc.isenabled()
+            gc.disable()
+        _pauses += 1
     try:
         yield
     finally:
-        if was_on:
-            gc.enable()
+        with _lock:
+            _pauses -= 1
+            if _pauses == 0 and _was_on:
+                gc.enable()
