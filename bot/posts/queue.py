@@ -19,6 +19,7 @@ import sqlite_utils
 from bot.core.clock import from_iso, to_iso
 from bot.core.db import immediate
 from bot.core.errors import NotFound
+from bot.core.frozen import set_at_once
 from bot.core.memo import small_lru_cache, total_length
 from bot.feeds.items import Item
 from bot.posts.states import BUDGET_STATUSES, PostStatus, can_move
@@ -73,6 +74,8 @@ class Post:
         return cls(**values)
 
 
+# Set at once: a first poll plans thousands of posts (bot.core.frozen).
+@set_at_once
 @dataclass(frozen=True)
 class PlannedPost:
     """A post to queue, decided by :func:`bot.posts.planner.plan_posts` (pure)."""
@@ -89,37 +92,6 @@ class PlannedPost:
     status: PostStatus = S.QUEUED
     # A person's exact minute (``add --at``): it goes then, outside the slots.
     pinned_at: datetime | None = None
-
-    def __init__(
-        self,
-        platform: str,
-        text: str,
-        scheduled_at: datetime,
-        priority: int,
-        target: str = "",
-        link: str | None = None,
-        image_url: str | None = None,
-        alt_text: str | None = None,
-        round: int = 0,
-        status: PostStatus = S.QUEUED,
-        pinned_at: datetime | None = None,
-    ) -> None:
-        # The fields above, set at once: a frozen dataclass's own __init__ sets each through
-        # object.__setattr__, which cost twice as much (a first poll plans thousands). Setting
-        # the instance dict is how a frozen object may be built; after this it refuses changes.
-        self.__dict__.update(
-            platform=platform,
-            text=text,
-            scheduled_at=scheduled_at,
-            priority=priority,
-            target=target,
-            link=link,
-            image_url=image_url,
-            alt_text=alt_text,
-            round=round,
-            status=status,
-            pinned_at=pinned_at,
-        )
 
 
 @dataclass(frozen=True)
