@@ -51,5 +51,5 @@ def set_at_once(cls: Class) -> Class:
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__
-    setattr(cls, "__init__", init)
+    cls.__init__ = init  # type: ignore[misc]
     return cls
