@@ -282,8 +282,8 @@ def _read_plain_document(html: str) -> tuple[str, tuple[ImageTag, ...]] | None:
     gaps.append("")
     text = "".join(map(operator.add, texts, gaps))
     images: list[ImageTag] = []
-    if "img" in names and "a" in names:
-        link = ""
+    if "img" in names:
+        link = ""  # the full size an enclosing <a> links to, if any
         # Only <a> and <img> tags, picked out without a Python step for each of the others.
         tags = zip(names, pieces[3::4], strict=True)
         for name, attributes in compress(tags, map(_PICTURE_TAGS.__contains__, names)):
@@ -291,13 +291,6 @@ def _read_plain_document(html: str) -> tuple[str, tuple[ImageTag, ...]] | None:
                 link = "" if attributes is None else _link_to_image(_attributes(attributes))
             elif attributes is not None:
                 image = _image_tag(dict(_attributes(attributes)), link)
-                if image is not None:
-                    images.append(image)
-    elif "img" in names:
-        # No link around any picture (most summaries): the <img> start tags alone.
-        for attributes in compress(pieces[3::4], map("img".__eq__, names)):
-            if attributes is not None:
-                image = _image_tag(dict(_attributes(attributes)), "")
                 if image is not None:
                     images.append(image)
     return " ".join(text.split()), tuple(images)
