@@ -788,7 +788,7 @@ def _image(
             href = _field_text(link, "href")
             if kind.startswith("image/") or (not kind and _names_image_file(href)):
                 size = number(_field(link, "length"))
-                offered.append(Picture(href, None, None, None, size, (), "enclosure"))
+                offered.append(Picture(href, length=size, source="enclosure"))
     for media in _field(entry, "media_content") or ():
         if _is_mapping(media):
             medium = _field_text(media, "medium").lower()
