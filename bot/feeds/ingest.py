@@ -25,7 +25,7 @@ import sqlite_utils
 
 from bot.core import events
 from bot.core.clock import to_iso
-from bot.core.db import immediate, is_busy
+from bot.core.db import CommitBehind, immediate, is_busy
 from bot.core.errors import FeedError
 from bot.core.gc_pause import collector_paused
 from bot.core.net import NetPolicy
@@ -316,19 +316,70 @@ def store_entries(
     slot. Each entry is all or nothing; if one fails, the entries before it are kept and the
     error goes on up, so the poll saves no validators and the next one tries it again. The
     database ends exactly as :func:`store_entry` on each entry in turn leaves it.
+
+    The posts of a batch's new entries are composed before its transaction begins, so the write
+    lock is held only to write them; the next batch's are composed while the previous one
+    commits (:class:`~bot.core.db.CommitBehind`).
     """
     counts: Counter[str | None] = Counter()
-    with collector_paused():  # thousands of posts made and stored, no cycles among them
-        for start in range(0, len(items), batch_size):
-            batch = items[start : start + batch_size]
+    batches = [items[start : start + batch_size] for start in range(0, len(items), batch_size)]
+    draft = settings.require_approval or note is not None
+    # Thousands of posts made and stored, no cycles among them (see collector_paused).
+    with collector_paused(), CommitBehind(db) as committer:
+        stored = _stored_ids(db, [item.id for item in batches[0]]) if batches else set()
+        for number, batch in enumerate(batches):
+            # Composed outside any transaction, for the entries that look new; the transaction
+            # decides again which are, and composes any this could not foresee.
+            plans = _plan_ahead(settings, batch, stored, now, cutoff, draft)
+            committer.wait()
+            following = batches[number + 1] if number + 1 < len(batches) else ()
+            db.execute("BEGIN IMMEDIATE")
             try:
-                with immediate(db):
-                    counts.update(_store_in_bulk(db, settings, batch, now, changes, cutoff, note))
-            except _BulkFailed:
+                done = _store_in_bulk(db, settings, batch, now, changes, cutoff, note, plans)
+                stored = _stored_ids(db, [item.id for item in following])
+            except BaseException as error:
+                if db.conn.in_transaction:
+                    db.rollback()
+                if not isinstance(error, _BulkFailed):
+                    raise
                 # The whole batch is undone; one entry at a time keeps those before the one that
                 # fails and raises its error (or stores them all, if the trouble has passed).
                 _store_one_at_a_time(db, settings, batch, now, changes, counts, cutoff, note)
+                stored = _stored_ids(db, [item.id for item in following])
+                continue
+            committer.commit()  # while the next batch is composed
+            counts.update(done)  # a failed commit raises (at the next wait) before they are told
     return counts
+
+
+def _plan_ahead(
+    settings: Settings,
+    batch: Sequence[Item],
+    stored: set[str],
+    now: datetime,
+    cutoff: datetime | None,
+    draft: bool,
+) -> dict[int, list[PlannedPost]]:
+    """The posts of each entry of ``batch`` that :func:`_store_new` would queue if the database
+    held just the ids in ``stored``, keyed by ``id(item)`` (the batch keeps each item alive, and
+    two entries may share an id and differ): those it would store in bulk (see :func:`_runs`),
+    open and not older than ``cutoff``.
+
+    Composing is pure, so posts composed here are the ones :func:`_store_new` would compose
+    itself; it uses them only for entries it stores in bulk, whatever the database holds by
+    then. An entry whose composing fails is left out, to be composed in the transaction, where
+    its error is handled as one entry's failure."""
+    plans: dict[int, list[PlannedPost]] = {}
+    seen = set(stored)
+    for item in batch:
+        new = item.id not in seen
+        seen.add(item.id)
+        if new and not item.is_closed and not _older_than(item, cutoff):
+            try:
+                plans[id(item)] = plan_posts(item, settings, now, draft=draft)
+            except Exception:  # composed again in the transaction, which handles its error
+                continue
+    return plans
 
 
 class _BulkFailed(Exception):
@@ -343,22 +394,24 @@ def _store_in_bulk(
     changes: FeedChanges,
     cutoff: datetime | None,
     note: str | None,
+    plans: dict[int, list[PlannedPost]],
 ) -> Counter[str | None]:
     """Store ``batch`` inside the caller's transaction; what each entry was. Raises
     :class:`_BulkFailed` if anything fails, leaving the caller to roll it all back.
 
     Runs of entries new to the database and to the batch, and open, go in a few statements
-    (:func:`_store_new`); the others (updates, repeated ids, closed appeals, whose changes are
-    reported) by :func:`store_entry`, in feed order, so ids and events come out as one at a
-    time gives them. No savepoint per entry or run: SQLite copies every page a savepoint
-    changes aside, which made up a third of a first poll's storing.
+    (:func:`_store_new`, with the posts in ``plans`` where :func:`_plan_ahead` composed them);
+    the others (updates, repeated ids, closed appeals, whose changes are reported) by
+    :func:`store_entry`, in feed order, so ids and events come out as one at a time gives them.
+    No savepoint per entry or run: SQLite copies every page a savepoint changes aside, which
+    made up a third of a first poll's storing.
     """
     counts: Counter[str | None] = Counter()
     try:
         stored = _stored_ids(db, [item.id for item in batch])
         for bulk, run in _runs(batch, stored):
             if bulk:
-                counts.update(_store_new(db, settings, run, now, cutoff, note))
+                counts.update(_store_new(db, settings, run, now, cutoff, note, plans))
             else:
                 for item in run:
                     counts[
@@ -398,6 +451,8 @@ def _store_one_at_a_time(
 
 def _stored_ids(db: sqlite_utils.Database, ids: Sequence[str]) -> set[str]:
     """Which of ``ids`` the items table holds (a batch: well within SQLite's 32,766 ``?``)."""
+    if not ids:
+        return set()
     marks = ",".join("?" * len(ids))
     return {row[0] for row in db.execute(f"SELECT id FROM items WHERE id IN ({marks})", ids)}
 
@@ -423,9 +478,11 @@ def _store_new(
     now: datetime,
     cutoff: datetime | None,
     note: str | None,
+    plans: dict[int, list[PlannedPost]],
 ) -> Counter[str | None]:
     """Store open entries new to the database as :func:`store_entry` would, in a few
-    statements; what each was ("new", "old" or None when nothing was queued).
+    statements; what each was ("new", "old" or None when nothing was queued). ``plans``: posts
+    composed ahead (:func:`_plan_ahead`), used where given.
 
     Raises what storing raises (:class:`sqlite3.IntegrityError` if an id turns out to be
     stored already, or a post queued), leaving the caller to roll back.
@@ -438,7 +495,9 @@ def _store_new(
             entries.append((item, []))
             counts["old"] += 1
         else:
-            planned = plan_posts(item, settings, now, draft=draft)
+            planned = plans.get(id(item))
+            if planned is None:
+                planned = plan_posts(item, settings, now, draft=draft)
             entries.append((item, planned))
             counts["new" if planned else None] += 1
     store_new_items(db, entries, now)

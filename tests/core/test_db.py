@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
-from bot.core.db import immediate, open_db
+from bot.core.db import CommitBehind, immediate, open_db
 from bot.core.migrations import MIGRATIONS, unique_remote_ids
 
 
@@ -66,6 +67,99 @@ def test_an_error_in_the_outer_transaction_undoes_the_inner_parts_too(tmp_path: 
         raise RuntimeError("the poll fails later")
     assert not db.conn.in_transaction
     assert db.execute("SELECT COUNT(*) FROM feeds").fetchone()[0] == 0
+
+
+def doom_commits(db: sqlite_utils.Database) -> None:
+    """Make a transaction that adds a feed named "doomed" fail at COMMIT, as SQLite fails a
+    commit with a deferred foreign key left unsatisfied (and leaves the transaction open)."""
+    db.execute("CREATE TABLE parents (id TEXT PRIMARY KEY)")
+    db.execute(
+        "CREATE TABLE children (parent TEXT REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED)"
+    )
+    db.execute(
+        "CREATE TRIGGER doom AFTER INSERT ON feeds WHEN NEW.url = 'doomed'"
+        " BEGIN INSERT INTO children VALUES ('nobody'); END"
+    )
+
+
+def feed_urls(db: sqlite_utils.Database) -> list[str]:
+    return [row[0] for row in db.execute("SELECT url FROM feeds ORDER BY rowid")]
+
+
+def test_a_commit_that_fails_rolls_back_and_lets_the_write_lock_go(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "a.db")
+    doom_commits(db)
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"), immediate(db):
+        db.execute("INSERT INTO feeds (url, kind) VALUES ('doomed', 'appeal')")
+    assert not db.conn.in_transaction
+    other = open_db(tmp_path / "a.db")  # another process can write at once
+    other.conn.execute("PRAGMA busy_timeout = 0")
+    with immediate(other):
+        other.execute("INSERT INTO feeds (url, kind) VALUES ('next', 'appeal')")
+    assert feed_urls(db) == ["next"]
+
+
+def test_commit_behind_commits_while_the_caller_goes_on(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "a.db")
+    reader = open_db(tmp_path / "a.db")
+    with CommitBehind(db) as committer:
+        for url in ("one", "two", "three"):
+            committer.wait()
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("INSERT INTO feeds (url, kind) VALUES (?, 'appeal')", [url])
+            committer.commit()
+        committer.wait()
+        assert feed_urls(reader) == ["one", "two", "three"]  # durable, seen by others
+        committer.wait()  # nothing under way: returns at once
+    assert not db.conn.in_transaction
+
+
+def test_commit_behind_raises_a_failed_commit_at_wait_and_rolls_it_back(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "a.db")
+    doom_commits(db)
+    with CommitBehind(db) as committer:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO feeds (url, kind) VALUES ('kept', 'appeal')")
+        committer.commit()
+        committer.wait()  # the connection is the caller's again
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO feeds (url, kind) VALUES ('doomed', 'appeal')")
+        committer.commit()
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            committer.wait()
+    assert not db.conn.in_transaction
+    assert feed_urls(db) == ["kept"]
+    with immediate(db):  # the connection goes on as before
+        db.execute("INSERT INTO feeds (url, kind) VALUES ('after', 'appeal')")
+    assert feed_urls(db) == ["kept", "after"]
+
+
+def test_leaving_commit_behind_waits_for_the_commit_and_raises_its_error(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "a.db")
+    doom_commits(db)
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"), CommitBehind(db) as committer:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO feeds (url, kind) VALUES ('doomed', 'appeal')")
+        committer.commit()
+    assert not db.conn.in_transaction
+    assert feed_urls(db) == []
+
+
+def test_an_error_while_committing_behind_keeps_the_commits_error_as_its_context(
+    tmp_path: Path,
+) -> None:
+    db = open_db(tmp_path / "a.db")
+    doom_commits(db)
+    with (
+        pytest.raises(RuntimeError, match="composing failed") as raised,
+        CommitBehind(db) as committer,
+    ):
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO feeds (url, kind) VALUES ('doomed', 'appeal')")
+        committer.commit()
+        raise RuntimeError("composing failed")
+    assert isinstance(raised.value.__context__, sqlite3.IntegrityError)
+    assert not db.conn.in_transaction  # the block waited for the commit (and its rollback)
 
 
 def test_status_reads_while_another_process_holds_the_write_lock(tmp_path: Path) -> None:

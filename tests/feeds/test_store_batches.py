@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from bot.appeals.feed_changes import AppealFeedChanges
 from bot.core.db import immediate, open_db
 from bot.core.settings import Settings
-from bot.feeds.ingest import FeedChanges, store_entries, store_entry
+from bot.feeds.ingest import FeedChanges, _plan_ahead, _store_in_bulk, store_entries, store_entry
 from bot.feeds.items import Item
 from tests.factories import NOW, make_item, make_settings
 
@@ -203,3 +203,64 @@ def test_a_failure_in_the_middle_of_a_bulk_batch_keeps_the_entries_before_it() -
     queued = db.execute("SELECT item_id, COUNT(*) FROM posts GROUP BY item_id").fetchall()
     assert dict(queued) == {"old": 2, "n0": 2, "n1": 2, "n2": 2, "n3": 2}
     assert not db.conn.in_transaction
+
+
+def test_a_batch_whose_commit_fails_is_undone_and_its_error_goes_up() -> None:
+    # A commit can fail after every statement of the batch went in (here a deferred foreign
+    # key, as SQLite checks them at COMMIT; in life a full disk): batches commit behind the
+    # next batch's composing, so the error surfaces a batch later, and must still go up.
+    db = open_db(":memory:")
+    db.execute("CREATE TABLE parents (id TEXT PRIMARY KEY)")
+    db.execute(
+        "CREATE TABLE children (parent TEXT REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED)"
+    )
+    db.execute(
+        "CREATE TRIGGER doom AFTER INSERT ON items WHEN NEW.id = 'n4'"
+        " BEGIN INSERT INTO children VALUES ('nobody'); END"
+    )
+    items = [make_item(n, id=f"n{n}") for n in range(8)]
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        store_entries(db, PLAIN, items, NOW, AppealFeedChanges(PLAIN), batch_size=3)
+    assert not db.conn.in_transaction
+    stored = [row[0] for row in db.execute("SELECT id FROM items ORDER BY rowid")]
+    assert stored == ["n0", "n1", "n2"]  # the second batch (n3-n5) whole or not at all
+    assert db.execute("SELECT COUNT(*) FROM posts").fetchone()[0] == 6
+    db.execute("DROP TRIGGER doom")  # the trouble passes: the next poll stores the rest
+    counts = store_entries(db, PLAIN, items, NOW, AppealFeedChanges(PLAIN), batch_size=3)
+    assert counts == {"new": 5, None: 3}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    before=entries(),
+    items=entries(most=10),
+    foreseen=st.sampled_from(["nothing stored", "everything stored"]),
+    approval=st.booleans(),
+    cutoff=st.sampled_from([None, CUTOFF]),
+)
+def test_posts_composed_ahead_against_a_stale_view_store_as_one_at_a_time_does(
+    before: list[Item],
+    items: list[Item],
+    foreseen: str,
+    approval: bool,
+    cutoff: datetime | None,
+) -> None:
+    # A batch's posts are composed before its transaction, from which ids looked stored then;
+    # another process may store or purge some in between. Whatever was foreseen, the batch
+    # must end as one at a time leaves it.
+    settings = APPROVAL if approval else PLAIN
+    start = open_db(":memory:")
+    reference_store_entries(start, PLAIN, before, NOW, AppealFeedChanges(PLAIN), batch_size=5)
+    expected_db, actual_db = clone(start), clone(start)
+    expected = run(
+        reference_store_entries, expected_db, settings, items, batch_size=100, cutoff=cutoff
+    )
+    stored = set() if foreseen == "nothing stored" else set(IDS)
+    draft = settings.require_approval
+    plans = _plan_ahead(settings, items, stored, NOW, cutoff, draft)
+    with immediate(actual_db):
+        counts = _store_in_bulk(
+            actual_db, settings, items, NOW, AppealFeedChanges(settings), cutoff, None, plans
+        )
+    assert dict(counts) == expected
+    assert dump(actual_db) == dump(expected_db)
