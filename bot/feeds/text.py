@@ -259,6 +259,8 @@ _PLAIN_TAG = re.compile(
     rf"""((?:{_SPACE}+(?![cC][lL][aA][sS][sS](?![-a-zA-Z0-9_:.]))[a-zA-Z_:][-a-zA-Z0-9_:.]*"""
     rf"""(?:{_SPACE}*={_SPACE}*(?:"[^"<>]*"|'[^'<>]*'))?)*){_SPACE}*/?)>"""
 )
+# Printable ASCII: of the whitespace characters, the space alone.
+_PRINTABLE_ASCII = re.compile("[ -~]*")
 # A break tag's name gives the space it leaves; any other tag leaves nothing.
 _GAP = {name: " " for name in _BREAKS}
 # The tags that bear on a plain document's pictures: links (to the full size) and images.
@@ -293,7 +295,21 @@ def _read_plain_document(html: str) -> tuple[str, tuple[ImageTag, ...]] | None:
                 image = _image_tag(dict(_attributes(attributes)), link)
                 if image is not None:
                     images.append(image)
-    return " ".join(text.split()), tuple(images)
+    return _collapsed(text), tuple(images)
+
+
+def _collapsed(text: str) -> str:
+    """``" ".join(text.split())``: one space between words, none at the ends.
+
+    A printable text has no whitespace but the space (every other whitespace character, "\t"
+    to U+3000, is unprintable), so splitting it at its double spaces and trimming the pieces
+    leaves the same words, single-spaced: a few pieces where split() makes an object of every
+    word. (A summary's paragraphs, joined, have a double space or two between them.)
+    """
+    # The pattern answers for printable ASCII (most summaries) in half isprintable()'s time.
+    if _PRINTABLE_ASCII.fullmatch(text) is not None or text.isprintable():
+        return " ".join(filter(None, map(str.strip, text.split("  "))))
+    return " ".join(text.split())
 
 
 def _extract(html: str) -> _Extractor:

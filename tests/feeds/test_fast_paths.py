@@ -250,3 +250,19 @@ def test_rules_stay_frozen_and_equal_once_their_status_prefixes_are_worked_out()
     assert rules == fresh and hash(rules) == hash(fresh) and repr(rules) == repr(fresh)
     with pytest.raises(AttributeError):  # dataclasses.FrozenInstanceError
         rules.found_words = ()  # type: ignore[misc]
+
+
+# Words and every kind of whitespace str.split() knows (ASCII, control, no-break, wide), alone
+# and in runs, beside printable characters beyond ASCII.
+_SPACED_PIECES = st.lists(
+    st.sampled_from(["Sam", "Jo.", "é", "سارة", " ", "  ", "   ", "\t", "\n", "\r\n", "\x0b",
+                     "\x0c", "\x1c", "\x1f", "\x85", "\xa0", "\u2003", "\u2028", "\u3000",
+                     "\u200b", "~", "\x7f"]),
+    max_size=14,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=400)
+@given(_SPACED_PIECES | st.text(max_size=40))
+def test_collapse_by_double_spaces_answers_as_split_and_join(words: str) -> None:
+    assert text._collapsed(words) == " ".join(words.split())
