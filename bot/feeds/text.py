@@ -245,6 +245,15 @@ def _attributes(attributes: str) -> list[tuple[str, str | None]]:
     return found
 
 
+def _attribute_map(attributes: str) -> dict[str, str | None]:
+    """``dict(_attributes(attributes))``, built at once: the last value of a name repeated."""
+    found: dict[str, str | None] = {}
+    for name, equals, double, single in _SIMPLE_ATTRIBUTE.findall(attributes):
+        value = (double or single) if equals else None
+        found[name.lower()] = _unescape(value) if value and "&" in value else value
+    return found
+
+
 # A document of simple tokens only, with no element whose content is hidden and no class
 # attribute (so no CMS boilerplate), never changes the extractor's state: its text is each text
 # token unescaped, with a space for each break tag, and only <a> and <img> tags bear on its
@@ -286,13 +295,14 @@ def _read_plain_document(html: str) -> tuple[str, tuple[ImageTag, ...]] | None:
     images: list[ImageTag] = []
     if "img" in names:
         link = ""  # the full size an enclosing <a> links to, if any
-        # Only <a> and <img> tags, picked out without a Python step for each of the others.
-        tags = zip(names, pieces[3::4], strict=True)
-        for name, attributes in compress(tags, map(_PICTURE_TAGS.__contains__, names)):
+        # Only <a> and <img> tags, picked out without a Python step for each of the others
+        # (by their places: zip(..., strict=True) costs more to set up than the loop).
+        for index in compress(range(len(names)), map(_PICTURE_TAGS.__contains__, names)):
+            name, attributes = names[index], pieces[4 * index + 3]
             if name == "a":
                 link = "" if attributes is None else _link_to_image(_attributes(attributes))
             elif attributes is not None:
-                image = _image_tag(dict(_attributes(attributes)), link)
+                image = _image_tag(_attribute_map(attributes), link)
                 if image is not None:
                     images.append(image)
     return _collapsed(text), tuple(images)

@@ -266,3 +266,18 @@ _SPACED_PIECES = st.lists(
 @given(_SPACED_PIECES | st.text(max_size=40))
 def test_collapse_by_double_spaces_answers_as_split_and_join(words: str) -> None:
     assert text._collapsed(words) == " ".join(words.split())
+
+
+# A simple tag's attributes as written: names in any case and repeated, values quoted either
+# way, empty or missing, with entities.
+_ATTRIBUTE_RUNS = st.lists(
+    st.sampled_from([' src="/a.jpg"', " SRC='b.png'", ' alt="Sam &amp; Jo"', " alt", ' alt=""',
+                     ' Width = "640"', " width='1200px'", ' data-src="/lazy.jpg"', ' x="&lt;&#62;"',
+                     '\tsrcset="a.jpg 480w, b.jpg 1024w"', "\nalt='é'"]),
+    max_size=6,
+).map("".join)  # fmt: skip
+
+
+@given(_ATTRIBUTE_RUNS)
+def test_attribute_map_is_the_dict_of_the_attribute_list(attributes: str) -> None:
+    assert text._attribute_map(attributes) == dict(text._attributes(attributes))
