@@ -533,13 +533,33 @@ def _fit(fields: _Fields, fitter: _Fitter) -> str:
     full = fitter.full
     if fitter.fits(full):  # its URLs are ours by definition
         return full
-
-    def cut_words(text: str, ends: _Ends, k: int) -> str:
-        return _with_ellipsis(text[: ends[k - 1]]) if k else ""
-
-    # 1. The summary, a word at a time (k words kept; 0 drops it). With a frame it is one line
-    # of single-spaced words (see _summary_frame), whose ends are found as the search asks.
+    # 1. The summary, a word at a time. A guess only where the summary stands apart
+    # (whitespace on both sides): glued to the fields beside it, shorter is not always
+    # lighter, and bisection is the safe search.
     summary = fields.summary
+    apart = _stands_apart(tuple(fitter.parts), "summary")
+    plain = fitter.plain_weight(summary) if apart and fitter.plain_weight else None
+    if plain is not None and fitter.frame is not None and summary.isascii():
+        found = _cut_plain_summary(fitter, full, plain)
+    else:
+        found = _cut_summary(fitter, full, apart, plain)
+    if found is not None:
+        return found
+    return _fit_without_summary(fields, fitter)
+
+
+def _cut_words(text: str, ends: _Ends, k: int) -> str:
+    """The first k words of ``text`` (``ends`` as _word_ends gives them) with "…"; "" for none."""
+    return _with_ellipsis(text[: ends[k - 1]]) if k else ""
+
+
+def _cut_summary(fitter: _Fitter, full: str, apart: bool, plain: int | None) -> str | None:
+    """Step 1 of _fit, any summary: the post with the most words of it (k words kept; 0 drops
+    it) that is acceptable, or None. ``apart`` is whether the summary stands apart, ``plain``
+    its plain weight (None if it has none)."""
+    summary = fitter.fields.summary
+    # With a frame it is one line of single-spaced words (see _summary_frame), whose ends are
+    # found as the search asks.
     summary_ends = _SpacedWordEnds(summary) if fitter.frame is not None else _word_ends(summary)
 
     cuts: dict[int, str] = {}
@@ -548,23 +568,61 @@ def _fit(fields: _Fields, fitter: _Fitter) -> str:
         # Each made once: the search reckons with a cut, then builds the post around it.
         cut = cuts.get(k)
         if cut is None:
-            cut = cuts[k] = cut_words(summary, summary_ends, k)
+            cut = cuts[k] = _cut_words(summary, summary_ends, k)
         return cut
 
     def by_summary_words(k: int) -> str:
         return fitter.with_summary(summary_cut(k))
 
-    # A guess only where the summary stands apart (whitespace on both sides): glued to the
-    # fields beside it, shorter is not always lighter, and bisection is the safe search.
-    apart = _stands_apart(tuple(fitter.parts), "summary")
-    plain = fitter.plain_weight(summary) if apart and fitter.plain_weight else None
     guess = _guess_words(fitter, full, summary, summary_ends, plain) if apart else None
     reckon = (
         None if plain is None else _summary_reckoning(summary_cut, summary.isascii(), fitter, plain)
     )
-    found = fitter.longest(len(summary_ends), by_summary_words, guess, reckon)
-    if found is not None:
-        return found
+    return fitter.longest(len(summary_ends), by_summary_words, guess, reckon)
+
+
+def _cut_plain_summary(fitter: _Fitter, full: str, plain: int) -> str | None:
+    """:func:`_cut_summary` for the commonest summary, in fewer steps: ASCII, weighing
+    ``plain`` by the fitter's plain_weight, with a frame (so it stands apart and is one line
+    of single-spaced words). Nearly every appeal's X post is cut here.
+
+    The same search, step for step: the same guess (_guess_words), the same answer for each k
+    _last_fitting asks about, the same candidates tried from there down, the kept one weighed
+    in full all the same. The answer for k is _summary_reckoning's, written out: the post with
+    k words and "…" weighs ``rest + uses * (len(cut) + 1)`` ("…" is one character weighing
+    two); with no words left it is rendered and weighed. Should the kept post weigh anything
+    else, the reckoning was wrong: the search is done again weighing every candidate, as
+    _Fitter.longest does. (Without the layers of memos the general search needs: each answer
+    here is a slice and a strip.)
+    """
+    summary = fitter.fields.summary
+    ends = _SpacedWordEnds(summary)
+    uses = _uses(tuple(fitter.parts), "summary")
+    rest = fitter.weight(full) - uses * plain
+    room = fitter.limit - rest
+
+    def kept(k: int) -> str:  # the first k words with "…" ("" for none), as _cut_words
+        return _with_ellipsis(summary[: ends[k - 1]]) if k else ""
+
+    def fits(k: int) -> bool:
+        cut = kept(k)
+        if cut:
+            return uses * (len(cut) + 1) <= room
+        return fitter.fits(fitter.with_summary(""))
+
+    count = len(ends)
+    guess = _guess_words(fitter, full, summary, ends, plain)
+    for k in range(_last_fitting(fits, count, guess), -1, -1):
+        cut = kept(k)
+        text = fitter.with_summary(cut)
+        if cut and rest + uses * (len(cut) + 1) != fitter.weight(text):  # the tripwire
+            return fitter.longest(count, lambda k: fitter.with_summary(kept(k)), guess)
+        if fitter.acceptable(text):
+            return text
+    return None
+
+
+def _fit_without_summary(fields: _Fields, fitter: _Fitter) -> str:
     bare = fields._replace(summary="")
 
     # 2-3. The title a word at a time (at least one word), then fewer hashtags.
@@ -574,7 +632,7 @@ def _fit(fields: _Fields, fitter: _Fitter) -> str:
         whole_title = count < len(fields.hashtags)  # with every hashtag, step 1 tried it
 
         def by_title_words(k: int, tagged: _Fields = tagged) -> str:
-            return fitter.render(tagged._replace(title=cut_words(fields.title, title_ends, k + 1)))
+            return fitter.render(tagged._replace(title=_cut_words(fields.title, title_ends, k + 1)))
 
         found = fitter.longest(len(title_ends) - 1 + (1 if whole_title else 0), by_title_words)
         if found is not None:

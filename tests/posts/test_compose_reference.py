@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from bot.core.settings import Settings, load_settings
@@ -365,3 +366,59 @@ def test_urls_are_found_where_they_were_before(text: str) -> None:
     # The word around a dot is read between the spaces beside it where it is printable, and
     # as a run of non-whitespace otherwise: the same windows, so the same links.
     assert twitter_text._url_matches(text) == reference._urls(text)
+
+
+def _heavier_cut(text: str) -> int:
+    # Weighs a cut post more than it is: a reckoning from the whole post is then wrong.
+    return reference.weighted_length(text) + (1 if composer.ELLIPSIS in text else 0)
+
+
+def _lighter_cut(text: str) -> int:
+    # Weighs a cut post less: a reckoning would then keep fewer words than fit.
+    return reference.weighted_length(text) - (8 if composer.ELLIPSIS in text else 0)
+
+
+# Summaries of ASCII words that weigh simply, with the punctuation a cut must strip before "…"
+# (words of it alone, too): the summaries _cut_plain_summary takes.
+ASCII_PLAIN_WORDS = ["...", ",", "(see", "seen,", "Monday.", "5ft", "#", "*", "1", "(", "?!", ";"]
+plain_ascii_items = st.builds(
+    Item,
+    id=st.just("p"),
+    kind=st.just("appeal"),
+    title=st.one_of(texts(12), st.lists(latin, min_size=1, max_size=12).map(" ".join)),
+    summary=st.lists(
+        st.one_of(latin, latin, st.sampled_from(ASCII_PLAIN_WORDS)), min_size=20, max_size=150
+    ).map(" ".join),
+    link=st.one_of(st.none(), st.sampled_from(URLS)),
+    urgent=st.booleans(),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    item=st.one_of(plain_ascii_items, plain_ascii_items, plain_items),
+    style=apart_styles | apart_styles | styles,
+    link=links,
+    measure=st.sampled_from([reference.weighted_length, _heavier_cut, _lighter_cut]),
+)
+def test_a_plain_summary_is_cut_as_the_general_search_cuts_it(
+    item: Item, style: PostStyle, link: str | None, measure: Callable[[str], int]
+) -> None:
+    # The fast path for an ASCII summary of plain words, against the general search it stands
+    # in for: the same post, also when its reckoning is wrong (the lying measures), where both
+    # must fall back to weighing every candidate.
+    fields = composer._fields(item, style, link, paragraphs=False)
+    parts = composer.parse_template(style.template)
+
+    def fitter() -> composer._Fitter:
+        return composer._Fitter(parts, fields, measure, 280, composer.plain_weight)
+
+    fast = fitter()
+    plain = composer.plain_weight(fields.summary)
+    assume(fast.frame is not None and fields.summary.isascii() and not fast.fits(fast.full))
+    assume(plain is not None)  # as every summary of plain_ascii_items, not all of plain_items
+    assert plain is not None
+    found = composer._cut_plain_summary(fast, fast.full, plain)
+    assert found == composer._cut_summary(fitter(), fast.full, True, plain)
+    if found is not None:
+        assert measure(found) <= 280
