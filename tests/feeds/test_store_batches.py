@@ -264,3 +264,28 @@ def test_posts_composed_ahead_against_a_stale_view_store_as_one_at_a_time_does(
         )
     assert dict(counts) == expected
     assert dump(actual_db) == dump(expected_db)
+
+
+@pytest.mark.parametrize("refused", [None, "n0", "n120", "n149"])
+def test_a_big_batch_stores_as_one_at_a_time_does(refused: str | None) -> None:
+    # Rows go to SQLite a hundred to a statement: a batch of 150 entries (300 posts) spans
+    # several statements per table, with a short last one; a row refused in any of them undoes
+    # the batch, which is then stored one entry at a time.
+    items = [
+        make_item(n, id=f"n{n}", urgent=n % 7 == 0, categories=("child",) if n % 3 else ())
+        for n in range(150)
+    ]
+    start = open_db(":memory:")
+    if refused is not None:
+        start.execute(
+            f"CREATE TRIGGER refuse BEFORE INSERT ON posts WHEN NEW.item_id = '{refused}'"
+            f" BEGIN SELECT RAISE(ABORT, 'cannot queue {refused}'); END"
+        )
+    expected_db, actual_db = clone(start), clone(start)
+    expected = run(reference_store_entries, expected_db, PLAIN, items, batch_size=500)
+    ran = statements(actual_db)
+    assert run(store_entries, actual_db, PLAIN, items, batch_size=500) == expected
+    assert dump(actual_db) == dump(expected_db)
+    # Stored in bulk unless refused (one at a time, each entry in a savepoint, would hide a
+    # bulk insert that went wrong by falling back to the reference's own way).
+    assert any(sql.startswith("SAVEPOINT") for sql in ran) == (refused is not None)
