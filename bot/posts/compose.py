@@ -247,10 +247,23 @@ def _render(parts: Sequence[tuple[str, str | None]], fields: _Fields) -> str:
     "{title}. {summary} {link}" with no summary gives "Title link", not "Title. link" or
     "Title.  link"; a title that already ends a sentence does not get a second full stop.
     """
-    values = (*fields[:4], " ".join(fields.hashtags))  # in _Fields' order, as _steps numbers them
+    return _fill(_steps(tuple(parts)), _values(fields))
+
+
+def _values(fields: _Fields) -> tuple[str, str, str, str, str]:
+    """The text of each field, in _Fields' order (as _steps numbers them): the hashtags joined."""
+    prefix, title, summary, link, hashtags = fields
+    return (prefix, title, summary, link, " ".join(hashtags))
+
+
+_Step = tuple[str, str, int | None, bool, bool]
+
+
+def _fill(steps: tuple[_Step, ...], values: tuple[str, str, str, str, str]) -> str:
+    """:func:`_render` of a template's _steps, given its fields' _values."""
     out: list[str] = []
     previous_value: str | None = None  # the field just before this literal, if it is one
-    for literal, blank, field, between_fields, dot in _steps(tuple(parts)):
+    for literal, blank, field, between_fields, dot in steps:
         # (Between two fields, ``field`` is one: it is None only for a literal after the last.)
         if between_fields and (not previous_value or not values[field]):  # type: ignore[index]
             out.append(blank)
@@ -270,9 +283,7 @@ _FIELD_INDEX = {name: index for index, name in enumerate(_Fields._fields)}
 
 
 @lru_cache(maxsize=64)
-def _steps(
-    parts: tuple[tuple[str, str | None], ...],
-) -> tuple[tuple[str, str, int | None, bool, bool], ...]:
+def _steps(parts: tuple[tuple[str, str | None], ...]) -> tuple[_Step, ...]:
     """What _render needs to know of each (literal, field) part of a template, worked out
     once a template (cached: every post of a poll uses one of the same few): the literal, its
     whitespace alone, the field's place in _Fields (None for none), whether the literal stands
@@ -288,6 +299,23 @@ def _steps(
     return tuple(steps)
 
 
+class _Layout(NamedTuple):
+    """What composing asks of a template: its _steps, and whether the summary stands apart
+    (_stands_apart) and how many times it is put (_uses)."""
+
+    steps: tuple[_Step, ...]
+    summary_apart: bool
+    summary_uses: int
+
+
+@lru_cache(maxsize=64)
+def _layout(parts: tuple[tuple[str, str | None], ...]) -> _Layout:
+    """A template's _Layout, worked out once (cached): a fitter asks it once, where the
+    fitting asked each of its parts in turn, each time hashing the template's parts (a tuple's
+    hash is not kept)."""
+    return _Layout(_steps(parts), _stands_apart(parts, "summary"), _uses(parts, "summary"))
+
+
 class _Fitter:
     """Tries shorter and shorter versions of a post until one fits the platform's limit."""
 
@@ -300,6 +328,7 @@ class _Fitter:
         plain_weight: Callable[[str], int | None] | None = None,
     ) -> None:
         self.parts = parts
+        self.layout = _layout(tuple(parts))
         self.fields = fields
         self.measure = measure
         self.limit = limit
@@ -311,7 +340,7 @@ class _Fitter:
         # Both made at once, as every fit starts from them (plain attributes: in Python 3.11 a
         # cached_property takes a lock on its first use, twice a post).
         # The post with a stand-in for the summary (see :func:`_summary_frame`), or None:
-        self.frame: str | None = _summary_frame(parts, fields)
+        self.frame: str | None = _frame(self.layout, fields)
         # The post with every field whole:
         self.full: str = self.with_summary(fields.summary)
 
@@ -397,7 +426,7 @@ class _Fitter:
         return None
 
     def render(self, fields: _Fields) -> str:
-        return _render(self.parts, fields)
+        return _fill(self.layout.steps, _values(fields))
 
 
 def _last_fitting(fits: Callable[[int], bool], count: int, guess: int | None) -> int:
@@ -537,7 +566,7 @@ def _fit(fields: _Fields, fitter: _Fitter) -> str:
     # (whitespace on both sides): glued to the fields beside it, shorter is not always
     # lighter, and bisection is the safe search.
     summary = fields.summary
-    apart = _stands_apart(tuple(fitter.parts), "summary")
+    apart = fitter.layout.summary_apart
     plain = fitter.plain_weight(summary) if apart and fitter.plain_weight else None
     if plain is not None and fitter.frame is not None and summary.isascii():
         found = _cut_plain_summary(fitter, full, plain)
@@ -597,7 +626,7 @@ def _cut_plain_summary(fitter: _Fitter, full: str, plain: int) -> str | None:
     """
     summary = fitter.fields.summary
     ends = _SpacedWordEnds(summary)
-    uses = _uses(tuple(fitter.parts), "summary")
+    uses = fitter.layout.summary_uses
     rest = fitter.weight(full) - uses * plain
     room = fitter.limit - rest
 
@@ -679,11 +708,17 @@ def _summary_frame(parts: Sequence[tuple[str, str | None]], fields: _Fields) -> 
     NFC nor anything else in rendering reaches across that whitespace. An empty run changes
     the separators, so it is always rendered.
     """
+    return _frame(_layout(tuple(parts)), fields)
+
+
+def _frame(layout: _Layout, fields: _Fields) -> str | None:
+    """:func:`_summary_frame` of the template whose _Layout is ``layout``."""
     summary = fields.summary
-    if not summary or "\n" in summary or not _stands_apart(tuple(parts), "summary"):
+    if not summary or "\n" in summary or not layout.summary_apart:
         return None
-    frame = _render(parts, fields.with_summary(_SLOT))
-    return frame if frame.count(_SLOT) == _uses(tuple(parts), "summary") else None
+    prefix, title, _, link, hashtags = fields
+    frame = _fill(layout.steps, (prefix, title, _SLOT, link, " ".join(hashtags)))
+    return frame if frame.count(_SLOT) == layout.summary_uses else None
 
 
 @lru_cache(maxsize=64)
@@ -721,7 +756,7 @@ def _summary_reckoning(
     it, and nothing else changes. Not for k = 0, nor a cut left empty: with no summary the
     template's separators change too.
     """
-    uses = _uses(tuple(fitter.parts), "summary")
+    uses = fitter.layout.summary_uses
     rest = fitter.weight(fitter.full) - uses * whole
     plain_weight = fitter.plain_weight
     # The first words of an ASCII summary that weighs simply, with "…" (two), weigh simply.
