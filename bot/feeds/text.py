@@ -246,7 +246,8 @@ def _attributes(attributes: str) -> list[tuple[str, str | None]]:
 
 
 def _attribute_map(attributes: str) -> dict[str, str | None]:
-    """``dict(_attributes(attributes))``, built at once: the last value of a name repeated."""
+    """``dict(_attributes(attributes))``, built at once: a name given twice keeps its last
+    value, as in that dict."""
     found: dict[str, str | None] = {}
     for name, equals, double, single in _SIMPLE_ATTRIBUTE.findall(attributes):
         value = (double or single) if equals else None
@@ -357,7 +358,7 @@ def read_html(html: str) -> tuple[str, tuple[ImageTag, ...]]:
     if read is not None:
         return read
     parser = _extract(html)
-    return " ".join("".join(parser.parts).split()), tuple(parser.images)
+    return _collapsed("".join(parser.parts)), tuple(parser.images)
 
 
 # A caption or field is often read more than once for one entry.
