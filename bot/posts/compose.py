@@ -73,8 +73,30 @@ class PostStyle:
 
 
 def style_for(settings: Settings, platform: str, kind: str) -> PostStyle:
-    """The style the settings give posts of ``kind`` ("appeal"/"news") on ``platform``."""
-    # Plain branches, not a table built on each call: every post of a poll asks.
+    """The style the settings give posts of ``kind`` ("appeal"/"news") on ``platform``.
+
+    Remembered for the last settings asked about (frozen, so their styles cannot change):
+    every post of a poll asks, with the same settings, for one of a few styles.
+    """
+    global _last_styles
+    held, styles = _last_styles
+    if held is not settings:
+        styles = {}
+        _last_styles = (settings, styles)
+    style = styles.get((platform, kind))
+    if style is None:
+        style = styles[platform, kind] = _style_for(settings, platform, kind)
+    return style
+
+
+# The settings style_for was last asked about, and the styles it gave for them by (platform,
+# kind). Replaced whole, never changed in place but to add a style, so a thread reading it
+# sees one settings object's styles.
+_last_styles: tuple[Settings | None, dict[tuple[str, str], PostStyle]] = (None, {})
+
+
+def _style_for(settings: Settings, platform: str, kind: str) -> PostStyle:
+    # Plain branches, not a table built on each call.
     if platform == "x":
         template = settings.x_template
     elif platform == "facebook":

@@ -28,10 +28,22 @@ def _bare(host: str) -> str:
 
 
 def own_domains(settings: Settings) -> tuple[str, ...]:
-    """The charity's hosts: TRACKING_DOMAINS, else the hosts of the appeals and news feeds."""
-    return _own_domains(
-        settings.tracking_domains, settings.appeals_feed_urls, settings.news_feed_urls
-    )
+    """The charity's hosts: TRACKING_DOMAINS, else the hosts of the appeals and news feeds.
+
+    Remembered for the last settings asked about (frozen, so their hosts cannot change): every
+    post of a poll asks with the same settings, and the cache below hashes three tuples a call.
+    """
+    global _last_own_domains
+    held, domains = _last_own_domains
+    if held is not settings:
+        domains = _own_domains(
+            settings.tracking_domains, settings.appeals_feed_urls, settings.news_feed_urls
+        )
+        _last_own_domains = (settings, domains)  # replaced whole: a thread sees one pair
+    return domains
+
+
+_last_own_domains: tuple[Settings | None, tuple[str, ...]] = (None, ())
 
 
 @lru_cache(maxsize=16)

@@ -273,6 +273,22 @@ def test_style_for_reads_the_settings() -> None:
         style_for(settings, "tiktok", "news")
 
 
+def test_style_for_answers_for_the_settings_asked_about() -> None:
+    # Styles are remembered for the last settings asked about: other settings get their own,
+    # and going back gets the first ones' again.
+    first = load_settings({"X_TEMPLATE": "{title} {link}"}, env_file=None)
+    second = load_settings({"X_TEMPLATE": "{summary}", "APPEAL_HASHTAGS": "#a"}, env_file=None)
+    for chosen, expected in [
+        (first, PostStyle("{title} {link}", ("#missing",))),
+        (second, PostStyle("{summary}", ("#a",))),
+        (first, PostStyle("{title} {link}", ("#missing",))),
+        (second, PostStyle("{summary}", ("#a",))),
+    ]:
+        assert style_for(chosen, "x", "appeal") == expected
+        assert style_for(chosen, "x", "appeal") is style_for(chosen, "x", "appeal")
+    assert style_for(first, "facebook", "appeal").template == FACEBOOK_TEMPLATE
+
+
 # --- properties ----------------------------------------------------------------------------
 
 EMOJI = ["😀", "👨‍👩‍👧", "👍🏽", "🇬🇧", "1️⃣", "❤️", "🏴󠁧󠁢󠁳󠁣󠁴󠁿"]

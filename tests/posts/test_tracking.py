@@ -31,6 +31,9 @@ def test_own_domains_default_to_the_feed_hosts(tmp_path: Path) -> None:
     assert own_domains(settings_for(tmp_path)) == ("charity.example", "news.charity.example")
     chosen = settings_for(tmp_path, TRACKING_DOMAINS="Appeals.Example.org, https://www.other.org/")
     assert own_domains(chosen) == ("appeals.example.org", "other.org")
+    # Remembered for the last settings asked about only: each settings keep their own hosts.
+    assert own_domains(settings_for(tmp_path)) == ("charity.example", "news.charity.example")
+    assert own_domains(chosen) == ("appeals.example.org", "other.org")
 
 
 def test_own_link_gets_source_medium_and_campaign(tmp_path: Path) -> None:
