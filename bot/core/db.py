@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
 
@@ -118,14 +118,17 @@ class CommitBehind:
 
     Between :meth:`commit` and :meth:`wait` nothing may use the connection. :meth:`wait` raises
     the commit's error (``sqlite3.Error``), after rolling the transaction back if SQLite left it
-    open. Leaving the block always waits for a commit under way, so no thread is ever left
-    using the connection; if the block ends by an error, a failed commit's error is chained to
-    it rather than lost.
+    open; a transaction is never left open. Where no thread can take the commit (the process is
+    at its limit of threads, or the connection refuses use from other threads, as sqlite3's
+    default ones do) it is committed in place, as ``COMMIT`` would. Leaving the block always
+    waits for a commit under way, Ctrl-C or not, so no thread is ever left using the
+    connection; if the block ends by an error, a failed commit's error is chained to it rather
+    than lost.
     """
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self._conn = db.conn
-        self._thread: threading.Thread | None = None
+        self._done: threading.Event | None = None  # set once the commit under way has ended
         self._error: BaseException | None = None
 
     def __enter__(self) -> CommitBehind:
@@ -137,36 +140,64 @@ class CommitBehind:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        try:
-            self.wait()
-        except Exception as failed:
-            if error is None:
-                raise
-            error.__context__ = failed
+        interrupted = False
+        while True:
+            try:
+                self.wait()
+                break
+            except KeyboardInterrupt:
+                # The commit takes milliseconds and the connection is not ours until it ends:
+                # wait on, and let the interrupt go up once it has.
+                interrupted = True
+            except Exception as failed:
+                if error is None:
+                    raise
+                error.__context__ = failed
+                break
+        if interrupted and error is None:
+            raise KeyboardInterrupt
 
     def commit(self) -> None:
         """Start committing the open transaction; returns at once."""
         self.wait()
-        self._thread = threading.Thread(target=self._commit, name="commit-behind")
-        self._thread.start()
+        done = threading.Event()
+        worker = threading.Thread(target=self._commit, args=(done,), name="commit-behind")
+        self._done = done
+        try:
+            worker.start()
+        except RuntimeError:  # "can't start new thread": the commit is done here instead
+            self._commit(done)
 
     def wait(self) -> None:
         """Wait for the commit under way, if any; raises its error."""
-        thread, self._thread = self._thread, None
-        if thread is None:
+        done = self._done
+        if done is None:
             return
-        thread.join()
+        done.wait()  # interrupted (Ctrl-C), _done stays set: leaving the block waits again
+        self._done = None
         error, self._error = self._error, None
+        if error is not None and self._conn.in_transaction:
+            # The worker could not end the transaction at all (a connection that refuses other
+            # threads): it is ended here.
+            error = _commit_or_roll_back(self._conn)
         if error is not None:
             raise error
 
-    def _commit(self) -> None:
+    def _commit(self, done: threading.Event) -> None:
         try:
-            self._conn.execute("COMMIT")
-        except BaseException as error:  # handed to wait(), on the caller's thread
-            try:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass  # the commit's own error is the one to report
-            self._error = error
+            self._error = _commit_or_roll_back(self._conn)
+        finally:
+            done.set()
+
+
+def _commit_or_roll_back(conn: sqlite3.Connection) -> BaseException | None:
+    """``COMMIT``; if it fails, ``ROLLBACK`` where SQLite left the transaction open. The commit's
+    error, or None."""
+    try:
+        conn.execute("COMMIT")
+    except BaseException as error:  # handed to the caller, on its own thread
+        with suppress(sqlite3.Error):  # the commit's own error is the one to report
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        return error
+    return None

@@ -326,7 +326,7 @@ def store_entries(
     draft = settings.require_approval or note is not None
     # Thousands of posts made and stored, no cycles among them (see collector_paused).
     with collector_paused(), CommitBehind(db) as committer:
-        stored = _stored_ids(db, [item.id for item in batches[0]]) if batches else set()
+        stored = _look_ahead(db, batches[0]) if batches else None
         for number, batch in enumerate(batches):
             # Composed outside any transaction, for the entries that look new; the transaction
             # decides again which are, and composes any this could not foresee.
@@ -336,7 +336,7 @@ def store_entries(
             db.execute("BEGIN IMMEDIATE")
             try:
                 done = _store_in_bulk(db, settings, batch, now, changes, cutoff, note, plans)
-                stored = _stored_ids(db, [item.id for item in following])
+                stored = _look_ahead(db, following)  # in the transaction: sees this batch's ids
             except BaseException as error:
                 if db.conn.in_transaction:
                     db.rollback()
@@ -345,17 +345,27 @@ def store_entries(
                 # The whole batch is undone; one entry at a time keeps those before the one that
                 # fails and raises its error (or stores them all, if the trouble has passed).
                 _store_one_at_a_time(db, settings, batch, now, changes, counts, cutoff, note)
-                stored = _stored_ids(db, [item.id for item in following])
+                stored = _look_ahead(db, following)
                 continue
             committer.commit()  # while the next batch is composed
             counts.update(done)  # a failed commit raises (at the next wait) before they are told
     return counts
 
 
+def _look_ahead(db: sqlite_utils.Database, batch: Sequence[Item]) -> set[str] | None:
+    """Which of ``batch``'s ids the items table holds, for :func:`_plan_ahead`; None if that
+    cannot be read. Only a hint (the batch's transaction decides again), so a failure to read
+    it must not fail the batch being stored: then nothing is composed ahead."""
+    try:
+        return _stored_ids(db, [item.id for item in batch])
+    except sqlite3.Error:
+        return None
+
+
 def _plan_ahead(
     settings: Settings,
     batch: Sequence[Item],
-    stored: set[str],
+    stored: set[str] | None,
     now: datetime,
     cutoff: datetime | None,
     draft: bool,
@@ -368,8 +378,10 @@ def _plan_ahead(
     Composing is pure, so posts composed here are the ones :func:`_store_new` would compose
     itself; it uses them only for entries it stores in bulk, whatever the database holds by
     then. An entry whose composing fails is left out, to be composed in the transaction, where
-    its error is handled as one entry's failure."""
+    its error is handled as one entry's failure. None for ``stored`` (not known): none."""
     plans: dict[int, list[PlannedPost]] = {}
+    if stored is None:
+        return plans
     seen = set(stored)
     for item in batch:
         new = item.id not in seen

@@ -279,21 +279,25 @@ def store_new_items(
     )
 
 
-# Rows per INSERT in bulk. One statement of many rows is one call into SQLite, where
+# Rows per INSERT in bulk, at most. One statement of many rows is one call into SQLite, where
 # executemany makes one call (bind, step, reset) a row: a fifth less time for a first poll's
-# posts. A hundred rows of either table stay far below SQLite's 32,766 parameters.
+# posts.
 _ROWS_PER_INSERT = 100
 
 
 def _insert_rows(conn: sqlite3.Connection, insert: str, rows: Iterable[tuple[Any, ...]]) -> None:
     """Run ``insert`` (an ``INSERT ... VALUES (?, ...)`` of one row) for each of ``rows``, in
-    order (so rowids come out as one statement a row gives them), a hundred rows a statement.
-    Raises what SQLite raises, such as :class:`sqlite3.IntegrityError`, part of the rows in:
-    the caller rolls back."""
+    order (so rowids come out as one statement a row gives them), up to a hundred rows a
+    statement. Raises what SQLite raises, such as :class:`sqlite3.IntegrityError`, part of the
+    rows in: the caller rolls back."""
+    # As many rows as this SQLite takes ``?`` for: 32,766 since 3.32, 999 before (Ubuntu 20.04,
+    # RHEL 8), which a hundred items' 1,900 would overflow.
+    limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_statement = max(1, min(_ROWS_PER_INSERT, limit // insert.count("?")))
     # Each chunk of rows is made as it is bound and freed straight after: a list of them all
     # would keep thousands of tuples alive, more memory and more for the collector to walk.
     rows = iter(rows)
-    while chunk := list(islice(rows, _ROWS_PER_INSERT)):
+    while chunk := list(islice(rows, per_statement)):
         conn.execute(_many_rows(insert, len(chunk)), list(chain.from_iterable(chunk)))
 
 

@@ -289,3 +289,16 @@ def test_a_big_batch_stores_as_one_at_a_time_does(refused: str | None) -> None:
     # Stored in bulk unless refused (one at a time, each entry in a savepoint, would hide a
     # bulk insert that went wrong by falling back to the reference's own way).
     assert any(sql.startswith("SAVEPOINT") for sql in ran) == (refused is not None)
+
+
+def test_new_entries_go_in_bulk_under_the_variable_limit_of_sqlite_before_3_32() -> None:
+    # SQLite before 3.32.0 (Ubuntu 20.04's 3.31, RHEL 8's 3.26), and builds that lower
+    # SQLITE_MAX_VARIABLE_NUMBER, allow 999 ``?`` a statement: a hundred items of 19 columns
+    # (1,900) would be refused with "too many SQL variables", and every batch of more than 52
+    # new entries stored again one entry at a time, silently slower.
+    db = open_db(":memory:")
+    db.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+    ran = statements(db)
+    items = [make_item(n, id=f"n{n}") for n in range(60)]
+    assert store_entries(db, PLAIN, items, NOW, AppealFeedChanges(PLAIN)) == {"new": 60}
+    assert not any(sql.startswith("SAVEPOINT") for sql in ran), "fell back to one at a time"
