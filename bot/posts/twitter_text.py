@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import importlib.resources
 import re
-import string
 import sys
 import types
 import unicodedata
@@ -152,8 +151,8 @@ def _tld_pattern(listed: re.Pattern[str]) -> str:
     followed by the same lookahead. A list in any other shape is used as it is.
     """
     shape = _TLD_LIST.fullmatch(listed.pattern)
-    words = _tld_words(listed)
-    if shape is None or words is None:
+    words = shape.group(1).split("|") if shape else []
+    if shape is None or any(not word or re.escape(word) != word for word in words):
         return listed.pattern
     trie: dict[str, Any] = {}
     for word in words:
@@ -162,16 +161,6 @@ def _tld_pattern(listed: re.Pattern[str]) -> str:
             node = node.setdefault(char, {})
         node[""] = {}  # a word ends here
     return "(?:" + _trie_pattern(trie) + shape.group(2) + ")"
-
-
-def _tld_words(listed: re.Pattern[str]) -> list[str] | None:
-    """The TLDs of one of twitter-text's TLD patterns, or None if it is not a list of plain
-    words in the usual shape."""
-    shape = _TLD_LIST.fullmatch(listed.pattern)
-    words = shape.group(1).split("|") if shape else []
-    if shape is None or any(not word or re.escape(word) != word for word in words):
-        return None
-    return words
 
 
 def _trie_pattern(node: dict[str, Any]) -> str:
@@ -190,42 +179,6 @@ _DOT_TLD = re.compile(
     r"\.(?:" + "|".join((_tld_pattern(_GTLD), _tld_pattern(_CCTLD), _PUNYCODE.pattern)) + ")",
     _EXTRACT_URL.flags,
 )
-
-
-def _matching_case() -> re.Pattern[str] | None:
-    """_DOT_TLD matching case, to search ASCII text in lower case with (~twice as fast: ``re``
-    skips a branch of the trie by its first letter only when it matches case); None where
-    that could find anything else.
-
-    The same for ASCII text when every ASCII letter of the TLD lists (and of the punycode
-    pattern) is lower case and none of their other characters is another case of an ASCII
-    character (as the Kelvin sign is of "k", or "İ" of "i", to ``re``): under IGNORECASE an
-    ASCII character then matches a letter of the lists exactly when its lower case does, the
-    lookahead's classes hold both cases, and lowering ASCII keeps every character in place.
-    """
-    lists = [_tld_words(_GTLD), _tld_words(_CCTLD)]
-    if None in lists or _EXTRACT_URL.flags & ~(re.IGNORECASE | re.UNICODE):
-        return None
-    letters = "".join(word for words in lists for word in words or ()) + _PUNYCODE.pattern
-    ascii_letters = "".join(c for c in letters if c.isascii())
-    others = "".join(sorted({c for c in letters if not c.isascii()}))
-    if ascii_letters != ascii_letters.lower() or (
-        others and re.search(f"[{re.escape(others)}]", string.printable, re.IGNORECASE)
-    ):
-        return None
-    return re.compile(_DOT_TLD.pattern, _DOT_TLD.flags & ~re.IGNORECASE)
-
-
-_DOT_TLD_MATCHING_CASE = _matching_case()
-
-
-def _has_dot_tld(text: str) -> bool:
-    """Whether ``text`` has a "." and a TLD twitter-text knows (_DOT_TLD finds one)."""
-    if _DOT_TLD_MATCHING_CASE is not None and text.isascii():
-        return _DOT_TLD_MATCHING_CASE.search(text.lower()) is not None
-    return _DOT_TLD.search(text) is not None
-
-
 _MAX_URL_LENGTH = 4096
 _MAX_TCO_SLUG_LENGTH = 40
 _MAX_LABEL_LENGTH = 63
@@ -239,7 +192,7 @@ def extract_urls_with_indices(text: str) -> list[dict[str, Any]]:
     measures it (punycode of each label, as ``punycode.toASCII``), not with Python's IDNA 2003
     codec, which refuses labels it would accept (a URL glued to Hebrew or Arabic letters).
     """
-    if "." not in text or not _has_dot_tld(text):
+    if "." not in text or not _DOT_TLD.search(text):
         return []
     urls: list[dict[str, Any]] = []
     for match in _EXTRACT_URL.finditer(text):

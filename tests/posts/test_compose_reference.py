@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -424,49 +422,3 @@ def test_a_plain_summary_is_cut_as_the_general_search_cuts_it(
     assert found == composer._cut_summary(fitter(), fast.full, True, plain)
     if found is not None:
         assert measure(found) <= 280
-
-
-# Pieces of text around a dot: TLDs in any case, punycode, reserved names, what may follow a
-# TLD, and the characters re takes for other cases of ASCII letters (Kelvin sign, long s, İ, ı).
-TLD_PIECES = [
-    ".", ".", "com", "COM", "Org", "uK", "co", "xn--", "XN--P1AI", "xn--p1ai", "example",
-    "onion", "k", "K", "s", "S", "i", "I", "@", "+", "-", "_", "0", " ", "/", "a", "Z", "рф",
-    "РФ", "\u212a", "\u017f", "\u0130", "\u0131", "é", "中国",
-]  # fmt: skip
-
-
-# One word after a dot, each letter in either case: a TLD, or not quite one.
-dotted_word = st.sampled_from(
-    ["com", "org", "uk", "xn--p1ai", "example", "onion", "co", "kr"]
-).flatmap(
-    lambda word: st.tuples(*(st.sampled_from([c.lower(), c.upper()]) for c in word)).map("".join)
-)
-around_a_dot = st.builds(
-    lambda before, word, after: f"{before}.{word}{after}",
-    st.sampled_from(["", "a", "www.x", "@", " "]),
-    dotted_word,
-    st.sampled_from(["", " ", "/", "a", "-", "@", "K", "é"]),
-)
-
-
-@settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(TLD_PIECES), max_size=12).map("".join) | around_a_dot | texts(6))
-@example("see example.COM/x")
-def test_a_known_tld_is_found_where_it_was_before(text: str) -> None:
-    # ASCII text is searched in lower case, matching case; any other text as before.
-    assert twitter_text._DOT_TLD_MATCHING_CASE is not None  # in use with twitter-text's lists
-    assert twitter_text._has_dot_tld(text) == (reference._DOT_TLD.search(text) is not None)
-
-
-@pytest.mark.parametrize("word", ["COM", "\u212aa", "\u017fs", "\u0130t"])
-def test_tld_lists_with_other_cases_of_ascii_letters_are_searched_ignoring_case(
-    monkeypatch: pytest.MonkeyPatch, word: str
-) -> None:
-    # A list with an upper-case letter, or a character re takes for another case of an ASCII
-    # letter, would make the lower-case search differ: then it is not used.
-    listed = re.compile("(?:(?:" + f"shop|{word}" + ")(?=[^0-9a-zA-Z@+-]|$))")
-    assert twitter_text._tld_words(listed) == ["shop", word]
-    monkeypatch.setattr(twitter_text, "_GTLD", listed)
-    assert twitter_text._matching_case() is None
-    monkeypatch.setattr(twitter_text, "_GTLD", re.compile(listed.pattern.replace(word, "ok")))
-    assert twitter_text._matching_case() is not None
