@@ -54,12 +54,12 @@ def test_latest_slot_and_keys_are_local(tmp_path: Path) -> None:
     assert slot is not None and slot_key(slot, settings.timezone) == "2026-06-30T18:30"
 
 
-def queue(settings, n: int) -> None:  # type: ignore[no-untyped-def]
+def queue(settings, n: int, at: datetime = NOW) -> None:  # type: ignore[no-untyped-def]
     db = open_db(settings.database_path)
     for i in range(n):
         item = make_item(i)
-        store_item(db, item, NOW)
-        enqueue(db, item.id, plan_posts(item, settings, NOW), NOW)
+        store_item(db, item, at)
+        enqueue(db, item.id, plan_posts(item, settings, at), at)
     db.close()
 
 
@@ -128,14 +128,22 @@ def test_a_slot_missed_past_the_window_takes_the_next_slot_and_says_so(tmp_path:
 
 
 def test_a_missed_slot_job_is_logged_by_the_daemon(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, PLATFORMS="x", POSTS_PER_SLOT="2", POST_SLOTS="12:30")
-    queue(settings, 3)
-    late = SLOT + timedelta(hours=3)
+    # APScheduler runs on the real clock and coalesces a missed job's run times to the latest:
+    # a slot whose time of day fell within the catch-up window before the real now would run,
+    # not be missed (with a 12:30 slot, this test failed every day from 12:30 to 13:30 UTC).
+    # So the slot's time of day is six hours after the real clock's.
+    wall = datetime.now(UTC) + timedelta(hours=6)
+    slot = NOW.replace(hour=wall.hour, minute=wall.minute)
+    settings = make_settings(
+        tmp_path, PLATFORMS="x", POSTS_PER_SLOT="2", POST_SLOTS=f"{wall:%H:%M}", TIMEZONE="UTC"
+    )
+    queue(settings, 3, at=slot - timedelta(hours=2, minutes=30))
+    late = slot + timedelta(hours=3)
     daemon = Daemon(settings, {"x": SandboxPublisher("x")}, clock=lambda: late)
     daemon.schedule()
     # The host slept through the slot: its run time is far beyond the catch-up window.
     asleep = datetime.now(UTC) - timedelta(hours=3)
-    daemon.scheduler.modify_job("slot-1230", next_run_time=asleep)
+    daemon.scheduler.modify_job(f"slot-{wall:%H%M}", next_run_time=asleep)
     daemon.scheduler.pause_job("poll-feeds")
     daemon.scheduler.start()
     db = open_db(settings.database_path)
