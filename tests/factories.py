@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlite_utils
+
 from bot.core.settings import Settings, load_settings
 from bot.feeds.items import Item
 
@@ -30,3 +32,17 @@ def make_item(n: int = 1, **fields: Any) -> Item:
     }
     values.update(fields)
     return Item(**values)
+
+
+def doom_commits(db: sqlite_utils.Database, table: str, column: str, value: str) -> None:
+    """Make a transaction that inserts a row of ``table`` whose ``column`` is ``value`` fail at
+    COMMIT, as SQLite fails a commit with a deferred foreign key left unsatisfied (leaving the
+    transaction open): in life, a full disk or an I/O error at commit."""
+    db.execute("CREATE TABLE parents (id TEXT PRIMARY KEY)")
+    db.execute(
+        "CREATE TABLE children (parent TEXT REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED)"
+    )
+    db.execute(
+        f"CREATE TRIGGER doom AFTER INSERT ON {table} WHEN NEW.{column} = '{value}'"
+        " BEGIN INSERT INTO children VALUES ('nobody'); END"
+    )

@@ -12,6 +12,7 @@ import sqlite_utils
 
 from bot.core.db import CommitBehind, immediate, open_db
 from bot.core.migrations import MIGRATIONS, unique_remote_ids
+from tests.factories import doom_commits
 
 
 def test_two_processes_upgrading_an_old_database_at_once_both_open_it(tmp_path: Path) -> None:
@@ -69,26 +70,13 @@ def test_an_error_in_the_outer_transaction_undoes_the_inner_parts_too(tmp_path: 
     assert db.execute("SELECT COUNT(*) FROM feeds").fetchone()[0] == 0
 
 
-def doom_commits(db: sqlite_utils.Database) -> None:
-    """Make a transaction that adds a feed named "doomed" fail at COMMIT, as SQLite fails a
-    commit with a deferred foreign key left unsatisfied (and leaves the transaction open)."""
-    db.execute("CREATE TABLE parents (id TEXT PRIMARY KEY)")
-    db.execute(
-        "CREATE TABLE children (parent TEXT REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED)"
-    )
-    db.execute(
-        "CREATE TRIGGER doom AFTER INSERT ON feeds WHEN NEW.url = 'doomed'"
-        " BEGIN INSERT INTO children VALUES ('nobody'); END"
-    )
-
-
 def feed_urls(db: sqlite_utils.Database) -> list[str]:
     return [row[0] for row in db.execute("SELECT url FROM feeds ORDER BY rowid")]
 
 
 def test_a_commit_that_fails_rolls_back_and_lets_the_write_lock_go(tmp_path: Path) -> None:
     db = open_db(tmp_path / "a.db")
-    doom_commits(db)
+    doom_commits(db, "feeds", "url", "doomed")
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"), immediate(db):
         db.execute("INSERT INTO feeds (url, kind) VALUES ('doomed', 'appeal')")
     assert not db.conn.in_transaction
@@ -116,7 +104,7 @@ def test_commit_behind_commits_while_the_caller_goes_on(tmp_path: Path) -> None:
 
 def test_commit_behind_raises_a_failed_commit_at_wait_and_rolls_it_back(tmp_path: Path) -> None:
     db = open_db(tmp_path / "a.db")
-    doom_commits(db)
+    doom_commits(db, "feeds", "url", "doomed")
     with CommitBehind(db) as committer:
         db.execute("BEGIN IMMEDIATE")
         db.execute("INSERT INTO feeds (url, kind) VALUES ('kept', 'appeal')")
@@ -136,7 +124,7 @@ def test_commit_behind_raises_a_failed_commit_at_wait_and_rolls_it_back(tmp_path
 
 def test_leaving_commit_behind_waits_for_the_commit_and_raises_its_error(tmp_path: Path) -> None:
     db = open_db(tmp_path / "a.db")
-    doom_commits(db)
+    doom_commits(db, "feeds", "url", "doomed")
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"), CommitBehind(db) as committer:
         db.execute("BEGIN IMMEDIATE")
         db.execute("INSERT INTO feeds (url, kind) VALUES ('doomed', 'appeal')")
@@ -149,7 +137,7 @@ def test_an_error_while_committing_behind_keeps_the_commits_error_as_its_context
     tmp_path: Path,
 ) -> None:
     db = open_db(tmp_path / "a.db")
-    doom_commits(db)
+    doom_commits(db, "feeds", "url", "doomed")
     with (
         pytest.raises(RuntimeError, match="composing failed") as raised,
         CommitBehind(db) as committer,

@@ -24,7 +24,7 @@ from bot.core.db import immediate, open_db
 from bot.core.settings import Settings
 from bot.feeds.ingest import FeedChanges, _plan_ahead, _store_in_bulk, store_entries, store_entry
 from bot.feeds.items import Item
-from tests.factories import NOW, make_item, make_settings
+from tests.factories import NOW, doom_commits, make_item, make_settings
 
 HERE = Path(tempfile.gettempdir())  # settings want a database path; these tests open none there
 PLAIN = make_settings(HERE)
@@ -210,14 +210,7 @@ def test_a_batch_whose_commit_fails_is_undone_and_its_error_goes_up() -> None:
     # key, as SQLite checks them at COMMIT; in life a full disk): batches commit behind the
     # next batch's composing, so the error surfaces a batch later, and must still go up.
     db = open_db(":memory:")
-    db.execute("CREATE TABLE parents (id TEXT PRIMARY KEY)")
-    db.execute(
-        "CREATE TABLE children (parent TEXT REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED)"
-    )
-    db.execute(
-        "CREATE TRIGGER doom AFTER INSERT ON items WHEN NEW.id = 'n4'"
-        " BEGIN INSERT INTO children VALUES ('nobody'); END"
-    )
+    doom_commits(db, "items", "id", "n4")
     items = [make_item(n, id=f"n{n}") for n in range(8)]
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
         store_entries(db, PLAIN, items, NOW, AppealFeedChanges(PLAIN), batch_size=3)
