@@ -22,7 +22,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import accumulate
 from itertools import count as count_up
 from operator import add
@@ -362,7 +362,7 @@ class _Fitter:
         # Both made at once, as every fit starts from them (plain attributes: in Python 3.11 a
         # cached_property takes a lock on its first use, twice a post).
         # The post with a stand-in for the summary (see :func:`_summary_frame`), or None:
-        self.frame: str | None = _frame(self.layout, fields)
+        self.frame: str | None = _summary_frame(self.layout, fields)
         # The post with every field whole:
         self.full: str = self.with_summary(fields.summary)
 
@@ -652,8 +652,7 @@ def _cut_plain_summary(fitter: _Fitter, full: str, plain: int) -> str | None:
     rest = fitter.weight(full) - uses * plain
     room = fitter.limit - rest
 
-    def kept(k: int) -> str:  # the first k words with "…" ("" for none), as _cut_words
-        return _with_ellipsis(summary[: ends[k - 1]]) if k else ""
+    kept = partial(_cut_words, summary, ends)  # the first k words with "…" ("" for none)
 
     def fits(k: int) -> bool:
         cut = kept(k)
@@ -719,9 +718,10 @@ def _fit_without_summary(fields: _Fields, fitter: _Fitter) -> str:
 _SLOT = "\x00"
 
 
-def _summary_frame(parts: Sequence[tuple[str, str | None]], fields: _Fields) -> str | None:
-    """The post rendered once with a stand-in for the summary, so that each shorter summary
-    is put in with str.replace instead of a render of its own; None where that could differ.
+def _summary_frame(layout: _Layout, fields: _Fields) -> str | None:
+    """The post rendered once, by the template whose _Layout is ``layout``, with a stand-in for
+    the summary, so that each shorter summary is put in with str.replace instead of a render of
+    its own; None where that could differ.
 
     The same as rendering when the summary stands apart (_stands_apart) and is one line of
     single-spaced words, as _fields makes a summary with no line break, and so is each run of
@@ -730,11 +730,6 @@ def _summary_frame(parts: Sequence[tuple[str, str | None]], fields: _Fields) -> 
     NFC nor anything else in rendering reaches across that whitespace. An empty run changes
     the separators, so it is always rendered.
     """
-    return _frame(_layout(tuple(parts)), fields)
-
-
-def _frame(layout: _Layout, fields: _Fields) -> str | None:
-    """:func:`_summary_frame` of the template whose _Layout is ``layout``."""
     summary = fields.summary
     if not summary or "\n" in summary or not layout.summary_apart:
         return None

@@ -225,7 +225,7 @@ def test_a_frame_with_words_put_in_is_the_post_rendered_with_them(
     for paragraphs in (False, True):
         fields = composer._fields(item, style, link, paragraphs=paragraphs)
         parts = composer.parse_template(style.template)
-        frame = composer._summary_frame(parts, fields)
+        frame = composer._summary_frame(composer._layout(tuple(parts)), fields)
         ends = composer._word_ends(fields.summary)
         if frame is None or not ends:
             continue
